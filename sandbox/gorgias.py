@@ -1,0 +1,425 @@
+"""Stand-in for the Gorgias REST API.
+
+Faithful to (see shared/reference/vendor-apis.md section 3):
+https://developers.gorgias.com/docs/access-tokens-api-keys (Basic {email}:{api_key}, OAuth Bearer),
+https://developers.gorgias.com/reference/pagination-1 (data/meta.next_cursor envelope, limit <= 100),
+https://developers.gorgias.com/reference/limitations (40 requests / 20 s per API key, 80 for OAuth apps,
+X-Gorgias-Account-Api-Call-Limit, Retry-after), https://developers.gorgias.com/reference/errors
+({"error": {"msg": ...}}). Users carry a role and no 2FA field: the real API does not expose it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from ._api import Router, basic_credentials, bearer_token, decode_cursor, encode_cursor, new_token
+from ._data import DATA_END, DATA_SPAN, Staff, World, gorgias_time
+from ._http import Request, Response, json_response
+from ._ratelimit import LeakyBucket
+
+CLEAN_OAUTH_SCOPES = ("tickets:read", "customers:read", "users:read", "events:read", "account:read")
+SURVEY_ID_BASE = 800_000
+
+
+@dataclass(frozen=True, slots=True)
+class GorgiasLimits:
+    api_key_requests: int = 40
+    oauth_requests: int = 80
+    window_seconds: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    user_id: int
+    scopes: tuple[str, ...] | None  # None for an API key: it carries its user's role instead
+    kind: str  # "api_key" or "oauth"
+
+
+@dataclass
+class GorgiasAPI:
+    world: World
+    limits: GorgiasLimits = field(default_factory=GorgiasLimits)
+    api_keys: dict[tuple[str, str], Credential] = field(default_factory=dict)
+    oauth_tokens: dict[str, Credential] = field(default_factory=dict)
+    added_messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._staff = {s.id: s for s in self.world.gorgias_staff()}
+        self._buckets: dict[str, LeakyBucket] = {}
+        r = Router()
+        r.add("GET", "/api/account", self.account, ("account:read",))
+        r.add("GET", "/api/users", self.users, ("users:read",))
+        r.add("GET", "/api/users/{id}", self.user, ("users:read",))
+        r.add("GET", "/api/tickets", self.tickets, ("tickets:read",))
+        r.add("GET", "/api/tickets/{id}", self.ticket, ("tickets:read",))
+        r.add("GET", "/api/tickets/{id}/messages", self.ticket_messages, ("tickets:read",))
+        r.add("POST", "/api/tickets/{id}/messages", self.create_message, ("tickets:write",))
+        r.add("GET", "/api/messages", self.messages, ("tickets:read",))
+        r.add("GET", "/api/customers", self.customers, ("customers:read",))
+        r.add("GET", "/api/customers/{id}", self.customer, ("customers:read",))
+        r.add("GET", "/api/events", self.events, ("events:read",))
+        r.add("GET", "/api/satisfaction-surveys", self.surveys, ("tickets:read",))
+        self._router = r
+        self.api_key = new_token("", 32)
+        self.api_key_email = self._staff[1].email
+        self.api_keys[(self.api_key_email, self.api_key)] = Credential(1, None, "api_key")
+
+    def issue_oauth_token(self, scopes: tuple[str, ...] | list[str], user_id: int = 1) -> str:
+        token = new_token("", 32)
+        self.oauth_tokens[token] = Credential(user_id, tuple(scopes), "oauth")
+        return token
+
+    # -- plumbing
+    @staticmethod
+    def error(status: int, message: str, data: dict[str, Any] | None = None) -> Response:
+        body: dict[str, Any] = {"msg": message}
+        if data is not None:
+            body["data"] = data
+        return json_response(status, {"error": body})
+
+    def _authenticate(self, request: Request) -> tuple[str, Credential] | None:
+        token = bearer_token(request)
+        if token is not None:
+            grant = self.oauth_tokens.get(token)
+            return (token, grant) if grant else None
+        basic = basic_credentials(request)
+        if basic is not None and basic in self.api_keys:
+            return basic[1], self.api_keys[basic]
+        return None
+
+    def handle(self, request: Request) -> Response:
+        found = self._authenticate(request)
+        if found is None:
+            return self.error(401, "Unauthorized.")
+        key, credential = found
+        capacity = self.limits.oauth_requests if credential.kind == "oauth" else self.limits.api_key_requests
+        bucket = self._buckets.setdefault(key, LeakyBucket(capacity, capacity / self.limits.window_seconds))
+        decision = bucket.take()
+        limit_header = ("X-Gorgias-Account-Api-Call-Limit", f"{decision.used}/{decision.limit}")
+        if not decision.allowed:
+            response = self.error(429, "Too many requests.")
+            response.headers += [limit_header, ("Retry-after", str(max(1, math.ceil(decision.retry_after))))]
+            return response
+        response = self._dispatch(request, credential)
+        response.headers.append(limit_header)
+        return response
+
+    def _dispatch(self, request: Request, credential: Credential) -> Response:
+        path = request.path.rstrip("/") or "/"
+        matched = self._router.match(request.method, path)
+        if matched is None:
+            return self.error(404, "Resource not found.")
+        if matched is False:
+            return self.error(405, "Method not allowed.")
+        assert not isinstance(matched, bool)  # noqa: S101 - narrowing for mypy
+        route, params = matched
+        user = self._staff[credential.user_id]
+        if credential.scopes is not None and route.scopes and not route.scopes & set(credential.scopes):
+            return self.error(403, "Insufficient scopes.", {"required_scopes": sorted(route.scopes)})
+        # The UI permission table does not apply to the API, but read-only roles cannot write.
+        if request.method != "GET" and user.role in {"observer-agent", "lite-agent"}:
+            return self.error(403, "You do not have permission to perform this action.")
+        return route.handler(request, user, **params)
+
+    def _list(
+        self,
+        request: Request,
+        indexes: range,
+        render: Callable[[int], dict[str, Any]],
+        *,
+        default_order: str = "created_datetime:desc",
+    ) -> Response:
+        limit_raw = request.arg("limit") or "30"
+        limit = int(limit_raw) if limit_raw.isdigit() else -1
+        if not 1 <= limit <= 100:
+            return self.error(400, "Invalid query parameters.", {"limit": ["Must be between 1 and 100."]})
+        order = request.arg("order_by") or default_order
+        if order.split(":")[-1] not in {"asc", "desc"}:
+            return self.error(400, "Invalid query parameters.", {"order_by": ["Invalid value."]})
+        ordered = indexes if order.endswith(":asc") else indexes[::-1]
+        position = 0
+        cursor = request.arg("cursor")
+        if cursor:
+            state = decode_cursor(cursor)
+            if state is None or not isinstance(state.get("p"), int) or state.get("o") != order:
+                return self.error(400, "Invalid cursor.", {"cursor": ["Invalid value."]})
+            position = state["p"]
+        window = ordered[position : position + limit]
+        next_cursor = encode_cursor({"p": position + limit, "o": order}) if position + limit < len(ordered) else None
+        prev_cursor = encode_cursor({"p": max(0, position - limit), "o": order}) if position > 0 else None
+        query = urlencode(request.query)
+        return json_response(
+            200,
+            {
+                "data": [render(i) for i in window],
+                "object": "list",
+                "uri": request.path + (f"?{query}" if query else ""),
+                "meta": {"prev_cursor": prev_cursor, "next_cursor": next_cursor},
+            },
+        )
+
+    # -- data
+    def user_json(self, staff: Staff) -> dict[str, Any]:
+        first, _, last = staff.name.partition(" ")
+        return {
+            "id": staff.id,
+            "active": staff.active,
+            "bio": None,
+            "client_id": None,
+            "country": "PT",
+            "created_datetime": gorgias_time(DATA_END - DATA_SPAN),
+            "deactivated_datetime": None,
+            "email": staff.email,
+            "external_id": None,
+            "firstname": first,
+            "lastname": last,
+            "name": staff.name,
+            "language": "en",
+            "meta": {},
+            "role": {"name": staff.role},
+            "timezone": "Europe/Lisbon",
+            "updated_datetime": gorgias_time(DATA_END),
+        }
+
+    def customer_json(self, index: int) -> dict[str, Any]:
+        world = self.world
+        first, last, email = world.person("customer", index)
+        rng = world.rng("gorgias-customer", index)
+        note = world.planted_text("gorgias", "customer", index, rng.choice(["", "Prefers chat", "Returning buyer"]))
+        created = gorgias_time(world.ticket_time(index) - dt.timedelta(days=30))
+        return {
+            "id": index,
+            "email": email,
+            "external_id": None,
+            "firstname": first,
+            "lastname": last,
+            "name": f"{first} {last}",
+            "language": "en",
+            "timezone": "UTC",
+            "note": note or None,
+            "channels": [{"type": "email", "address": email}],
+            "data": {},
+            "integrations": {
+                "12": {
+                    "__integration_type__": "shopify",
+                    "customer": {"id": 7_012_000_000_000 + index, "orders_count": 1 + index % 4},
+                }
+            },
+            "created_datetime": created,
+            "updated_datetime": created,
+        }
+
+    def ticket_json(self, index: int, *, with_messages: bool = False) -> dict[str, Any]:
+        world = self.world
+        rng = world.rng("gorgias-ticket", index)
+        created = world.ticket_time(index)
+        customer = 1 + index % world.customer_count
+        first, last, email = world.person("customer", customer)
+        agent = self._staff[4 + index % 10]
+        closed = index % 2 == 0
+        count = world.comment_count("message", index) + len(self.added_messages.get(index, []))
+        ticket: dict[str, Any] = {
+            "id": index,
+            "uri": f"/api/tickets/{index}/",
+            "external_id": None,
+            "status": "closed" if closed else "open",
+            "priority": "normal",
+            "channel": rng.choice(["email", "chat", "contact_form", "sms"]),
+            "via": "api" if index % 7 == 0 else "helpdesk",
+            "from_agent": False,
+            "spam": False,
+            "language": "en",
+            "subject": world.subject(index),
+            "customer": {"id": customer, "email": email, "name": f"{first} {last}"},
+            "assignee_user": {"id": agent.id, "name": agent.name},
+            "assignee_user_id": agent.id,
+            "assignee_team": None,
+            "tags": [{"id": 1 + index % 3, "name": rng.choice(["wismo", "refund", "exchange"])}],
+            "custom_fields": {},
+            "meta": {},
+            "messages_count": count,
+            "created_datetime": gorgias_time(created),
+            "opened_datetime": gorgias_time(created),
+            "last_received_message_datetime": gorgias_time(created + dt.timedelta(minutes=3)),
+            "last_message_datetime": gorgias_time(created + dt.timedelta(minutes=3 * count)),
+            "updated_datetime": gorgias_time(created + world.step / 2),
+            "closed_datetime": gorgias_time(created + world.step / 2) if closed else None,
+            "snooze_datetime": None,
+            "trashed_datetime": None,
+        }
+        if with_messages:
+            ticket["messages"] = [self.message_json(index, k) for k in range(count)]
+        return ticket
+
+    def message_json(self, ticket: int, k: int) -> dict[str, Any]:
+        world = self.world
+        base = world.comment_count("message", ticket)
+        if k >= base:
+            return self.added_messages[ticket][k - base]
+        message_id = ticket * 10 + k
+        text, from_agent = world.message_text("message", ticket, k)
+        text = world.planted_text("gorgias", "message", message_id, text)
+        customer = 1 + ticket % world.customer_count
+        _, _, email = world.person("customer", customer)
+        agent = self._staff[4 + ticket % 10]
+        sender = {"id": agent.id, "email": agent.email} if from_agent else {"id": customer, "email": email}
+        moment = gorgias_time(world.ticket_time(ticket) + dt.timedelta(minutes=3 * k))
+        channel = "chat" if ticket % 2 else "email"
+        return {
+            "id": message_id,
+            "uri": f"/api/tickets/{ticket}/messages/{message_id}/",
+            "message_id": f"<{message_id}@mail.gorgias.example>" if channel == "email" else None,
+            "ticket_id": ticket,
+            "external_id": None,
+            "public": True,
+            "channel": channel,
+            "via": "helpdesk" if from_agent else channel,
+            "source": {"type": channel, "from": {"name": sender["email"], "address": sender["email"]}, "to": []},
+            "sender": sender,
+            "receiver": {"id": customer if from_agent else agent.id},
+            "integration_id": None,
+            "rule_id": None,
+            "from_agent": from_agent,
+            "subject": world.subject(ticket),
+            "body_text": text,
+            "body_html": f"<div>{text}</div>",
+            "stripped_text": text,
+            "attachments": [],
+            "created_datetime": moment,
+            "sent_datetime": moment,
+            "failed_datetime": None,
+            "last_sending_error": None,
+        }
+
+    def event_json(self, event: int) -> dict[str, Any]:
+        ticket = (event + 1) // 2
+        created = event % 2 == 1
+        moment = self.world.ticket_time(ticket) + (dt.timedelta(0) if created else self.world.step / 2)
+        return {
+            "id": 70_000_000 + event,
+            "context": f"00000000-0000-4000-8000-{event:012d}",
+            "created_datetime": gorgias_time(moment),
+            "data": {"status": "open"} if created else {"status": {"old": "open", "new": "closed"}},
+            "object_id": ticket,
+            "object_type": "Ticket",
+            "type": "ticket-created" if created else "ticket-updated",
+            "user_id": None if created else 4 + ticket % 10,
+        }
+
+    def survey_json(self, j: int) -> dict[str, Any]:
+        ticket = 3 * j
+        rng = self.world.rng("gorgias-survey", ticket)
+        sent = self.world.ticket_time(ticket) + dt.timedelta(days=1)
+        scored = rng.random() < 0.7
+        return {
+            "id": SURVEY_ID_BASE + ticket,
+            "ticket_id": ticket,
+            "customer_id": 1 + ticket % self.world.customer_count,
+            "score": 1 + rng.randrange(5) if scored else None,
+            "body_text": rng.choice([None, "Great help", "Slow reply"]) if scored else None,
+            "meta": {},
+            "created_datetime": gorgias_time(sent - dt.timedelta(hours=1)),
+            "sent_datetime": gorgias_time(sent),
+            "scored_datetime": gorgias_time(sent + dt.timedelta(hours=2)) if scored else None,
+            "should_send_datetime": gorgias_time(sent),
+            "uri": f"/api/satisfaction-surveys/{SURVEY_ID_BASE + ticket}/",
+        }
+
+    # -- handlers
+    def account(self, request: Request, user: Staff) -> Response:
+        return json_response(
+            200,
+            {
+                "domain": "sandbox-brand",
+                "created_datetime": gorgias_time(DATA_END - DATA_SPAN),
+                "status": {"status": "active"},
+                "settings": [{"type": "business-hours", "data": {"timezone": "Europe/Lisbon"}}],
+            },
+        )
+
+    def users(self, request: Request, user: Staff) -> Response:
+        staff = list(self._staff.values())
+        roles = set(request.args("roles") + request.args("role"))
+        staff = [s for s in staff if not roles or s.role in roles]
+        return self._list(
+            request, range(len(staff)), lambda i: self.user_json(staff[i]), default_order="created_datetime:asc"
+        )
+
+    def user(self, request: Request, user: Staff, id: str) -> Response:
+        if id == "0":  # the current user
+            return json_response(200, self.user_json(user))
+        staff = self._staff.get(int(id)) if id.isdigit() else None
+        return json_response(200, self.user_json(staff)) if staff else self.error(404, "Resource not found.")
+
+    def _ticket_index(self, raw: str) -> int | None:
+        return int(raw) if raw.isdigit() and 1 <= int(raw) <= self.world.size else None
+
+    def tickets(self, request: Request, user: Staff) -> Response:
+        return self._list(request, range(1, self.world.size + 1), self.ticket_json)
+
+    def ticket(self, request: Request, user: Staff, id: str) -> Response:
+        index = self._ticket_index(id)
+        if index is None:
+            return self.error(404, "Resource not found.")
+        return json_response(200, self.ticket_json(index, with_messages=True))
+
+    def _messages_of(self, request: Request, index: int) -> Response:
+        count = self.world.comment_count("message", index) + len(self.added_messages.get(index, []))
+        return self._list(
+            request, range(count), lambda k: self.message_json(index, k), default_order="created_datetime:asc"
+        )
+
+    def ticket_messages(self, request: Request, user: Staff, id: str) -> Response:
+        index = self._ticket_index(id)
+        return self.error(404, "Resource not found.") if index is None else self._messages_of(request, index)
+
+    def messages(self, request: Request, user: Staff) -> Response:
+        ticket_id = request.arg("ticket_id")
+        if ticket_id is None:
+            return self.error(400, "Invalid query parameters.", {"ticket_id": ["Missing data for required field."]})
+        index = self._ticket_index(ticket_id)
+        return self.error(404, "Resource not found.") if index is None else self._messages_of(request, index)
+
+    def create_message(self, request: Request, user: Staff, id: str) -> Response:
+        index = self._ticket_index(id)
+        if index is None:
+            return self.error(404, "Resource not found.")
+        try:
+            payload = request.json()
+            body = str(payload["body_text"])
+        except (ValueError, KeyError, TypeError):
+            return self.error(400, "Failed to create message", {"body_text": ["Missing data for required field."]})
+        added = self.added_messages.setdefault(index, [])
+        message = self.message_json(index, 0) | {
+            "id": 9_000_000 + index * 100 + len(added),
+            "body_text": body,
+            "body_html": f"<div>{body}</div>",
+            "stripped_text": body,
+            "public": bool(payload.get("public", False)),
+            "from_agent": True,
+            "sender": {"id": user.id, "email": user.email},
+            "channel": payload.get("channel", "internal-note"),
+            "created_datetime": gorgias_time(dt.datetime.now(dt.UTC)),
+        }
+        added.append(message)
+        return json_response(201, message)
+
+    def customers(self, request: Request, user: Staff) -> Response:
+        return self._list(request, range(1, self.world.customer_count + 1), self.customer_json)
+
+    def customer(self, request: Request, user: Staff, id: str) -> Response:
+        index = int(id) if id.isdigit() else 0
+        if not 1 <= index <= self.world.customer_count:
+            return self.error(404, "Resource not found.")
+        return json_response(200, self.customer_json(index))
+
+    def events(self, request: Request, user: Staff) -> Response:
+        return self._list(request, range(1, 2 * self.world.size + 1), self.event_json)
+
+    def surveys(self, request: Request, user: Staff) -> Response:
+        return self._list(request, range(1, self.world.size // 3 + 1), self.survey_json)

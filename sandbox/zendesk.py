@@ -1,0 +1,618 @@
+"""Stand-in for the Zendesk Support API v2.
+
+Faithful to (see shared/reference/vendor-apis.md section 2):
+https://developer.zendesk.com/api-reference/introduction/security-and-auth/ (Basic email/token, Bearer),
+https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/ (tokens/current.json, scopes),
+https://developer.zendesk.com/api-reference/introduction/pagination/ (cursor: page[size] <= 100,
+meta.has_more, links.next; offset: page/per_page, capped at 100 pages),
+https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
+(after_cursor, end_of_stream, 10 requests/minute), https://developer.zendesk.com/api-reference/introduction/rate-limits/
+(X-Rate-Limit, X-Rate-Limit-Remaining, text/plain 429). Users carry `two_factor_auth_enabled`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._api import Router, basic_credentials, bearer_token, decode_cursor, encode_cursor, int_arg, new_token, url_with
+from ._data import DATA_END, DATA_SPAN, SATISFACTION_ID_BASE, Staff, World, iso
+from ._http import Request, Response, json_response, text_response
+from ._ratelimit import Decision, FixedWindow
+
+END_USER_ID_BASE = 1000
+CLEAN_SCOPES = ("tickets:read", "users:read", "security:read")
+LEAKY_SCOPES = ("read", "write", "impersonate")
+
+
+@dataclass(frozen=True, slots=True)
+class ZendeskLimits:
+    requests_per_minute: int = 700  # Enterprise plan
+    incremental_per_minute: int = 10
+    window_seconds: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthToken:
+    id: int
+    user_id: int
+    scopes: tuple[str, ...]
+    created_at: str
+    expires_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user: Staff
+    oauth: OAuthToken | None  # None under API-token auth
+
+
+@dataclass
+class ZendeskAPI:
+    world: World
+    limits: ZendeskLimits = field(default_factory=ZendeskLimits)
+    api_tokens: set[str] = field(default_factory=set)
+    oauth_tokens: dict[str, OAuthToken] = field(default_factory=dict)
+    added_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._staff = {s.id: s for s in self.world.zendesk_staff()}
+        self._by_email = {s.email: s for s in self._staff.values()}
+        self._account = FixedWindow(self.limits.requests_per_minute, self.limits.window_seconds)
+        self._incremental = FixedWindow(self.limits.incremental_per_minute, self.limits.window_seconds)
+        r = Router()
+        r.add("GET", "/api/v2/users/me", self.me)
+        r.add("GET", "/api/v2/oauth/tokens/current", self.current_token)
+        r.add("GET", "/api/v2/tickets", self.tickets, ("tickets:read",))
+        r.add("GET", "/api/v2/tickets/{id}", self.ticket, ("tickets:read",))
+        r.add("PUT", "/api/v2/tickets/{id}", self.update_ticket, ("tickets:write",))
+        r.add("GET", "/api/v2/tickets/{id}/comments", self.comments, ("tickets:read",))
+        r.add("GET", "/api/v2/users", self.users, ("users:read",))
+        r.add("GET", "/api/v2/users/{id}", self.user, ("users:read",))
+        r.add("GET", "/api/v2/security_settings", self.security_settings, ("security:read",))
+        r.add("GET", "/api/v2/satisfaction_ratings", self.satisfaction_ratings, ("tickets:read",))
+        r.add("GET", "/api/v2/incremental/tickets/cursor", self.incremental_tickets, ("tickets:read",))
+        r.add("GET", "/api/v2/incremental/ticket_events", self.ticket_events, ("tickets:read",))
+        self._router = r
+        self.api_token = new_token("", 20)
+        self.api_tokens.add(self.api_token)
+        scopes = LEAKY_SCOPES if self.world.scenario == "leaky" else CLEAN_SCOPES
+        self.primary_token = self.issue_oauth_token(scopes)
+
+    def issue_oauth_token(self, scopes: tuple[str, ...] | list[str], user_id: int = 1) -> str:
+        token = new_token("", 32)
+        now = dt.datetime.now(dt.UTC)
+        self.oauth_tokens[token] = OAuthToken(
+            id=9000 + len(self.oauth_tokens),
+            user_id=user_id,
+            scopes=tuple(scopes),
+            created_at=iso(now),
+            expires_at=iso(now + dt.timedelta(days=90)),
+        )
+        return token
+
+    # -- plumbing
+    @staticmethod
+    def error(status: int, error: Any, description: str | None = None) -> Response:
+        body: dict[str, Any] = {"error": error}
+        if description is not None:
+            body["description"] = description
+        return json_response(status, body)
+
+    def _authenticate(self, request: Request) -> Caller | Response:
+        token = bearer_token(request)
+        if token is not None:
+            grant = self.oauth_tokens.get(token)
+            if grant is None:
+                return json_response(
+                    401,
+                    {
+                        "error": "invalid_token",
+                        "error_description": "The access token provided is expired, revoked, malformed or invalid "
+                        "for other reasons.",
+                    },
+                )
+            return Caller(self._staff[grant.user_id], grant)
+        basic = basic_credentials(request)
+        if basic is not None:
+            login, secret = basic
+            email, _, kind = login.partition("/")
+            user = self._by_email.get(email)
+            if kind == "token" and secret in self.api_tokens and user is not None and user.active:
+                return Caller(user, None)
+        return self.error(401, "Couldn't authenticate you")
+
+    def handle(self, request: Request) -> Response:
+        caller = self._authenticate(request)
+        if isinstance(caller, Response):
+            return caller
+        path = request.path.removesuffix(".json")
+        incremental = path.startswith("/api/v2/incremental/")
+        decision = (self._incremental if incremental else self._account).take()
+        headers = self._rate_headers(decision)
+        if not decision.allowed:
+            retry = [("Retry-After", str(max(1, math.ceil(decision.retry_after))))]
+            if incremental:
+                response = self.error(
+                    429, "APIRateLimitExceeded", "Number of allowed incremental export API requests per minute exceeded"
+                )
+            else:
+                response = text_response(429, "Number of allowed API requests per minute exceeded")
+            response.headers += headers + retry
+            return response
+        response = self._dispatch(request, path, caller)
+        response.headers += headers
+        return response
+
+    @staticmethod
+    def _rate_headers(decision: Decision) -> list[tuple[str, str]]:
+        remaining = str(decision.limit - decision.used)
+        return [
+            ("X-Rate-Limit", str(decision.limit)),
+            ("X-Rate-Limit-Remaining", remaining),
+            ("ratelimit-limit", str(decision.limit)),
+            ("ratelimit-remaining", remaining),
+        ]
+
+    def _dispatch(self, request: Request, path: str, caller: Caller) -> Response:
+        matched = self._router.match(request.method, path)
+        if matched is None:
+            return self.error(404, "RecordNotFound", "Not found")
+        if matched is False:
+            return self.error(405, "MethodNotAllowed", "Method not allowed")
+        assert not isinstance(matched, bool)  # noqa: S101 - narrowing for mypy
+        route, params = matched
+        if caller.oauth is not None and route.scopes:
+            granted = set(caller.oauth.scopes)
+            # "read" and "write" are the broad scopes that cover every resource:
+            # https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/
+            broad = "read" if request.method == "GET" else "write"
+            if broad not in granted and not route.scopes & granted:
+                return self.error(403, "Forbidden", f"You are missing the following required scopes: {broad}")
+        needs_admin = route.handler == self.security_settings
+        if (needs_admin and caller.user.role != "admin") or (route.scopes and caller.user.role == "end-user"):
+            return self.error(
+                403,
+                {
+                    "title": "Forbidden",
+                    "message": "You do not have access to this page. Please contact the account owner of this "
+                    "help desk for further help.",
+                },
+            )
+        return route.handler(request, caller, **params)
+
+    def _cursor_page(
+        self, request: Request, key: str, indexes: range, render: Callable[[int], dict[str, Any]]
+    ) -> Response:
+        """Cursor pagination when page[size] or a cursor is given, else offset pagination."""
+        size_raw = request.arg("page[size]")
+        after, before = request.arg("page[after]"), request.arg("page[before]")
+        if size_raw is None and after is None and before is None:
+            return self._offset_page(request, key, indexes, render)
+        try:
+            size = int(size_raw) if size_raw is not None else 100
+        except ValueError:
+            size = -1
+        if not 1 <= size <= 100:
+            return self.error(400, "InvalidPaginationParameter", "page[size] must be between 1 and 100")
+        position = 0
+        for token, direction in ((after, 1), (before, -1)):
+            if token is not None:
+                state = decode_cursor(token)
+                if state is None or not isinstance(state.get("p"), int):
+                    return self.error(400, "InvalidPaginationParameter", "Invalid cursor")
+                position = state["p"] + 1 if direction == 1 else max(0, state["p"] - size)
+        window = indexes[position : position + size]
+        items = [render(i) for i in window]
+        has_more = position + size < len(indexes)
+        after_cursor = encode_cursor({"p": position + len(window) - 1}) if window else None
+        before_cursor = encode_cursor({"p": position}) if window else None
+        keep = [(k, v) for k, v in request.query if not k.startswith("page[")]
+        next_link = (
+            url_with(request, [*keep, ("page[after]", after_cursor), ("page[size]", str(size))])
+            if has_more and after_cursor
+            else None
+        )
+        prev_link = (
+            url_with(request, [*keep, ("page[before]", before_cursor), ("page[size]", str(size))])
+            if position > 0 and before_cursor
+            else None
+        )
+        return json_response(
+            200,
+            {
+                key: items,
+                "meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor},
+                "links": {"next": next_link, "prev": prev_link},
+            },
+        )
+
+    def _offset_page(
+        self, request: Request, key: str, indexes: range, render: Callable[[int], dict[str, Any]]
+    ) -> Response:
+        page, per_page = int_arg(request, "page", 1), int_arg(request, "per_page", 100)
+        if page is None or per_page is None or page < 1 or not 1 <= per_page <= 100:
+            return self.error(400, "InvalidPaginationParameter", "Invalid page or per_page")
+        if page > 100:
+            # Offset pagination stops at 10,000 records since 2024: https://support.zendesk.com/hc/en-us/articles/5591904358938
+            return self.error(
+                400,
+                "InvalidPaginationParameter",
+                "Offset pagination is limited to the first 100 pages. Use cursor pagination instead.",
+            )
+        window = indexes[(page - 1) * per_page : page * per_page]
+        keep = [(k, v) for k, v in request.query if k not in {"page", "per_page"}]
+
+        def link(number: int) -> str:
+            return url_with(request, [*keep, ("page", str(number)), ("per_page", str(per_page))])
+
+        return json_response(
+            200,
+            {
+                key: [render(i) for i in window],
+                "next_page": link(page + 1) if page * per_page < len(indexes) else None,
+                "previous_page": link(page - 1) if page > 1 else None,
+                "count": len(indexes),
+            },
+        )
+
+    # -- data
+    def ticket_json(self, request: Request, index: int) -> dict[str, Any]:
+        world = self.world
+        created = world.ticket_time(index)
+        rng = world.rng("zendesk-ticket", index)
+        requester = END_USER_ID_BASE + 1 + index % world.customer_count
+        first_comment = self.comment_json(request, index, 0)
+        subject = world.subject(index)
+        status = rng.choice(["new", "open", "pending", "solved", "closed"])
+        return {
+            "id": index,
+            "url": f"{request.scheme_host}/api/v2/tickets/{index}.json",
+            "external_id": None,
+            "type": rng.choice(["question", "incident", "problem", None]),
+            "subject": subject,
+            "raw_subject": subject,
+            "description": first_comment["body"],
+            "priority": rng.choice(["low", "normal", "high", None]),
+            "status": status,
+            "recipient": "support@brand.example",
+            "requester_id": requester,
+            "submitter_id": requester,
+            "assignee_id": 5 + index % 11,
+            "organization_id": None,
+            "group_id": 360_001,
+            "collaborator_ids": [],
+            "follower_ids": [],
+            "email_cc_ids": [],
+            "has_incidents": False,
+            "problem_id": None,
+            "due_at": None,
+            "tags": rng.sample(["wismo", "refund", "address_change", "damaged", "vip"], 2),
+            "custom_fields": [{"id": 360_000_111, "value": None}],
+            "satisfaction_rating": {"score": "unoffered"},
+            "via": {
+                "channel": rng.choice(["email", "web", "api", "chat"]),
+                "source": {"from": {}, "to": {}, "rel": None},
+            },
+            "brand_id": 360_000_001,
+            "is_public": True,
+            "created_at": iso(created),
+            "updated_at": iso(created + self.world.step / 2),
+        }
+
+    def comment_json(self, request: Request, ticket: int, k: int) -> dict[str, Any]:
+        world = self.world
+        comment_id = ticket * 10 + k
+        text, from_agent = world.message_text("ticket_comment", ticket, k)
+        text = world.planted_text("zendesk", "ticket_comment", comment_id, text)
+        author = 5 + ticket % 11 if from_agent else END_USER_ID_BASE + 1 + ticket % world.customer_count
+        return {
+            "id": comment_id,
+            "type": "Comment",
+            "author_id": author,
+            "body": text,
+            "html_body": f'<div class="zd-comment" dir="auto"><p>{_html(text)}</p></div>',
+            "plain_body": text,
+            "public": True,
+            "attachments": [],
+            "audit_id": comment_id * 3,
+            "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
+            "metadata": {"system": {"client": "Mozilla/5.0", "ip_address": "198.51.100.7", "location": "Lisbon"}},
+            "created_at": iso(world.ticket_time(ticket) + dt.timedelta(minutes=3 * k)),
+        }
+
+    def _users(self) -> list[tuple[str, int]]:
+        """(role, id) for every user, staff first."""
+        staff = [(s.role, s.id) for s in self._staff.values()]
+        return staff + [("end-user", END_USER_ID_BASE + j) for j in range(1, self.world.customer_count + 1)]
+
+    def user_json(self, request: Request, user_id: int) -> dict[str, Any] | None:
+        staff = self._staff.get(user_id)
+        if staff is not None:
+            name, email, role, active, mfa = staff.name, staff.email, staff.role, staff.active, staff.mfa
+        elif END_USER_ID_BASE < user_id <= END_USER_ID_BASE + self.world.customer_count:
+            first, last, email = self.world.person("customer", user_id - END_USER_ID_BASE)
+            name, role, active, mfa = f"{first} {last}", "end-user", True, None
+        else:
+            return None
+        return {
+            "id": user_id,
+            "url": f"{request.scheme_host}/api/v2/users/{user_id}.json",
+            "name": name,
+            "email": email,
+            "role": role,
+            "role_type": None,
+            "custom_role_id": None,
+            "active": active,
+            "suspended": False,
+            "verified": True,
+            # Only shown for staff; null means unknown (vendor-apis.md 2.4).
+            "two_factor_auth_enabled": mfa,
+            "last_login_at": iso(DATA_END - dt.timedelta(days=user_id % 20)),
+            "created_at": iso(DATA_END - DATA_SPAN),
+            "updated_at": iso(DATA_END),
+            "time_zone": "Europe/Lisbon",
+            "locale": "en-US",
+            "organization_id": None,
+            "restricted_agent": role == "agent",
+            "ticket_restriction": "groups" if role == "agent" else None,
+            "only_private_comments": False,
+            "external_id": None,
+            "tags": [],
+            "user_fields": {},
+            "phone": None,
+        }
+
+    # -- handlers
+    def me(self, request: Request, caller: Caller) -> Response:
+        return json_response(200, {"user": self.user_json(request, caller.user.id)})
+
+    def current_token(self, request: Request, caller: Caller) -> Response:
+        grant = caller.oauth
+        if grant is None:  # API-token auth has no OAuth token to describe
+            return self.error(404, "RecordNotFound", "Not found")
+        token = bearer_token(request) or ""
+        return json_response(
+            200,
+            {
+                "token": {
+                    "id": grant.id,
+                    "url": f"{request.scheme_host}/api/v2/oauth/tokens/{grant.id}.json",
+                    "user_id": grant.user_id,
+                    "client_id": 42,
+                    "token": token[:10],  # the real API shows a truncated prefix
+                    "refresh_token": None,
+                    "scopes": list(grant.scopes),
+                    "created_at": grant.created_at,
+                    "expires_at": grant.expires_at,
+                    "refresh_token_expires_at": None,
+                    "used_at": iso(dt.datetime.now(dt.UTC)),
+                }
+            },
+        )
+
+    def _ticket_index(self, raw: str) -> int | None:
+        return int(raw) if raw.isdigit() and 1 <= int(raw) <= self.world.size else None
+
+    def tickets(self, request: Request, caller: Caller) -> Response:
+        return self._cursor_page(
+            request, "tickets", range(1, self.world.size + 1), lambda i: self.ticket_json(request, i)
+        )
+
+    def ticket(self, request: Request, caller: Caller, id: str) -> Response:
+        index = self._ticket_index(id)
+        if index is None:
+            return self.error(404, "RecordNotFound", "Not found")
+        return json_response(200, {"ticket": self.ticket_json(request, index)})
+
+    def update_ticket(self, request: Request, caller: Caller, id: str) -> Response:
+        index = self._ticket_index(id)
+        if index is None:
+            return self.error(404, "RecordNotFound", "Not found")
+        try:
+            comment = request.json()["ticket"]["comment"]
+            body = comment["body"]
+        except (ValueError, KeyError, TypeError):
+            return self.error(400, "InvalidValue", "Ticket comment body is required")
+        added = self.added_comments.setdefault(index, [])
+        base = self.comment_json(request, index, 0)
+        base.update(
+            id=9_000_000 + index * 100 + len(added),
+            author_id=caller.user.id,
+            body=str(body),
+            plain_body=str(body),
+            html_body=f"<p>{_html(str(body))}</p>",
+            public=bool(comment.get("public", True)),
+            created_at=iso(dt.datetime.now(dt.UTC)),
+        )
+        added.append(base)
+        return json_response(200, {"ticket": self.ticket_json(request, index), "audit": {"id": base["id"] * 3}})
+
+    def comments(self, request: Request, caller: Caller, id: str) -> Response:
+        index = self._ticket_index(id)
+        if index is None:
+            return self.error(404, "RecordNotFound", "Not found")
+        base = self.world.comment_count("ticket_comment", index)
+        added = self.added_comments.get(index, [])
+
+        def render(k: int) -> dict[str, Any]:
+            return self.comment_json(request, index, k) if k < base else added[k - base]
+
+        return self._cursor_page(request, "comments", range(base + len(added)), render)
+
+    def users(self, request: Request, caller: Caller) -> Response:
+        roles = set(request.args("role[]") + request.args("role"))
+        everyone = [uid for role, uid in self._users() if not roles or role in roles]
+        page = self._cursor_page(
+            request, "users", range(len(everyone)), lambda i: self.user_json(request, everyone[i]) or {}
+        )
+        return page
+
+    def user(self, request: Request, caller: Caller, id: str) -> Response:
+        found = self.user_json(request, int(id)) if id.isdigit() else None
+        if found is None:
+            return self.error(404, "RecordNotFound", "Not found")
+        return json_response(200, {"user": found})
+
+    def security_settings(self, request: Request, caller: Caller) -> Response:
+        enforced = self.world.scenario != "leaky"
+        return json_response(
+            200,
+            {
+                "security_settings": {
+                    "authentication": {
+                        "agent": {
+                            "security_policy_name": "high",
+                            "two_factor_enforce": enforced,
+                            "two_factor_last_update": "2026-02-01T09:00:00Z",
+                            "password_history_length": 5,
+                            "password_length": 12,
+                            "session_timeout": 240,
+                        },
+                        "end_user": {"security_policy_name": "low", "two_factor_enforce": False},
+                    }
+                }
+            },
+        )
+
+    def rating_json(self, scheme_host: str, j: int) -> dict[str, Any]:
+        ticket = 3 * j
+        rng = self.world.rng("zendesk-rating", ticket)
+        score = rng.choice(["good", "good", "bad", "offered"])
+        comment = rng.choice([None, "Quick and friendly, thanks", "Took a week to get an answer"])
+        comment = self.world.planted_text("zendesk", "satisfaction_rating", ticket, comment or "") or None
+        moment = iso(self.world.ticket_time(ticket) + dt.timedelta(days=1))
+        rating_id = SATISFACTION_ID_BASE + ticket
+        return {
+            "id": rating_id,
+            "url": f"{scheme_host}/api/v2/satisfaction_ratings/{rating_id}.json",
+            "assignee_id": 5 + ticket % 11,
+            "group_id": 360_001,
+            "requester_id": END_USER_ID_BASE + 1 + ticket % self.world.customer_count,
+            "ticket_id": ticket,
+            "score": score,
+            "comment": comment if score in {"good", "bad"} else None,
+            "reason": None,
+            "reason_code": 0,
+            "created_at": moment,
+            "updated_at": moment,
+        }
+
+    def satisfaction_ratings(self, request: Request, caller: Caller) -> Response:
+        return self._cursor_page(
+            request,
+            "satisfaction_ratings",
+            range(1, self.world.size // 3 + 1),
+            lambda j: self.rating_json(request.scheme_host, j),
+        )
+
+    def _first_at_or_after(self, start_time: int) -> int:
+        """First ticket index whose updated_at is at or after `start_time` (epoch seconds)."""
+        origin = (DATA_END - DATA_SPAN).timestamp() + self.world.step.total_seconds() / 2
+        return max(1, math.ceil((start_time - origin) / self.world.step.total_seconds()))
+
+    def incremental_tickets(self, request: Request, caller: Caller) -> Response:
+        per_page = int_arg(request, "per_page", 1000)
+        if per_page is None or not 1 <= per_page <= 1000:
+            return self.error(400, "InvalidPaginationParameter", "per_page must be between 1 and 1000")
+        cursor = request.arg("cursor")
+        if cursor is not None:
+            state = decode_cursor(cursor)
+            if state is None or not isinstance(state.get("next"), int):
+                return self.error(400, "InvalidCursor", "The cursor is invalid")
+            start = state["next"]
+        else:
+            start_time = int_arg(request, "start_time", -1)
+            if start_time is None or start_time < 0:
+                return self.error(400, "InvalidValue", "start_time is required and must be an epoch time")
+            if start_time > dt.datetime.now(dt.UTC).timestamp() - 60:
+                return self.error(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
+            start = self._first_at_or_after(start_time)
+        stop = min(self.world.size + 1, start + per_page)
+        items = [self.ticket_json(request, i) for i in range(start, stop)]
+        after = encode_cursor({"next": stop})
+        before = encode_cursor({"next": max(1, start - per_page)})
+        base = f"{request.scheme_host}/api/v2/incremental/tickets/cursor.json?cursor="
+        return json_response(
+            200,
+            {
+                "tickets": items,
+                "after_url": base + after,
+                "after_cursor": after,
+                "before_url": base + before,
+                "before_cursor": before,
+                # After the end the cursor still answers, with nothing and end_of_stream again: clients that
+                # ignore end_of_stream loop forever (vendor-apis.md 2.9).
+                "end_of_stream": stop > self.world.size,
+            },
+        )
+
+    def ticket_event_json(self, event: int) -> dict[str, Any]:
+        ticket = (event + 1) // 2
+        created = event % 2 == 1
+        moment = self.world.ticket_time(ticket) + (dt.timedelta(0) if created else self.world.step / 2)
+        child: dict[str, Any] = (
+            {"id": event * 10 + 1, "event_type": "Create", "via": "Web form", "status": "new", "priority": "normal"}
+            if created
+            else {
+                "id": event * 10 + 1,
+                "event_type": "Change",
+                "via": "Web form",
+                "status": "open",
+                "previous_value": "new",
+                "field_name": "status",
+            }
+        )
+        return {
+            "id": 50_000_000 + event,
+            "ticket_id": ticket,
+            "timestamp": int(moment.timestamp()),
+            "created_at": iso(moment),
+            "updater_id": END_USER_ID_BASE + 1 + ticket % self.world.customer_count if created else 5 + ticket % 11,
+            "via": "Web form",
+            "system": {
+                "client": "Mozilla/5.0",
+                "ip_address": "198.51.100.7",
+                "location": "Lisbon, Portugal",
+                "latitude": 38.7,
+                "longitude": -9.1,
+            },
+            "event_type": "Audit",
+            "child_events": [child],
+        }
+
+    def ticket_events(self, request: Request, caller: Caller) -> Response:
+        start_time = int_arg(request, "start_time", -1)
+        if start_time is None or start_time < 0:
+            return self.error(400, "InvalidValue", "start_time is required and must be an epoch time")
+        per_page = 1000
+        first_ticket = max(1, self._first_at_or_after(start_time) - 1)
+        first = 2 * first_ticket - 1
+        total = 2 * self.world.size
+        events: list[dict[str, Any]] = []
+        event = first
+        while event <= total and len(events) < per_page:
+            item = self.ticket_event_json(event)
+            if item["timestamp"] >= start_time:
+                events.append(item)
+            event += 1
+        end_time = events[-1]["timestamp"] if events else start_time
+        # Time-based pages overlap at end_time, as the real export does: dedupe by id.
+        next_page = f"{request.scheme_host}/api/v2/incremental/ticket_events.json?start_time={end_time}"
+        return json_response(
+            200,
+            {
+                "ticket_events": events,
+                "next_page": next_page,
+                "count": len(events),
+                "end_time": end_time,
+                "end_of_stream": len(events) < per_page,
+            },
+        )
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")

@@ -1,0 +1,188 @@
+"""The `vendor-audit` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sandbox
+from vendor_audit.profile import ProfileError, load_profile
+
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+
+_DESCRIPTION = """\
+Prove that an outsourced customer-service vendor's integration with Shopify, Zendesk or Gorgias is
+safe: TLS, least-privilege credentials, MFA, no card numbers in payloads or exports, export schemas.
+
+Start here:
+  vendor-audit run                       audit the bundled sandbox (no set-up needed)
+  vendor-audit sandbox --scenario leaky  serve the local stand-ins and write audit.toml for them
+  vendor-audit check-profile audit.toml  validate a profile without contacting any vendor
+
+Exit codes: 0 all checks pass or are waived, 1 findings at or above --fail-on, 2 the audit could not run.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vendor-audit", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="audit a vendor integration (default: the bundled sandbox)",
+        description="Audit the vendors a profile names. Without PROFILE, start the bundled sandbox "
+        "(leaky scenario), audit it and stop it.",
+    )
+    run.add_argument("profile", nargs="?", metavar="PROFILE", help="audit profile (TOML); default: the local sandbox")
+
+    serve = commands.add_parser(
+        "sandbox",
+        help="serve local HTTPS stand-ins of the Shopify, Zendesk and Gorgias APIs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.dedent(
+            """\
+            Serve the Shopify Admin, Zendesk Support and Gorgias APIs on 127.0.0.1 over real TLS, each on its
+            own port, until Ctrl-C. The run directory receives the CA bundle (ca.pem), the list of planted
+            violations (manifest.json), the credentials (sandbox.env, mode 0600), the vendors' event exports
+            (exports/) and a ready profile (audit.toml) for `vendor-audit run`.
+
+            scenarios: clean  every check should pass
+                       leaky  PANs in tickets, chats, orders, notes and exports; over-scoped credentials;
+                              staff without 2FA; an endpoint that accepts TLS 1.0/1.1; a certificate that
+                              expires in 5 days; a weak certificate; broken export records
+            """
+        ),
+    )
+    serve.add_argument("--scenario", choices=sandbox.SCENARIOS, default="leaky", help="default: %(default)s")
+    serve.add_argument(
+        "--size", type=int, default=200, metavar="N", help="tickets per helpdesk and orders (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--seed", type=int, default=7, help="data seed; the same seed serves the same data (default: %(default)s)"
+    )
+    serve.add_argument("--run-dir", type=Path, default=Path(".sandbox"), metavar="DIR", help="default: %(default)s")
+
+    check = commands.add_parser("check-profile", help="validate an audit profile and its secrets' env vars")
+    check.add_argument("profile", metavar="PROFILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "sandbox":
+            return _cmd_sandbox(args)
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "check-profile":
+            return _cmd_check_profile(args)
+        parser.print_help()
+        return EXIT_CANNOT_RUN
+    except ProfileError as exc:
+        print(f"vendor-audit: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        print("vendor-audit: interrupted", file=sys.stderr)
+        return 130
+    except ValueError as exc:
+        print(f"vendor-audit: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+def _describe(running: sandbox.RunningSandbox) -> str:
+    counts = Counter(v["kind"] for v in running.manifest["violations"])
+    lines = [f"vendor-audit sandbox: scenario {running.config.scenario}, {running.config.size} tickets per helpdesk"]
+    for name, url in running.urls.items():
+        policy = running.policies[name]
+        lines.append(f"  {name:<8} {url}   (TLS {policy.min_version}-{policy.max_version.removeprefix('TLSv')})")
+    lines += [
+        f"  run dir  {running.run_dir}",
+        "    ca.pem         CA bundle to trust",
+        f"    audit.toml     profile:  vendor-audit run {running.profile_path}",
+        "    sandbox.env    credentials (mode 0600), read through the profile's env_file",
+        f"    manifest.json  {sum(counts.values())} planted violations: "
+        + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"),
+        f"  try: curl --cacert {running.ca_path} {running.url('zendesk')}/api/v2/users/me.json  (answers 401)",
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    config = sandbox.SandboxConfig(scenario=args.scenario, size=args.size, seed=args.seed)
+    started = time.monotonic()
+
+    def ready(running: sandbox.RunningSandbox) -> None:
+        print(_describe(running))
+        print(f"  ready in {time.monotonic() - started:.2f}s; Ctrl-C stops it", flush=True)
+
+    try:
+        sandbox.serve_forever(config, args.run_dir, ready=ready)
+    except KeyboardInterrupt:
+        print("\nvendor-audit sandbox: stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_check_profile(args: argparse.Namespace) -> int:
+    profile = load_profile(args.profile)
+    for vendor in profile.vendors:
+        for credential in vendor.credentials:
+            profile.secret(credential)  # raises with the env var's name when it is missing
+    print(f"{profile.path}: valid ({len(profile.vendors)} vendor(s), mode {profile.mode})")
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if args.profile:
+        profile = load_profile(args.profile)
+        print(f"{profile.path}: valid profile for {', '.join(v.name for v in profile.vendors)}")
+        print("The checks arrive with the audit suite; nothing was contacted.", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    with tempfile.TemporaryDirectory(prefix="vendor-audit-sandbox-") as workdir:
+        print("Starting the bundled sandbox (leaky scenario) ...", flush=True)
+        with sandbox.serve(scenario="leaky", workdir=Path(workdir)) as running:
+            print(_describe(running))
+            return _reach_each_vendor(running)
+
+
+def _reach_each_vendor(running: sandbox.RunningSandbox) -> int:
+    """Until the checks exist: prove each stand-in answers an authenticated request over verified TLS."""
+    import httpx  # deferred: `--help` stays fast
+
+    profile = load_profile(running.profile_path)
+    probes: dict[str, tuple[str, dict[str, str], Any]] = {}
+    for vendor in profile.vendors:
+        secret = profile.secret(vendor.credentials[0])
+        if vendor.type == "shopify":
+            probes[vendor.name] = ("/admin/oauth/access_scopes.json", {"X-Shopify-Access-Token": secret}, None)
+        elif vendor.type == "zendesk":
+            probes[vendor.name] = ("/api/v2/users/me.json", {"Authorization": f"Bearer {secret}"}, None)
+        else:
+            probes[vendor.name] = ("/api/users/0", {}, (vendor.credentials[0].email or "", secret))
+    failures = 0
+    with httpx.Client(verify=str(profile.ca_file), timeout=10) as client:
+        for vendor in profile.vendors:
+            path, headers, auth = probes[vendor.name]
+            response = client.get(vendor.base_url + path, headers=headers, auth=auth)
+            tls = response.extensions.get("network_stream")
+            version = tls.get_extra_info("ssl_object").version() if tls else "?"
+            print(f"  {vendor.name:<8} GET {path} -> {response.status_code} over {version}")
+            failures += response.status_code != 200
+    print(json.dumps({"planted_violations": len(running.manifest["violations"])}))
+    return EXIT_CANNOT_RUN if failures else EXIT_OK
+
+
+def entrypoint() -> None:
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""The audit profile (audit.toml): loading, validation and secret resolution.
+
+Every mistake becomes one `ProfileError` naming the file, the key, what was expected and what was
+found. Profiles name environment variables, never secrets; a literal secret-looking value is refused
+without being echoed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import os
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from schemas import load_schema
+
+__all__ = [
+    "SLO",
+    "Credential",
+    "ExportSpec",
+    "Profile",
+    "ProfileError",
+    "Vendor",
+    "Waiver",
+    "load_profile",
+    "looks_like_secret",
+]
+
+AUTH_BY_VENDOR = {
+    "shopify": ("access_token",),
+    "zendesk": ("oauth", "api_token"),
+    "gorgias": ("api_key", "oauth"),
+}
+NEEDS_EMAIL = {"api_token", "api_key"}
+_SECRET_KEYS = re.compile(r"(^|_)(token|secret|password|passwd|api_key|apikey|key|credential)s?$", re.IGNORECASE)
+_SECRET_PREFIXES = re.compile(r"^(shp(at|ca|pa|ss)_|sk_(live|test)_|xox[abpr]-|gh[pousr]_|eyJ)")
+
+
+class ProfileError(Exception):
+    """The profile cannot be used; the message says where, what and what to write instead."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        more = (
+            f"\n  (and {len(problems) - 1} more problem(s):\n    " + "\n    ".join(problems[1:]) + ")"
+            if len(problems) > 1
+            else ""
+        )
+        super().__init__(problems[0] + more)
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    vendor: str
+    name: str
+    auth: str
+    secret_env: str
+    email: str | None
+    allowed_scopes: frozenset[str] | None
+    allowed_roles: frozenset[str] | None
+    key: str  # where it sits in the profile, for messages: vendors.shopify.credentials[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    name: str
+    type: str
+    base_url: str
+    api_version: str | None
+    credentials: tuple[Credential, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSpec:
+    vendor: str | None
+    path: Path
+    format: str
+    schema: str
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    check: str
+    resource: str
+    reason: str
+    owner: str
+    expires: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class SLO:
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    max_error_rate: float | None = None
+    min_rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    path: Path
+    name: str
+    mode: str
+    ca_file: Path | None
+    env_file: Path | None
+    vendors: tuple[Vendor, ...]
+    mfa_required_roles: frozenset[str]
+    idp_export: Path | None
+    exports: tuple[ExportSpec, ...]
+    tls_endpoints: tuple[str, ...]
+    expiry_warning_days: int
+    slo: SLO
+    waivers: tuple[Waiver, ...]
+
+    @property
+    def read_only(self) -> bool:
+        return self.mode == "production"
+
+    def secret(self, credential: Credential, environ: Mapping[str, str] | None = None) -> str:
+        """The credential's secret from the environment, else from env_file; never from the profile."""
+        environ = os.environ if environ is None else environ
+        name = credential.secret_env
+        value = environ.get(name) or (_read_env_file(self.env_file).get(name) if self.env_file else None)
+        if not value:
+            where = f" or add it to {self.env_file}" if self.env_file else ""
+            raise ProfileError(
+                [
+                    f"{self.path}: {credential.key}.secret_env: environment variable {name} is not set; "
+                    f"export {name}=<the {credential.vendor} secret>{where}"
+                ]
+            )
+        return value
+
+
+def looks_like_secret(value: str) -> bool:
+    """Whether a profile value looks like a pasted token rather than a name, path or URL."""
+    if _SECRET_PREFIXES.match(value):
+        return True
+    if len(value) < 20 or any(c.isspace() for c in value) or re.fullmatch(r"[A-Z0-9_]+", value):
+        return False
+    if value.startswith(("http://", "https://", "/", "./", "../", "~")) or "@" in value or "." in value:
+        return False
+    counts = Counter(value)
+    entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    return entropy >= 3.5 and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile; raise ProfileError with every problem found."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(
+            [f"{path}: no such profile; run `vendor-audit sandbox` to get one, or copy audit.toml"]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError([f"{path}: cannot read the profile ({exc.__class__.__name__})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError([f"{path}: not valid TOML: {exc}"]) from None
+    problems = list(_secret_problems(raw))
+    validator = jsonschema.Draft202012Validator(load_schema("profile.v1"), format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(_jsonable(raw)), key=lambda e: [str(p) for p in e.absolute_path])
+    problems += [
+        m for e in errors if (m := _explain(e)) and not any(m.split(":")[0] == p.split(":")[0] for p in problems)
+    ]
+    if not problems:
+        problems += list(_semantic_problems(raw, path.parent))
+    if problems:
+        raise ProfileError([f"{path}: {p}" for p in problems])
+    return _build(raw, path)
+
+
+def _jsonable(value: Any) -> Any:
+    """TOML dates become ISO strings so the JSON Schema's `format: date` can check them."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat() if type(value) is dt.date else f"<{type(value).__name__}>{value.isoformat()}"
+    return value
+
+
+def _key(path: Iterator[Any] | list[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _walk(node: Any, at: list[Any]) -> Iterator[tuple[list[Any], Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield [*at, key], value
+            yield from _walk(value, [*at, key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield [*at, i], value
+            yield from _walk(value, [*at, i])
+
+
+def _secret_problems(raw: dict[str, Any]) -> Iterator[str]:
+    advice = 'put it in an environment variable and write secret_env = "NAME" instead (the value is not shown here)'
+    for at, value in _walk(raw, []):
+        last = at[-1]
+        if isinstance(last, str) and last != "secret_env" and _SECRET_KEYS.search(last) and isinstance(value, str):
+            yield f"{_key(at)}: a profile never holds secrets; {advice}"
+        elif isinstance(value, str) and looks_like_secret(value):
+            yield f"{_key(at)}: this value looks like a literal secret; {advice}"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    key = _key(list(error.absolute_path))
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    found = error.instance
+    if error.validator == "additionalProperties" and isinstance(found, dict):
+        known = sorted(schema.get("properties", {}))
+        extra = [k for k in found if k not in known]
+        if not known:  # a map (vendors) whose values failed: let the nested errors speak
+            return ""
+        hints = []
+        for name in extra:
+            close = difflib.get_close_matches(name, known, n=1)
+            hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        return f"{key}: unknown key {', '.join(hints)}; expected one of: {', '.join(known)}"
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        return f"{key}: missing key '{missing}'"
+    description = schema.get("description")
+    if error.validator in {"pattern", "format", "const"} and description:
+        return f"{key}: expected {description[0].lower()}{description[1:].rstrip('.')}; found {_show(found)}"
+    if error.validator == "enum":
+        options = ", ".join(repr(v) for v in schema.get("enum", []))
+        return f"{key}: expected one of {options}; found {_show(found)}"
+    if error.validator == "type":
+        return f"{key}: expected {error.validator_value}; found {_type_name(found)} {_show(found)}"
+    return f"{key}: {error.message}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    if isinstance(value, str) and looks_like_secret(value):
+        return "a secret-looking value (not shown)"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_name(value: Any) -> str:
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _semantic_problems(raw: dict[str, Any], base: Path) -> Iterator[str]:
+    for name, vendor in raw["vendors"].items():
+        kind = vendor["type"]
+        for i, cred in enumerate(vendor["credentials"]):
+            key = f"vendors.{name}.credentials[{i}]"
+            allowed = AUTH_BY_VENDOR[kind]
+            if cred["auth"] not in allowed:
+                options = " or ".join(repr(a) for a in allowed)
+                yield f"{key}.auth: {kind} credentials use {options}; found {cred['auth']!r}"
+            if cred["auth"] in NEEDS_EMAIL and "email" not in cred:
+                yield f"{key}: missing key 'email' (the user a {kind} {cred['auth']} acts as)"
+            if "allowed_scopes" not in cred and "allowed_roles" not in cred:
+                yield f"{key}: missing key 'allowed_scopes' or 'allowed_roles' (what least privilege means here)"
+        if "api_version" in vendor and kind != "shopify":
+            yield f"vendors.{name}.api_version: only Shopify APIs are versioned; remove it"
+    for key in ("ca_file", "env_file"):
+        if key in raw and not (base / raw[key]).is_file():
+            yield f"{key}: file {base / raw[key]} does not exist"
+
+
+def _build(raw: dict[str, Any], path: Path) -> Profile:
+    base = path.parent
+
+    def rel(value: str | None) -> Path | None:
+        return None if value is None else (base / value)
+
+    vendors = []
+    for name, vendor in raw["vendors"].items():
+        credentials = tuple(
+            Credential(
+                vendor=name,
+                name=c["name"],
+                auth=c["auth"],
+                secret_env=c["secret_env"],
+                email=c.get("email"),
+                allowed_scopes=frozenset(c["allowed_scopes"]) if "allowed_scopes" in c else None,
+                allowed_roles=frozenset(c["allowed_roles"]) if "allowed_roles" in c else None,
+                key=f"vendors.{name}.credentials[{i}]",
+            )
+            for i, c in enumerate(vendor["credentials"])
+        )
+        vendors.append(
+            Vendor(name, vendor["type"], vendor["base_url"].rstrip("/"), vendor.get("api_version"), credentials)
+        )
+    mfa = raw.get("mfa", {})
+    tls = raw.get("tls", {})
+    return Profile(
+        path=path,
+        name=raw.get("name", path.stem),
+        mode=raw.get("mode", "production"),
+        ca_file=rel(raw.get("ca_file")),
+        env_file=rel(raw.get("env_file")),
+        vendors=tuple(vendors),
+        mfa_required_roles=frozenset(mfa.get("required_roles", ["admin", "agent"])),
+        idp_export=rel(mfa.get("idp_export")),
+        exports=tuple(
+            ExportSpec(e.get("vendor"), base / e["path"], e["format"], e["schema"]) for e in raw.get("exports", [])
+        ),
+        tls_endpoints=tuple(tls.get("endpoints", [])),
+        expiry_warning_days=tls.get("expiry_warning_days", 30),
+        slo=SLO(**raw.get("slo", {})),
+        waivers=tuple(
+            Waiver(w["check"], w["resource"], w["reason"], w["owner"], w["expires"]) for w in raw.get("waivers", [])
+        ),
+    )
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return values
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.removeprefix("export ").partition("=")
+        values[name.strip()] = value.strip().strip("'\"")
+    return values
