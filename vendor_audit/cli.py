@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 import tempfile
 import textwrap
@@ -171,7 +172,8 @@ def _reach_each_vendor(running: sandbox.RunningSandbox) -> int:
         else:
             probes[vendor.name] = ("/api/users/0", {}, (vendor.credentials[0].email or "", secret))
     failures = 0
-    with httpx.Client(verify=str(profile.ca_file), timeout=10) as client:
+    trust = ssl.create_default_context(cafile=str(profile.ca_file)) if profile.ca_file else True
+    with httpx.Client(verify=trust, timeout=10) as client:
         for vendor in profile.vendors:
             path, headers, auth = probes[vendor.name]
             response = client.get(vendor.base_url + path, headers=headers, auth=auth)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import sandbox
+
+
+@pytest.fixture(scope="session")
+def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.RunningSandbox]:
+    with sandbox.serve(scenario="leaky", workdir=tmp_path_factory.mktemp("leaky")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.RunningSandbox]:
+    with sandbox.serve(scenario="clean", workdir=tmp_path_factory.mktemp("clean")) as running:
+        yield running
+
+
+StartSandbox = Callable[..., sandbox.RunningSandbox]
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[StartSandbox]:
+    """A factory of sandboxes private to one test (rate-limit buckets and faults start empty)."""
+    with contextlib.ExitStack() as stack:
+        count = iter(range(1000))
+
+        def start(**settings: Any) -> sandbox.RunningSandbox:
+            settings.setdefault("write_exports", False)
+            return stack.enter_context(sandbox.serve(workdir=tmp_path / f"sandbox{next(count)}", **settings))
+
+        yield start
+
+
+def trust(running: sandbox.RunningSandbox) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(running.ca_path))
+
+
+def shopify_client(running: sandbox.RunningSandbox, token: str | None = None) -> httpx.Client:
+    return httpx.Client(
+        base_url=running.url("shopify"),
+        verify=trust(running),
+        headers={"X-Shopify-Access-Token": token if token is not None else running.shopify.primary_token},
+    )
+
+
+def zendesk_client(running: sandbox.RunningSandbox, token: str | None = None) -> httpx.Client:
+    return httpx.Client(
+        base_url=running.url("zendesk"),
+        verify=trust(running),
+        headers={"Authorization": f"Bearer {token if token is not None else running.zendesk.primary_token}"},
+    )
+
+
+def gorgias_client(running: sandbox.RunningSandbox, auth: tuple[str, str] | None = None) -> httpx.Client:
+    return httpx.Client(
+        base_url=running.url("gorgias"),
+        verify=trust(running),
+        auth=auth or (running.gorgias.api_key_email, running.gorgias.api_key),
+    )
