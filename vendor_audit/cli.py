@@ -107,7 +107,8 @@ def _describe(running: sandbox.RunningSandbox) -> str:
     lines = [f"vendor-audit sandbox: scenario {running.config.scenario}, {running.config.size} tickets per helpdesk"]
     for name, url in running.urls.items():
         policy = running.policies[name]
-        lines.append(f"  {name:<8} {url}   (TLS {policy.min_version}-{policy.max_version.removeprefix('TLSv')})")
+        versions = f"{_short(policy.min_version)}-{_short(policy.max_version)}"
+        lines.append(f"  {name:<8} {url}   (TLS {versions})")
     lines += [
         f"  run dir  {running.run_dir}",
         "    ca.pem         CA bundle to trust",
@@ -118,6 +119,10 @@ def _describe(running: sandbox.RunningSandbox) -> str:
         f"  try: curl --cacert {running.ca_path} {running.url('zendesk')}/api/v2/users/me.json  (answers 401)",
     ]
     return "\n".join(lines)
+
+
+def _short(version: str) -> str:
+    return {"TLSv1": "1.0"}.get(version, version.removeprefix("TLSv"))
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
@@ -187,4 +192,19 @@ def _reach_each_vendor(running: sandbox.RunningSandbox) -> int:
 
 def entrypoint() -> None:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `vendor-audit ... | head`: the reader left, as with any Unix tool
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    except Exception as exc:
+        if os.environ.get("VENDOR_AUDIT_DEBUG"):
+            raise
+        print(
+            f"vendor-audit: internal error ({exc.__class__.__name__}); "
+            "please report it, with the output of VENDOR_AUDIT_DEBUG=1 vendor-audit ...",
+            file=sys.stderr,
+        )
+        code = EXIT_CANNOT_RUN
+    sys.exit(code)
