@@ -17,6 +17,7 @@ class Decision:
     used: int  # requests counted against the limit after this one
     limit: int
     retry_after: float  # seconds until a request would be allowed; 0 when allowed
+    reset_after: float = 0.0  # seconds until the window starts afresh (fixed windows)
 
 
 class LeakyBucket:
@@ -67,7 +68,8 @@ class FixedWindow:
                 elapsed_windows = (now - self._window_start) // self.window_seconds
                 self._window_start += elapsed_windows * self.window_seconds
                 self._count = 0
+            reset = self._window_start + self.window_seconds - now
             if self._count < self.limit:
                 self._count += 1
-                return Decision(True, self._count, self.limit, 0.0)
-            return Decision(False, self._count, self.limit, self._window_start + self.window_seconds - now)
+                return Decision(True, self._count, self.limit, 0.0, reset)
+            return Decision(False, self._count, self.limit, reset, reset)

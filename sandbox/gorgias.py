@@ -10,7 +10,9 @@ X-Gorgias-Account-Api-Call-Limit, Retry-after), https://developers.gorgias.com/r
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ class GorgiasAPI:
 
     def __post_init__(self) -> None:
         self._staff = {s.id: s for s in self.world.gorgias_staff()}
+        self._offsets: list[int] = []
         self._buckets: dict[str, LeakyBucket] = {}
         r = Router()
         r.add("GET", "/api/account", self.account, ("account:read",))
@@ -378,10 +381,24 @@ class GorgiasAPI:
         index = self._ticket_index(id)
         return self.error(404, "Resource not found.") if index is None else self._messages_of(request, index)
 
+    def _message_offsets(self) -> list[int]:
+        """offsets[t-1] is the position of ticket t's first message in the list of every message."""
+        if len(self._offsets) != self.world.size:
+            counts = (self.world.comment_count("message", t) for t in range(1, self.world.size + 1))
+            self._offsets = [0, *itertools.accumulate(counts)][:-1]
+        return self._offsets
+
+    def _nth_message(self, position: int) -> dict[str, Any]:
+        offsets = self._message_offsets()
+        ticket = bisect.bisect_right(offsets, position)
+        return self.message_json(ticket, position - offsets[ticket - 1])
+
     def messages(self, request: Request, user: Staff) -> Response:
         ticket_id = request.arg("ticket_id")
-        if ticket_id is None:
-            return self.error(400, "Invalid query parameters.", {"ticket_id": ["Missing data for required field."]})
+        if ticket_id is None:  # every message of every ticket, oldest first
+            offsets = self._message_offsets()
+            total = offsets[-1] + self.world.comment_count("message", self.world.size)
+            return self._list(request, range(total), self._nth_message, default_order="created_datetime:asc")
         index = self._ticket_index(ticket_id)
         return self.error(404, "Resource not found.") if index is None else self._messages_of(request, index)
 

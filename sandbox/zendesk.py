@@ -155,6 +155,7 @@ class ZendeskAPI:
             ("X-Rate-Limit-Remaining", remaining),
             ("ratelimit-limit", str(decision.limit)),
             ("ratelimit-remaining", remaining),
+            ("ratelimit-reset", str(math.ceil(decision.reset_after))),
         ]
 
     def _dispatch(self, request: Request, path: str, caller: Caller) -> Response:
@@ -265,7 +266,7 @@ class ZendeskAPI:
         created = world.ticket_time(index)
         rng = world.rng("zendesk-ticket", index)
         requester = END_USER_ID_BASE + 1 + index % world.customer_count
-        first_comment = self.comment_json(request, index, 0)
+        first_comment = self.comment_json(index, 0)
         subject = world.subject(index)
         status = rng.choice(["new", "open", "pending", "solved", "closed"])
         return {
@@ -303,7 +304,7 @@ class ZendeskAPI:
             "updated_at": iso(created + self.world.step / 2),
         }
 
-    def comment_json(self, request: Request, ticket: int, k: int) -> dict[str, Any]:
+    def comment_json(self, ticket: int, k: int) -> dict[str, Any]:
         world = self.world
         comment_id = ticket * 10 + k
         text, from_agent = world.message_text("ticket_comment", ticket, k)
@@ -418,7 +419,7 @@ class ZendeskAPI:
         except (ValueError, KeyError, TypeError):
             return self.error(400, "InvalidValue", "Ticket comment body is required")
         added = self.added_comments.setdefault(index, [])
-        base = self.comment_json(request, index, 0)
+        base = self.comment_json(index, 0)
         base.update(
             id=9_000_000 + index * 100 + len(added),
             author_id=caller.user.id,
@@ -439,7 +440,7 @@ class ZendeskAPI:
         added = self.added_comments.get(index, [])
 
         def render(k: int) -> dict[str, Any]:
-            return self.comment_json(request, index, k) if k < base else added[k - base]
+            return self.comment_json(index, k) if k < base else added[k - base]
 
         return self._cursor_page(request, "comments", range(base + len(added)), render)
 
@@ -550,7 +551,12 @@ class ZendeskAPI:
             },
         )
 
-    def ticket_event_json(self, event: int) -> dict[str, Any]:
+    def ticket_event_json(self, event: int, *, comment_events: bool = False) -> dict[str, Any]:
+        """Event 2t-1 creates ticket t, event 2t updates it; with comment_events, each carries its comments.
+
+        https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/#incremental-ticket-event-export
+        (`include=comment_events`)
+        """
         ticket = (event + 1) // 2
         created = event % 2 == 1
         moment = self.world.ticket_time(ticket) + (dt.timedelta(0) if created else self.world.step / 2)
@@ -581,8 +587,30 @@ class ZendeskAPI:
                 "longitude": -9.1,
             },
             "event_type": "Audit",
-            "child_events": [child],
+            "child_events": [child, *self._comment_events(ticket, created)] if comment_events else [child],
         }
+
+    def _comment_events(self, ticket: int, created: bool) -> list[dict[str, Any]]:
+        count = self.world.comment_count("ticket_comment", ticket)
+        events = []
+        for k in range(1) if created else range(1, count):
+            comment = self.comment_json(ticket, k)
+            events.append(
+                {
+                    "id": comment["id"],
+                    "event_type": "Comment",
+                    "type": "Comment",
+                    "author_id": comment["author_id"],
+                    "body": comment["body"],
+                    "html_body": comment["html_body"],
+                    "plain_body": comment["plain_body"],
+                    "public": comment["public"],
+                    "attachments": [],
+                    "audit_id": comment["audit_id"],
+                    "created_at": comment["created_at"],
+                }
+            )
+        return events
 
     def ticket_events(self, request: Request, caller: Caller) -> Response:
         start_time = int_arg(request, "start_time", -1)
@@ -594,14 +622,16 @@ class ZendeskAPI:
         total = 2 * self.world.size
         events: list[dict[str, Any]] = []
         event = first
+        with_comments = "comment_events" in (request.arg("include") or "").split(",")
         while event <= total and len(events) < per_page:
-            item = self.ticket_event_json(event)
+            item = self.ticket_event_json(event, comment_events=with_comments)
             if item["timestamp"] >= start_time:
                 events.append(item)
             event += 1
         end_time = events[-1]["timestamp"] if events else start_time
         # Time-based pages overlap at end_time, as the real export does: dedupe by id.
-        next_page = f"{request.scheme_host}/api/v2/incremental/ticket_events.json?start_time={end_time}"
+        include = f"&include={request.arg('include')}" if request.arg("include") else ""
+        next_page = f"{request.scheme_host}/api/v2/incremental/ticket_events.json?start_time={end_time}{include}"
         return json_response(
             200,
             {

@@ -1,0 +1,181 @@
+"""The connector error tree; `raise_for_answer()` and `map_transport_errors()` alone build it.
+
+    ConnectorError
+     ├── AuthenticationError      401: the vendor rejected the credential
+     ├── PermissionDenied         403: missing scope or role
+     ├── RateLimitedError         429 beyond what retries and pacing absorb
+     ├── VendorAPIError           other 4xx/5xx, or an answer that is not the JSON the API promises
+     ├── ReadOnlyViolation        production mode refused a write before it left the process
+     └── TransportFailure         unreachable, timed out, dropped
+          └── TLSFailure          certificate untrusted, expired, wrong host; handshake refused
+
+Messages say what happened, where, and what to do; they never contain a secret (URLs carry none:
+credentials travel in headers) and never echo a response body beyond the vendor's error text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "AuthenticationError",
+    "ConnectorError",
+    "PermissionDenied",
+    "RateLimitedError",
+    "ReadOnlyViolation",
+    "TLSFailure",
+    "TransportFailure",
+    "VendorAPIError",
+    "map_transport_errors",
+    "raise_for_answer",
+]
+
+
+class ConnectorError(Exception):
+    kind = "connector"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthenticationError(ConnectorError):
+    kind = "authentication"
+
+
+class PermissionDenied(ConnectorError):
+    kind = "permission"
+
+
+class RateLimitedError(ConnectorError):
+    kind = "rate_limited"
+
+
+class VendorAPIError(ConnectorError):
+    kind = "vendor_api"
+
+
+class ReadOnlyViolation(ConnectorError):
+    kind = "read_only"
+
+
+class TransportFailure(ConnectorError):
+    kind = "transport"
+
+
+class TLSFailure(TransportFailure):
+    kind = "tls"
+
+
+def _where(request: httpx.Request) -> str:
+    return f"{request.method} {request.url.copy_with(query=None)}"
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+@contextlib.contextmanager
+def map_transport_errors(request: httpx.Request) -> Iterator[None]:
+    """Turn httpx's transport exceptions into TransportFailure / TLSFailure with advice."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise TransportFailure(
+            f"{_where(request)}: timed out; check the vendor's status page or raise the timeout"
+        ) from exc
+    except (httpx.ConnectError, httpx.ReadError, httpx.WriteError) as exc:
+        cause = _ssl_cause(exc)
+        host = request.url.host
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = cause.verify_message or "verification failed"
+            raise TLSFailure(
+                f"{_where(request)}: TLS certificate of {host} refused ({reason}); if the vendor uses a private CA, "
+                "point ca_file in the profile at it"
+            ) from exc
+        if cause is not None:
+            raise TLSFailure(
+                f"{_where(request)}: TLS handshake with {host} failed ({cause.reason or cause.__class__.__name__})"
+            ) from exc
+        if isinstance(exc, httpx.ConnectError):
+            raise TransportFailure(
+                f"{_where(request)}: cannot connect to {host}:{request.url.port or 443}; check base_url in the "
+                "profile and that the vendor is reachable from here"
+            ) from exc
+        raise TransportFailure(f"{_where(request)}: the connection broke while reading the answer") from exc
+    except httpx.RemoteProtocolError as exc:
+        raise TransportFailure(f"{_where(request)}: the vendor closed the connection without an answer") from exc
+
+
+def _vendor_message(body: Any) -> str:
+    """The vendor's own error text, whatever its shape (string, list, object; vendor-apis.md 1.8, 2.8, 3.8)."""
+    if isinstance(body, dict):
+        for key in ("errors", "error", "description", "message", "msg", "title"):
+            if key in body:
+                inner = body[key]
+                if isinstance(inner, dict):
+                    nested = _vendor_message(inner)
+                    return nested or ", ".join(f"{k}: {v}" for k, v in inner.items())
+                text = _vendor_message(inner) if isinstance(inner, list) else str(inner)
+                if key == "error" and "description" in body:
+                    text += f": {body['description']}"
+                elif key == "error" and "error_description" in body:
+                    text += f": {body['error_description']}"
+                return text
+    if isinstance(body, list):
+        return "; ".join(_vendor_message(item) if not isinstance(item, str) else item for item in body)
+    return str(body) if body is not None else ""
+
+
+def raise_for_answer(response: httpx.Response, *, vendor: str, credential: str, secret_env: str) -> Any:
+    """The parsed JSON of a successful answer; otherwise the ConnectorError that says why not."""
+    request = response.request
+    where = _where(request)
+    content_type = response.headers.get("content-type", "")
+    body: Any = None
+    parse_failed = False
+    try:
+        body = response.json()
+    except ValueError:  # HTML error pages, text/plain 429s, truncated bodies
+        parse_failed = True
+    said = _vendor_message(body) if not parse_failed else response.text[:120].strip()
+    if parse_failed and "html" in content_type:
+        said = "an HTML page"
+    status = response.status_code
+    if status == 401:
+        raise AuthenticationError(
+            f"{vendor} rejected credential '{credential}' ({where}: 401 {said}); check that {secret_env} holds a "
+            "current secret for this account",
+            status=status,
+        )
+    if status == 403:
+        raise PermissionDenied(
+            f"{vendor} refused credential '{credential}' ({where}: 403 {said}); grant the scope or role it names, "
+            "or accept that this part of the audit cannot be checked",
+            status=status,
+        )
+    if status == 429:
+        raise RateLimitedError(
+            f"{vendor} kept answering 429 at {where} ({said}); lower the audit's concurrency or retry later",
+            status=status,
+        )
+    if status >= 400:
+        raise VendorAPIError(f"{vendor} answered {status} at {where}: {said or 'no error text'}", status=status)
+    if parse_failed or "json" not in content_type:
+        shown = "an HTML page" if "html" in content_type or response.text.lstrip().startswith("<") else "non-JSON"
+        raise VendorAPIError(
+            f"{vendor} answered {status} with {shown} instead of JSON at {where}; check base_url (a proxy or login "
+            "page may be answering)",
+            status=status,
+        )
+    return body

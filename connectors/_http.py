@@ -1,0 +1,160 @@
+"""One client builder for every vendor: TLS, timeouts, pacing, retries, read-only mode, evidence."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from vendor_audit.redact import Redactor
+
+from ._errors import ConnectorError
+from ._pacing import Budget
+from ._retry import ReadOnlyTransport, RetryTransport
+
+__all__ = ["Exchange", "Recorder", "build_client", "trust_context"]
+
+log = logging.getLogger("vendor_audit.connectors")
+_EVIDENCE_HEADERS = (
+    "content-type",
+    "retry-after",
+    "x-request-id",
+    "x-shopify-shop-api-call-limit",
+    "x-shopify-api-version",
+    "x-rate-limit",
+    "x-rate-limit-remaining",
+    "x-gorgias-account-api-call-limit",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request the audit relied on, fit for the evidence bundle: no secret, PANs masked."""
+
+    method: str
+    url: str
+    status: int
+    headers: dict[str, str]
+    elapsed_ms: float
+    body_excerpt: str
+
+
+@dataclass
+class Recorder:
+    """Keeps the first `limit` exchanges and counts the rest, so 100k pages cost no memory."""
+
+    redact: Redactor
+    limit: int = 500
+    exchanges: list[Exchange] = field(default_factory=list)
+    total: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, response: httpx.Response, started: float) -> None:
+        with self._lock:
+            self.total += 1
+            if len(self.exchanges) >= self.limit:
+                return
+        request = response.request
+        url = request.url
+        # Query values may carry cursors and ids, never credentials; mask PANs all the same.
+        shown_url = self.redact(str(url))
+        try:
+            excerpt = response.text[:400]
+        except (httpx.ResponseNotRead, UnicodeDecodeError):
+            excerpt = ""
+        exchange = Exchange(
+            method=request.method,
+            url=shown_url,
+            status=response.status_code,
+            headers={k: v for k, v in response.headers.items() if k.lower() in _EVIDENCE_HEADERS},
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+            body_excerpt=self.redact(excerpt),
+        )
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "method": e.method,
+                "url": e.url,
+                "status": e.status,
+                "headers": e.headers,
+                "elapsed_ms": e.elapsed_ms,
+                "body_excerpt": e.body_excerpt,
+            }
+            for e in self.exchanges
+        ]
+
+
+def trust_context(ca_file: Path | None) -> ssl.SSLContext:
+    """The system trust store plus the profile's CA bundle; TLS 1.2 at the least."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def build_client(
+    *,
+    base_url: str,
+    auth: httpx.Auth,
+    verify: ssl.SSLContext,
+    read_only: bool = True,
+    budget: Budget | None = None,
+    recorder: Recorder | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    timeout: float = 15.0,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """An httpx client for one vendor credential.
+
+    Args:
+        base_url: the vendor's https:// base URL; plain http:// is refused in every mode.
+        auth: the vendor's auth flow (header token, Basic, Bearer).
+        verify: the trust store, from `trust_context`.
+        read_only: production mode: non-GET requests are refused before they leave the process.
+        budget: the account's shared pacing budget.
+        recorder: keeps redacted exchanges for the evidence bundle.
+        sleep: injectable for tests of retries and pacing.
+        timeout: seconds for connect, read and write.
+        transport: the innermost transport; tests pass httpx.MockTransport for edge cases.
+    """
+    if not base_url.startswith("https://"):
+        raise ConnectorError(f"refusing {base_url}: vendor APIs are reached over https:// only")
+    inner = transport or httpx.HTTPTransport(verify=verify, retries=0)
+    stack: httpx.BaseTransport = RetryTransport(inner, budget=budget, sleep=sleep)
+    if read_only:
+        stack = ReadOnlyTransport(stack)
+
+    def on_request(request: httpx.Request) -> None:
+        request.extensions["vendor_audit_started"] = time.perf_counter()
+        # Only method and path reach the log: headers hold the credentials.
+        log.debug("%s %s", request.method, request.url.copy_with(query=None))
+
+    def on_response(response: httpx.Response) -> None:
+        started = response.request.extensions.get("vendor_audit_started", time.perf_counter())
+        response.read()
+        log.debug(
+            "%s %s -> %s", response.request.method, response.request.url.copy_with(query=None), response.status_code
+        )
+        if recorder is not None:
+            recorder.record(response, started)
+
+    return httpx.Client(
+        base_url=base_url,
+        auth=auth,
+        transport=stack,
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": "vendor-audit/0.1 (+security review)", "Accept": "application/json"},
+        event_hooks={"request": [on_request], "response": [on_response]},
+    )

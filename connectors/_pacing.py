@@ -1,0 +1,116 @@
+"""Client-side pacing: one budget per vendor account, shared by every thread that uses it.
+
+A generic cell-rate algorithm (GCRA, the leaky bucket as a meter): each request is due one emission
+interval after the previous one, with a burst allowance. The vendor's usage headers pull our view
+of the bucket up to theirs, so several processes on one account stay within it too.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    per_second: float
+    burst: int  # requests that may go back to back from a rested bucket
+    paths: str = "*"  # the budget applies to these request paths
+
+
+class _Meter:
+    def __init__(self, rate: Rate, clock: Callable[[], float]) -> None:
+        self.rate = rate
+        self.interval = 1.0 / rate.per_second
+        self.tolerance = (rate.burst - 1) * self.interval
+        self._clock = clock
+        self.tat = clock()  # theoretical arrival time of the next request
+
+    def reserve(self) -> float:
+        now = self._clock()
+        tat = max(self.tat, now)
+        wait = max(0.0, tat - now - self.tolerance)
+        self.tat = tat + self.interval
+        return wait
+
+    def level(self, used: int) -> None:
+        """The vendor says `used` slots of its bucket are taken: no earlier than that."""
+        self.tat = max(self.tat, self._clock() + used * self.interval - self.tolerance)
+
+    def hold(self, seconds: float) -> None:
+        self.tat = max(self.tat, self._clock() + seconds + self.tolerance)
+
+
+class Budget:
+    """Rates for one vendor account; the first rate whose path glob matches a request applies."""
+
+    def __init__(
+        self,
+        rates: list[Rate],
+        *,
+        usage_header: str | None = None,
+        remaining_header: str | None = None,
+        reset_header: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._meters = [_Meter(rate, clock) for rate in rates]
+        self._usage_header = usage_header
+        self._remaining_header = remaining_header
+        self._reset_header = reset_header
+        self._lock = threading.Lock()
+        self._sleep = sleep
+        self.waited = 0.0
+
+    def _meter(self, path: str) -> _Meter:
+        for meter in self._meters:
+            if fnmatch.fnmatchcase(path, meter.rate.paths):
+                return meter
+        return self._meters[-1]
+
+    def acquire(self, path: str) -> None:
+        with self._lock:
+            wait = self._meter(path).reserve()
+        if wait > 0:
+            self.waited += wait
+            self._sleep(wait)
+
+    def observe(self, path: str, headers: Mapping[str, str]) -> None:
+        """Align with the vendor's usage headers.
+
+        Leaky buckets say `used/limit` (Shopify, Gorgias); per-minute windows say what remains and
+        when the window resets (Zendesk), and nothing more goes out once nothing remains.
+        """
+        if self._usage_header is not None:
+            used, _, _limit = (headers.get(self._usage_header) or "").partition("/")
+            if used.strip().isdigit():
+                with self._lock:
+                    self._meter(path).level(int(used))
+        if self._remaining_header is not None and headers.get(self._remaining_header, "").strip() == "0":
+            reset = headers.get(self._reset_header or "", "").strip()
+            try:
+                seconds = float(reset)
+            except ValueError:
+                seconds = 60.0  # a per-minute window, reset time unknown: wait one out
+            with self._lock:
+                self._meter(path).hold(max(0.0, seconds))
+
+    def hold(self, path: str, seconds: float) -> None:
+        """The vendor said Retry-After: nothing more on this meter before then."""
+        with self._lock:
+            self._meter(path).hold(seconds)
+
+
+_BUDGETS: dict[tuple[str, ...], Budget] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def shared_budget(key: tuple[str, ...], make: Callable[[], Budget]) -> Budget:
+    """The one budget for this vendor account (key: vendor type, base URL, credential), made once."""
+    with _BUDGETS_LOCK:
+        if key not in _BUDGETS:
+            _BUDGETS[key] = make()
+        return _BUDGETS[key]

@@ -1,0 +1,141 @@
+"""Retries that respect the vendor: Retry-After first, bounded jittered backoff otherwise.
+
+Only idempotent requests are retried (RFC 9110 section 9.2.2), so a retried write can never post
+twice; a connection refused before anything was sent is the one exception, for every method.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import random
+import time
+from collections.abc import Callable
+
+import httpx
+
+from ._pacing import Budget
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None, *, now: Callable[[], dt.datetime] | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value: delay-seconds (also "2.0", as Shopify sends) or an HTTP-date."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        current = now() if now else dt.datetime.now(dt.UTC)
+        return max(0.0, (when - current).total_seconds())
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN or infinite
+        return None
+    return max(0.0, seconds)
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Wraps a transport; paces every attempt through the budget and retries what is safe to retry."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        budget: Budget | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 5,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 8.0,
+        max_retry_after: float = 120.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._inner = inner
+        self._budget = budget
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._max_retry_after = max_retry_after
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self.retries = 0
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**attempt)] (AWS architecture blog, 2015)."""
+        return self._rng.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        idempotent = request.method in IDEMPOTENT
+        attempt = 0
+        while True:
+            if self._budget is not None:
+                self._budget.acquire(request.url.path)
+            try:
+                response = self._inner.handle_request(request)
+            except httpx.ConnectError:
+                # Nothing reached the vendor: safe to try again whatever the method.
+                if attempt + 1 >= min(3, self._max_attempts):
+                    raise
+                self._pause(self._backoff(attempt))
+                attempt += 1
+                continue
+            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.TimeoutException):
+                if not idempotent or attempt + 1 >= self._max_attempts:
+                    raise
+                self._pause(self._backoff(attempt))
+                attempt += 1
+                continue
+            if self._budget is not None:
+                self._budget.observe(request.url.path, response.headers)
+            if response.status_code not in RETRYABLE_STATUS or not idempotent or attempt + 1 >= self._max_attempts:
+                return response
+            wait = parse_retry_after(response.headers.get("retry-after"))
+            if wait is not None and wait > self._max_retry_after:
+                return response  # the caller turns this into RateLimitedError: we will not sleep that long
+            if wait is None:
+                wait = self._backoff(attempt)
+            else:
+                # Never before Retry-After; a little after, so many clients do not return at once.
+                wait += self._rng.uniform(0, min(1.0, 0.1 * wait + 0.05))
+                if self._budget is not None:
+                    self._budget.hold(request.url.path, wait)
+            response.read()
+            response.close()
+            self._pause(wait)
+            attempt += 1
+
+    def _pause(self, seconds: float) -> None:
+        self.retries += 1
+        if seconds > 0:
+            self._sleep(seconds)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class ReadOnlyTransport(httpx.BaseTransport):
+    """Production mode: anything but GET, HEAD and OPTIONS is refused before it leaves the process."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method not in self.SAFE:
+            from ._errors import ReadOnlyViolation
+
+            raise ReadOnlyViolation(
+                f"production mode refused {request.method} {request.url.copy_with(query=None)} before sending it: "
+                'audits never change vendor data outside mode = "sandbox"'
+            )
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
