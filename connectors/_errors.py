@@ -124,8 +124,8 @@ def _vendor_message(body: Any) -> str:
             if key in body:
                 inner = body[key]
                 if isinstance(inner, dict):
-                    nested = _vendor_message(inner)
-                    return nested or ", ".join(f"{k}: {v}" for k, v in inner.items())
+                    named = [str(inner[k]) for k in ("title", "message", "msg", "description") if k in inner]
+                    return ": ".join(named) or ", ".join(f"{k}: {v}" for k, v in inner.items())
                 text = _vendor_message(inner) if isinstance(inner, list) else str(inner)
                 if key == "error" and "description" in body:
                     text += f": {body['description']}"
