@@ -18,29 +18,14 @@ import shutil
 import ssl
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from _common import sandbox_process
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import sandbox  # noqa: E402 - after the path tweak, for running from a clone
-
-SERVER = """
-import sys, sandbox
-from pathlib import Path
-limits = dict(
-    shopify=sandbox.ShopifyLimits(bucket_size=10**9, leak_per_second=10**9),
-    zendesk=sandbox.ZendeskLimits(requests_per_minute=10**9, incremental_per_minute=10**9),
-    gorgias=sandbox.GorgiasLimits(api_key_requests=10**9, oauth_requests=10**9),
-)
-config = sandbox.SandboxConfig(scenario="clean", **limits)
-sandbox.serve_forever(config, Path(sys.argv[1]), ready=lambda r: print("READY", flush=True))
-"""
+import sandbox
 
 
 def measure_start(repeats: int = 7) -> tuple[float, float]:
@@ -101,35 +86,23 @@ def main() -> None:
     print(f"start, leaky scenario, 200 tickets (files written):    {start_small * 1000:7.1f} ms (median of 7)")
     print(f"start, leaky scenario, 10,000 tickets (exports written): {start_10k * 1000:7.1f} ms (median of 7)")
 
-    with tempfile.TemporaryDirectory() as workdir:
-        server = subprocess.Popen(
-            ["taskset", "-c", "0", sys.executable, "-c", SERVER, workdir],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            assert server.stdout.readline().strip() == "READY"
-            manifest = json.loads((Path(workdir) / "manifest.json").read_text())
-            secrets = dict(line.split("=", 1) for line in (Path(workdir) / "sandbox.env").read_text().splitlines())
-            ca = str(Path(workdir) / "ca.pem")
-            cases = {
-                "zendesk GET /api/v2/tickets/{id}.json": (
-                    manifest["endpoints"]["zendesk"] + "/api/v2/tickets/42.json",
-                    {"Authorization": f"Bearer {secrets['VA_ZENDESK_OAUTH_TOKEN']}"},
-                ),
-                "shopify GET orders.json?limit=50 (a full page)": (
-                    manifest["endpoints"]["shopify"] + "/admin/api/2026-10/orders.json?status=any&limit=50",
-                    {"X-Shopify-Access-Token": secrets["VA_SHOPIFY_TOKEN"]},
-                ),
-            }
-            for label, (url, headers) in cases.items():
-                how, rate = drive(url, headers, ca, args.seconds, args.connections)
-                print(f"{label:<48} {rate:9.0f} requests/s on one server core ({how})")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as workdir, sandbox_process(Path(workdir), lifted=True, cpu=0):
+        manifest = json.loads((Path(workdir) / "manifest.json").read_text())
+        secrets = dict(line.split("=", 1) for line in (Path(workdir) / "sandbox.env").read_text().splitlines())
+        ca = str(Path(workdir) / "ca.pem")
+        cases = {
+            "zendesk GET /api/v2/tickets/{id}.json": (
+                manifest["endpoints"]["zendesk"] + "/api/v2/tickets/42.json",
+                {"Authorization": f"Bearer {secrets['VA_ZENDESK_OAUTH_TOKEN']}"},
+            ),
+            "shopify GET orders.json?limit=50 (a full page)": (
+                manifest["endpoints"]["shopify"] + "/admin/api/2026-10/orders.json?status=any&limit=50",
+                {"X-Shopify-Access-Token": secrets["VA_SHOPIFY_TOKEN"]},
+            ),
+        }
+        for label, (url, headers) in cases.items():
+            how, rate = drive(url, headers, ca, args.seconds, args.connections)
+            print(f"{label:<48} {rate:9.0f} requests/s on one server core ({how})")
 
 
 if __name__ == "__main__":
