@@ -57,7 +57,7 @@ def default_policies(scenario: str) -> dict[str, TLSPolicy]:
     if scenario == "leaky":
         policies["zendesk"] = TLSPolicy(min_version="TLSv1")  # still accepts TLS 1.0 and 1.1
         policies["gorgias"] = TLSPolicy(not_after_days=5)  # expires within the warning window
-        policies[EXPORTS_ENDPOINT] = TLSPolicy(key_type="rsa", key_size=1024, signature_hash="sha1")
+        policies[EXPORTS_ENDPOINT] = TLSPolicy(key_type="rsa", key_size=1024, signature_hash="sha1", hsts=False)
     return policies
 
 
@@ -159,21 +159,40 @@ def _build(config: SandboxConfig, run_dir: Path) -> RunningSandbox:
     def contexts(name: str) -> ssl.SSLContext:
         return server_context(policies[name], ca.issue(name, policies[name]))
 
+    def hsts(name: str) -> bool:
+        return policies[name].hsts
+
     listeners = {
         "shopify": Listener(
-            "shopify", shopify.handle, contexts("shopify"), error_response=shopify.error, seed=config.seed
+            "shopify",
+            shopify.handle,
+            contexts("shopify"),
+            error_response=shopify.error,
+            hsts=hsts("shopify"),
+            seed=config.seed,
         ),
         "zendesk": Listener(
-            "zendesk", zendesk.handle, contexts("zendesk"), error_response=zendesk.error, seed=config.seed + 1
+            "zendesk",
+            zendesk.handle,
+            contexts("zendesk"),
+            error_response=zendesk.error,
+            hsts=hsts("zendesk"),
+            seed=config.seed + 1,
         ),
         "gorgias": Listener(
-            "gorgias", gorgias.handle, contexts("gorgias"), error_response=gorgias.error, seed=config.seed + 2
+            "gorgias",
+            gorgias.handle,
+            contexts("gorgias"),
+            error_response=gorgias.error,
+            hsts=hsts("gorgias"),
+            seed=config.seed + 2,
         ),
         EXPORTS_ENDPOINT: Listener(
             EXPORTS_ENDPOINT,
             _exports_handler(run_dir / "exports"),
             contexts(EXPORTS_ENDPOINT),
             error_response=lambda status, message: json_response(status, {"error": message}),
+            hsts=hsts(EXPORTS_ENDPOINT),
         ),
     }
     return RunningSandbox(config, run_dir, world, shopify, zendesk, gorgias, listeners, policies)
@@ -215,6 +234,8 @@ def _tls_violations(policies: dict[str, TLSPolicy]) -> list[dict[str, Any]]:
             )
         if policy.signature_hash == "sha1":
             found.append({"vendor": vendor, "kind": "weak_signature", "resource": resource, "detail": "SHA-1"})
+        if not policy.hsts:
+            found.append({"vendor": vendor, "kind": "hsts_missing", "resource": resource})
     return found
 
 

@@ -127,11 +127,13 @@ class Listener:
         *,
         error_response: Callable[[int, str], Response],
         seed: int = 0,
+        hsts: bool = True,
     ) -> None:
         self.name = name
         self.handler = handler
         self.context = context
         self.faults = NO_FAULTS
+        self._extra_headers = [("strict-transport-security", "max-age=31536000; includeSubDomains")] if hsts else []
         self._error_response = error_response
         self._rng = random.Random(seed)  # noqa: S311 - reproducible fault injection, not secrets
         self._server: asyncio.Server | None = None
@@ -181,6 +183,7 @@ class Listener:
                 if response is None:  # fault: drop the connection with no answer
                     writer.transport.abort()
                     return
+                response.headers += self._extra_headers
                 writer.write(self._encode(conn, response))
                 await writer.drain()
                 if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:

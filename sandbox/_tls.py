@@ -52,6 +52,7 @@ class TLSPolicy:
         key_type: "rsa" or "ec".
         key_size: RSA modulus bits (1024 is weak) or EC curve bits (256 or 384).
         signature_hash: hash the CA signs the leaf with; "sha1" is weak.
+        hsts: whether answers carry Strict-Transport-Security.
     """
 
     min_version: ProtocolName = "TLSv1.2"
@@ -61,6 +62,7 @@ class TLSPolicy:
     key_type: KeyType = "ec"
     key_size: int = 256
     signature_hash: SignatureHash = "sha256"
+    hsts: bool = True  # Strict-Transport-Security on every answer, as the real vendors send it
 
     @property
     def is_legacy(self) -> bool:

@@ -24,7 +24,7 @@ def test_run_without_profile_reaches_every_stand_in() -> None:
     for vendor in ("shopify", "zendesk", "gorgias"):
         assert f"{vendor}  " in result.stdout
     assert result.stdout.count("-> 200 over TLSv1.3") == 3
-    assert '{"planted_violations": 33}' in result.stdout
+    assert '{"planted_violations": 34}' in result.stdout
     assert "Traceback" not in result.stderr
 
 

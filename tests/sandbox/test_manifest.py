@@ -100,6 +100,7 @@ def test_tls_violations_are_listed(leaky: sandbox.RunningSandbox) -> None:
         ("certificate_expiring", "endpoint/gorgias"),
         ("weak_key", "endpoint/exports"),
         ("weak_signature", "endpoint/exports"),
+        ("hsts_missing", "endpoint/exports"),
     }
 
 

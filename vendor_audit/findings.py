@@ -1,0 +1,201 @@
+"""Findings, check metadata and the audit run: the contract between checks and reports.
+
+Unknown is not compliant: a check that could not look records `error` or `manual`, never `pass`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "AuditRun",
+    "CheckSpec",
+    "Finding",
+    "Severity",
+    "Status",
+    "apply_waivers",
+    "exit_code",
+]
+
+JSONValue = Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    MANUAL = "manual"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+_ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+_CONTROL = re.compile(r"^[a-z0-9_.]+:[A-Za-z0-9_.()-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """A check's metadata, declared next to its code (prowler's metadata rules, in code)."""
+
+    id: str
+    title: str
+    severity: Severity
+    controls: tuple[str, ...]
+    remediation: str
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not _ID.match(self.id):
+            problems.append(f"id {self.id!r} must be snake_case <resource>_<desired_state>")
+        if not self.title or len(self.title) > 150:
+            problems.append("title must be 1-150 characters")
+        if re.match(r"(?i)(ensure|check|verify)\b", self.title):
+            problems.append("title states the compliant condition; it does not open with Ensure/Check/Verify")
+        if not self.remediation.strip():
+            problems.append("remediation is required")
+        if not self.controls:
+            problems.append("at least one control (framework:id) is required")
+        problems += [f"control {c!r} is not framework:id" for c in self.controls if not _CONTROL.match(c)]
+        if problems:
+            raise ValueError(f"check {self.id}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    check_id: str
+    status: Status
+    severity: Severity
+    vendor: str
+    resource: str
+    message: str
+    controls: tuple[str, ...]
+    evidence: Mapping[str, JSONValue] = field(default_factory=dict)  # redacted: masked PANs, no secrets
+    remediation: str = ""
+    waiver: Mapping[str, str] | None = None
+
+    def as_json(self) -> dict[str, JSONValue]:
+        return {
+            "check_id": self.check_id,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "vendor": self.vendor,
+            "resource": self.resource,
+            "message": self.message,
+            "controls": list(self.controls),
+            "evidence": dict(self.evidence),
+            "remediation": self.remediation,
+            "waiver": dict(self.waiver) if self.waiver else None,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, JSONValue]) -> Finding:
+        return cls(
+            check_id=raw["check_id"],
+            status=Status(raw["status"]),
+            severity=Severity(raw["severity"]),
+            vendor=raw["vendor"],
+            resource=raw["resource"],
+            message=raw["message"],
+            controls=tuple(raw["controls"]),
+            evidence=raw.get("evidence") or {},
+            remediation=raw.get("remediation", ""),
+            waiver=raw.get("waiver"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverRule:
+    check: str
+    resource: str  # glob over "vendor/resource"
+    reason: str
+    owner: str
+    expires: dt.date
+
+
+def apply_waivers(
+    findings: Iterable[Finding], waivers: Iterable[WaiverRule], today: dt.date
+) -> tuple[list[Finding], list[WaiverRule]]:
+    """Failing findings a live waiver covers become `waived` (kept, with reason, owner, expiry); expired
+    waivers stop applying and are returned so the run can report them."""
+    rules = list(waivers)
+    expired = [w for w in rules if w.expires < today]
+    live = [w for w in rules if w.expires >= today]
+    out = []
+    for finding in findings:
+        rule = next(
+            (
+                w
+                for w in live
+                if finding.status is Status.FAIL
+                and w.check == finding.check_id
+                and fnmatch.fnmatchcase(f"{finding.vendor}/{finding.resource}", w.resource)
+            ),
+            None,
+        )
+        if rule is None:
+            out.append(finding)
+            continue
+        waiver = {"reason": rule.reason, "owner": rule.owner, "expires": rule.expires.isoformat()}
+        out.append(
+            Finding(
+                check_id=finding.check_id,
+                status=Status.WAIVED,
+                severity=finding.severity,
+                vendor=finding.vendor,
+                resource=finding.resource,
+                message=finding.message,
+                controls=finding.controls,
+                evidence=finding.evidence,
+                remediation=finding.remediation,
+                waiver=waiver,
+            )
+        )
+    return out, expired
+
+
+def exit_code(findings: Iterable[Finding], fail_on: Severity, *, could_not_run: bool = False) -> int:
+    """DESIGN.md: 0 all pass or waived, 1 a fail at or above fail_on, 2 the audit could not run."""
+    if could_not_run:
+        return 2
+    return 1 if any(f.status is Status.FAIL and f.severity.rank >= fail_on.rank for f in findings) else 0
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """One audit, as every report writer receives it."""
+
+    run_id: str
+    started: str
+    finished: str
+    profile_name: str
+    mode: str
+    findings: tuple[Finding, ...]
+    checks: tuple[CheckSpec, ...]
+    fail_on: Severity
+    exit_code: int
+    problems: tuple[str, ...] = ()  # why the audit could not run, when it could not
+    extra: Mapping[str, JSONValue] = field(default_factory=dict)  # certificate inventory, collection stats
+
+    def counts(self) -> dict[str, int]:
+        totals = {s.value: 0 for s in Status}
+        for finding in self.findings:
+            totals[finding.status.value] += 1
+        return totals
