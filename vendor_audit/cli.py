@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import ssl
 import sys
-import tempfile
 import textwrap
 import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import sandbox
 from vendor_audit.profile import ProfileError, load_profile
@@ -46,6 +43,28 @@ def _parser() -> argparse.ArgumentParser:
         "(leaky scenario), audit it and stop it.",
     )
     run.add_argument("profile", nargs="?", metavar="PROFILE", help="audit profile (TOML); default: the local sandbox")
+    run.add_argument(
+        "--fail-on",
+        default="low",
+        choices=["info", "low", "medium", "high", "critical"],
+        help="lowest severity of a failing finding that makes the exit code 1 (default: %(default)s)",
+    )
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports/runs"),
+        metavar="DIR",
+        help="runs land in DIR/<run-id>/: findings.json, junit.xml, evidence.json (default: %(default)s)",
+    )
+    run.add_argument("-k", dest="select", metavar="EXPR", help="run only the checks whose id matches (pytest -k)")
+
+    scan = commands.add_parser(
+        "scan",
+        help="find card numbers, track data and CVVs in files (NDJSON, JSON, CSV, text)",
+        description="Scan files with the audit's PAN scanner and print one JSON object per finding (path, line or "
+        "JSON pointer, kind, brand, masked PAN). Exit 1 when anything is found, 2 when a file cannot be read.",
+    )
+    scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
     serve = commands.add_parser(
         "sandbox",
@@ -89,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "check-profile":
             return _cmd_check_profile(args)
+        if args.command == "scan":
+            return _cmd_scan(args)
         parser.print_help()
         return EXIT_CANNOT_RUN
     except ProfileError as exc:
@@ -150,44 +171,63 @@ def _cmd_check_profile(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    """The audit: the checks package run as a pytest suite, which writes the reports and sets the exit code."""
+    import secrets
+
+    import pytest
+
+    import checks
+
     if args.profile:
-        profile = load_profile(args.profile)
-        print(f"{profile.path}: valid profile for {', '.join(v.name for v in profile.vendors)}")
-        print("The checks arrive with the audit suite; nothing was contacted.", file=sys.stderr)
-        return EXIT_CANNOT_RUN
-    with tempfile.TemporaryDirectory(prefix="vendor-audit-sandbox-") as workdir:
-        print("Starting the bundled sandbox (leaky scenario) ...", flush=True)
-        with sandbox.serve(scenario="leaky", workdir=Path(workdir)) as running:
-            print(_describe(running))
-            return _reach_each_vendor(running)
+        load_profile(args.profile)  # a bad profile is refused here, before pytest starts
+    else:
+        print("No profile given: auditing the bundled sandbox (leaky scenario).", flush=True)
+    run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(2)
+    run_dir = args.report_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    arguments = [
+        str(Path(checks.__file__).resolve().parent),
+        "-c",
+        os.devnull,  # the checks' own settings, whatever the current directory's pytest config says
+        "--rootdir",
+        str(Path(checks.__file__).resolve().parent.parent),
+        "-p",
+        "no:cacheprovider",
+        "--no-header",
+        "--tb=no",
+        "-rN",
+        "-o",
+        "console_output_style=count",
+        f"--junitxml={run_dir / 'junit.xml'}",
+        "--audit-fail-on",
+        args.fail_on,
+        "--audit-report-dir",
+        str(args.report_dir),
+        "--audit-run-id",
+        run_id,
+    ]
+    if args.profile:
+        arguments += ["--audit-profile", str(args.profile)]
+    if args.select:
+        arguments += ["-k", args.select]
+    code = int(pytest.main(arguments))
+    return code if code in (EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN) else EXIT_CANNOT_RUN
 
 
-def _reach_each_vendor(running: sandbox.RunningSandbox) -> int:
-    """Until the checks exist: prove each stand-in answers an authenticated request over verified TLS."""
-    import httpx  # deferred: `--help` stays fast
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from vendor_audit.scanfiles import scan_path
 
-    profile = load_profile(running.profile_path)
-    probes: dict[str, tuple[str, dict[str, str], Any]] = {}
-    for vendor in profile.vendors:
-        secret = profile.secret(vendor.credentials[0])
-        if vendor.type == "shopify":
-            probes[vendor.name] = ("/admin/oauth/access_scopes.json", {"X-Shopify-Access-Token": secret}, None)
-        elif vendor.type == "zendesk":
-            probes[vendor.name] = ("/api/v2/users/me.json", {"Authorization": f"Bearer {secret}"}, None)
-        else:
-            probes[vendor.name] = ("/api/users/0", {}, (vendor.credentials[0].email or "", secret))
-    failures = 0
-    trust = ssl.create_default_context(cafile=str(profile.ca_file)) if profile.ca_file else True
-    with httpx.Client(verify=trust, timeout=10) as client:
-        for vendor in profile.vendors:
-            path, headers, auth = probes[vendor.name]
-            response = client.get(vendor.base_url + path, headers=headers, auth=auth)
-            tls = response.extensions.get("network_stream")
-            version = tls.get_extra_info("ssl_object").version() if tls else "?"
-            print(f"  {vendor.name:<8} GET {path} -> {response.status_code} over {version}")
-            failures += response.status_code != 200
-    print(json.dumps({"planted_violations": len(running.manifest["violations"])}))
-    return EXIT_CANNOT_RUN if failures else EXIT_OK
+    found = False
+    unreadable = False
+    for path in args.paths:
+        try:
+            for finding in scan_path(path):
+                found = True
+                print(json.dumps(finding, ensure_ascii=False), flush=True)
+        except OSError as exc:
+            unreadable = True
+            print(f"vendor-audit scan: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    return EXIT_CANNOT_RUN if unreadable else EXIT_FINDINGS if found else EXIT_OK
 
 
 def entrypoint() -> None:

@@ -92,11 +92,11 @@ def _formats(node: Any) -> Iterator[str]:
             yield from _formats(value)
 
 
-def _coerce(row: dict[str, str | None], properties: dict[str, Any]) -> dict[str, Any]:
+def _coerce(row: dict[str | None, str | None], properties: dict[str, Any]) -> dict[str, Any]:
     """CSV cells typed by the schema: integers, numbers, booleans, empty cells as null or missing."""
     record: dict[str, Any] = {}
     for key, cell in row.items():
-        if key is None:
+        if key is None:  # cells beyond the header (csv.DictReader's restkey)
             continue
         declared = properties.get(key, {}).get("type", "string")
         types = declared if isinstance(declared, list) else [declared]
@@ -124,14 +124,14 @@ def iter_records(path: Path, fmt: str, schema: dict[str, Any] | None = None) -> 
                     continue
                 try:
                     yield f"line {number}", json.loads(line)
-                except ValueError as exc:
+                except json.JSONDecodeError as exc:
                     yield f"line {number}", ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})")
     elif fmt == "csv":
         properties = (schema or {}).get("properties", {})
         with path.open(encoding="utf-8", errors="replace", newline="") as handle:
             reader = csv.DictReader(handle)
             for row in reader:
-                yield f"line {reader.line_num}", _coerce(row, properties)
+                yield f"line {reader.line_num}", _coerce(dict(row), properties)
     elif fmt == "json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -5,8 +5,6 @@ Unknown is not compliant: a check that could not look records `error` or `manual
 
 from __future__ import annotations
 
-import datetime as dt
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +17,6 @@ __all__ = [
     "Finding",
     "Severity",
     "Status",
-    "apply_waivers",
     "exit_code",
 ]
 
@@ -27,7 +24,7 @@ JSONValue = Any
 
 
 class Status(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a status, not a password
     FAIL = "fail"
     ERROR = "error"
     MANUAL = "manual"
@@ -119,56 +116,6 @@ class Finding:
             remediation=raw.get("remediation", ""),
             waiver=raw.get("waiver"),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class WaiverRule:
-    check: str
-    resource: str  # glob over "vendor/resource"
-    reason: str
-    owner: str
-    expires: dt.date
-
-
-def apply_waivers(
-    findings: Iterable[Finding], waivers: Iterable[WaiverRule], today: dt.date
-) -> tuple[list[Finding], list[WaiverRule]]:
-    """Failing findings a live waiver covers become `waived` (kept, with reason, owner, expiry); expired
-    waivers stop applying and are returned so the run can report them."""
-    rules = list(waivers)
-    expired = [w for w in rules if w.expires < today]
-    live = [w for w in rules if w.expires >= today]
-    out = []
-    for finding in findings:
-        rule = next(
-            (
-                w
-                for w in live
-                if finding.status is Status.FAIL
-                and w.check == finding.check_id
-                and fnmatch.fnmatchcase(f"{finding.vendor}/{finding.resource}", w.resource)
-            ),
-            None,
-        )
-        if rule is None:
-            out.append(finding)
-            continue
-        waiver = {"reason": rule.reason, "owner": rule.owner, "expires": rule.expires.isoformat()}
-        out.append(
-            Finding(
-                check_id=finding.check_id,
-                status=Status.WAIVED,
-                severity=finding.severity,
-                vendor=finding.vendor,
-                resource=finding.resource,
-                message=finding.message,
-                controls=finding.controls,
-                evidence=finding.evidence,
-                remediation=finding.remediation,
-                waiver=waiver,
-            )
-        )
-    return out, expired
 
 
 def exit_code(findings: Iterable[Finding], fail_on: Severity, *, could_not_run: bool = False) -> int:

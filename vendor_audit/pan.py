@@ -92,7 +92,7 @@ def fold(text: str) -> str:
 
 def _groups(run: str, offset: int) -> list[tuple[str, int, str]]:
     """(digits, start offset, separator before it) for each digit group of a run."""
-    groups = []
+    groups: list[tuple[str, int, str]] = []
     for match in re.finditer(r"[0-9]+", run):
         separator = run[groups[-1][1] - offset + len(groups[-1][0]) : match.start()] if groups else ""
         groups.append((match.group(), offset + match.start(), separator))

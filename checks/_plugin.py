@@ -1,0 +1,421 @@
+"""The pytest plugin (entry point `vendor_audit`): options, fixtures, check validation, findings, exit code.
+
+Inert unless audit checks are collected: other test suites in the same environment see only its
+options. `pytest checks/ --audit-profile audit.toml` and `vendor-audit run audit.toml` are one suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import checks
+from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status, exit_code
+from vendor_audit.model import CollectionError, VendorSnapshot
+from vendor_audit.pan import Match, scan_record, scan_text
+from vendor_audit.profile import ExportSpec, Profile, ProfileError, load_profile
+
+CHECKS_DIR = Path(checks.__file__).resolve().parent
+STATE = pytest.StashKey["AuditState"]()
+AUDIT = pytest.StashKey[checks.Audit]()
+
+
+@dataclass
+class AuditState:
+    profile: Profile | None = None
+    sandbox_stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    run_id: str = ""
+    run_dir: Path | None = None
+    started: str = ""
+    items: list[pytest.Item] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    collection: Any = None
+    result: AuditRun | None = None
+
+
+# -- options and markers ---------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("audit", "vendor compliance audit (vendor-audit)")
+    group.addoption("--audit-profile", metavar="TOML", help="audit profile (default: the bundled sandbox, leaky)")
+    group.addoption(
+        "--audit-fail-on",
+        default="low",
+        choices=[s.value for s in Severity],
+        help="lowest severity of a failing finding that fails the run (default: %(default)s)",
+    )
+    group.addoption(
+        "--audit-report-dir",
+        default="reports/runs",
+        metavar="DIR",
+        help="where runs land, one folder per run id (default: %(default)s)",
+    )
+    group.addoption("--audit-run-id", metavar="ID", help="name of this run's folder (default: UTC time + random)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "audit_check(spec): a vendor-audit check and its metadata")
+    config.stash[STATE] = AuditState()
+
+
+def _spec(item: pytest.Item) -> CheckSpec | None:
+    marker = item.get_closest_marker("audit_check")
+    return marker.args[0] if marker and marker.args and isinstance(marker.args[0], CheckSpec) else None
+
+
+def _under_checks(item: pytest.Item) -> bool:
+    return CHECKS_DIR in Path(str(item.path)).resolve().parents
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    known = {f"{c.key}:{r.id}" for c in checks.catalogs() for r in c.requirements}
+    problems = []
+    audit_items = []
+    for item in items:
+        spec = _spec(item)
+        if spec is None:
+            if _under_checks(item):
+                problems.append(f"{item.nodeid}: no @check metadata (id, title, severity, controls, remediation)")
+            continue
+        audit_items.append(item)
+        name = getattr(item, "originalname", item.name)
+        if name != f"test_{spec.id}" or Path(str(item.path)).stem != f"test_{spec.id}":
+            problems.append(f"{item.nodeid}: check id {spec.id!r} must match the function and file name test_{spec.id}")
+        problems += [f"{item.nodeid}: unknown control {c!r}" for c in spec.controls if c not in known]
+        if "audit" not in getattr(item, "fixturenames", ()):
+            problems.append(f"{item.nodeid}: a check records findings through the `audit` fixture")
+    if problems:
+        raise pytest.UsageError("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems))
+    config.stash[STATE].items = audit_items
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash[STATE]
+    if not state.items:
+        return
+    config = session.config
+    state.started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    state.run_id = config.getoption("--audit-run-id") or (
+        dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    )
+    state.run_dir = Path(config.getoption("--audit-report-dir")) / state.run_id
+    path = config.getoption("--audit-profile")
+    try:
+        if path:
+            state.profile = load_profile(path)
+        else:
+            state.profile = _start_default_sandbox(state)
+        for vendor in state.profile.vendors:
+            for credential in vendor.credentials:
+                state.profile.secret(credential)
+    except ProfileError as exc:
+        state.problems.append(str(exc))
+        _write_run(session)
+        pytest.exit(f"vendor-audit: {exc}", returncode=2)
+
+
+def _start_default_sandbox(state: AuditState) -> Profile:
+    import sandbox  # deferred: only the default run needs the stand-ins
+
+    workdir = Path(state.sandbox_stack.enter_context(tempfile.TemporaryDirectory(prefix="vendor-audit-sandbox-")))
+    running = state.sandbox_stack.enter_context(sandbox.serve(scenario="leaky", workdir=workdir))
+    state.extra["sandbox"] = {"scenario": "leaky", "manifest": str(running.manifest_path)}
+    return load_profile(running.profile_path)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.collection is not None:
+        state.collection.close()
+    state.sandbox_stack.close()
+
+
+# -- fixtures: data is collected once per session and only read by checks --------------------------
+
+
+@pytest.fixture(scope="session")
+def profile(request: pytest.FixtureRequest) -> Profile:
+    loaded = request.config.stash[STATE].profile
+    if loaded is None:
+        pytest.skip("no audit profile (vendor-audit checks were not collected)")
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def snapshots(request: pytest.FixtureRequest, profile: Profile) -> dict[str, VendorSnapshot]:
+    import connectors  # deferred: plain pytest runs never pay for it
+
+    state = request.config.stash[STATE]
+    state.collection = connectors.collect(profile)
+    state.extra["collection_seconds"] = round(state.collection.seconds, 3)
+    return dict(state.collection.snapshots)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    vendor: str
+    resource: str
+    location: str  # field, or "line N /pointer" in an export
+    match: Match
+
+
+@dataclass
+class PayloadScan:
+    hits: list[Hit] = field(default_factory=list)
+    scanned: Counter[tuple[str, str]] = field(default_factory=Counter)  # (vendor, "payloads" or exports/<file>)
+    errors: dict[str, list[CollectionError]] = field(default_factory=dict)
+
+
+def _scan_vendor(snapshot: VendorSnapshot) -> tuple[list[Hit], int]:
+    hits, count = [], 0
+    for payload in snapshot.iter_payloads():
+        count += 1
+        hits += [Hit(payload.vendor, payload.resource, payload.field, m) for m in scan_text(payload.text)]
+    return hits, count
+
+
+def _scan_export(spec: ExportSpec, label: str) -> tuple[list[Hit], int, CollectionError | None]:
+    from vendor_audit.exports import iter_records
+
+    hits: list[Hit] = []
+    count = 0
+    resource = f"exports/{spec.path.name}"
+    try:
+        for location, record in iter_records(spec.path, spec.format):
+            count += 1
+            if isinstance(record, ValueError):
+                continue  # unparsable records are the schema check's business
+            for pointer, match in scan_record(record):
+                hits.append(Hit(label, resource, f"{location} {pointer}", match))
+    except OSError as exc:
+        return hits, count, CollectionError(label, "payloads", "export", f"cannot read {spec.path}: {exc.strerror}")
+    return hits, count, None
+
+
+@pytest.fixture(scope="session")
+def payload_scan(snapshots: dict[str, VendorSnapshot], profile: Profile) -> PayloadScan:
+    """Every payload of every vendor and every export record, scanned once for PANs and SAD."""
+    scan = PayloadScan()
+    with ThreadPoolExecutor(max_workers=max(1, len(snapshots)), thread_name_prefix="scan") as pool:
+        futures = {name: pool.submit(_scan_vendor, snapshot) for name, snapshot in snapshots.items()}
+        for name, future in futures.items():
+            hits, count = future.result()
+            scan.hits += hits
+            scan.scanned[(name, "payloads")] += count
+            scan.errors[name] = [e for e in snapshots[name].errors if e.what == "payloads"]
+    for spec in profile.exports:
+        label = spec.vendor or "exports"
+        hits, count, error = _scan_export(spec, label)
+        scan.hits += hits
+        scan.scanned[(label, f"exports/{spec.path.name}")] += count
+        if error is not None:
+            scan.errors.setdefault(label, []).append(error)
+    return scan
+
+
+@dataclass(frozen=True, slots=True)
+class ProbedEndpoint:
+    vendor: str  # the vendor whose base URL it is, or "endpoint" for the profile's extra ones
+    report: Any  # vendor_audit.tlsprobe.TLSReport
+
+    @property
+    def resource(self) -> str:
+        return f"endpoint/{self.report.address}"
+
+
+@pytest.fixture(scope="session")
+def tls_reports(request: pytest.FixtureRequest, profile: Profile) -> list[ProbedEndpoint]:
+    from urllib.parse import urlsplit
+
+    from vendor_audit.tlsprobe import probe
+
+    targets: dict[tuple[str, int], str] = {}
+    for vendor in profile.vendors:
+        parts = urlsplit(vendor.base_url)
+        targets.setdefault((parts.hostname or "", parts.port or 443), vendor.name)
+    for url in profile.tls_endpoints:
+        parts = urlsplit(url)
+        targets.setdefault((parts.hostname or "", parts.port or 443), "endpoint")
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="tls") as pool:
+        futures = {key: pool.submit(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets}
+        probed = [ProbedEndpoint(targets[key], future.result()) for key, future in futures.items()]
+    request.config.stash[STATE].extra["certificates"] = [
+        {"vendor": p.vendor, "endpoint": p.report.address, **c.as_json()} for p in probed for c in p.report.chain
+    ]
+    return probed
+
+
+@pytest.fixture(scope="session")
+def export_reports(profile: Profile) -> list[tuple[ExportSpec, Any]]:
+    from vendor_audit.exports import validate_export
+
+    results: list[tuple[ExportSpec, Any]] = []
+    for spec in profile.exports:
+        try:
+            results.append((spec, validate_export(spec.path, spec.format, spec.schema)))
+        except FileNotFoundError:
+            results.append((spec, f"export file {spec.path} does not exist"))
+        except (OSError, ValueError) as exc:
+            results.append((spec, f"cannot validate {spec.path}: {exc}"))
+    return results
+
+
+@pytest.fixture
+def audit(request: pytest.FixtureRequest, profile: Profile) -> checks.Audit:
+    spec = _spec(request.node)
+    if spec is None:
+        raise pytest.UsageError("the `audit` fixture belongs to checks declared with @check")
+    recorder = checks.Audit(spec, request.node.user_properties, profile.waivers, dt.date.today())
+    request.node.stash[AUDIT] = recorder
+    return recorder
+
+
+# -- outcome of each check, and of the run ---------------------------------------------------------
+
+
+def _fail_on(config: pytest.Config) -> Severity:
+    return Severity(config.getoption("--audit-fail-on"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    spec = _spec(item)
+    if spec is None:
+        return (yield)
+    try:
+        result = yield
+    except pytest.skip.Exception:
+        raise
+    except Exception as exc:
+        recorder = item.stash.get(AUDIT, None)
+        if recorder is not None:
+            recorder.error(
+                vendor="-", resource="-", message=f"the check stopped on {exc.__class__.__name__}: it could not look"
+            )
+        raise
+    recorder = item.stash[AUDIT]
+    if not recorder.findings:
+        recorder.error(vendor="-", resource="-", message="the check recorded no finding")
+    fail_on = _fail_on(item.config)
+    bad = [
+        f
+        for f in recorder.findings
+        if f.status is Status.ERROR or (f.status is Status.FAIL and f.severity.rank >= fail_on.rank)
+    ]
+    if bad:
+        lines = [f"{f.status.value.upper()} {f.severity.value} {f.vendor} {f.resource}: {f.message}" for f in bad[:20]]
+        if len(bad) > 20:
+            lines.append(f"... and {len(bad) - 20} more")
+        pytest.fail("\n".join(lines), pytrace=False)
+    return result
+
+
+def findings_of(items: list[pytest.Item]) -> list[Finding]:
+    found = []
+    for item in items:
+        for name, value in item.user_properties:
+            if name == checks.FINDING_PROPERTY and isinstance(value, dict):
+                found.append(Finding.from_json(value))
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None or not state.items or state.profile is None:
+        return
+    run = _write_run(session)
+    session.exitstatus = run.exit_code
+
+
+def _write_run(session: pytest.Session) -> AuditRun:
+    from reports import render_findings_json
+
+    state = session.config.stash[STATE]
+    findings = findings_of(state.items)
+    profile = state.profile
+    if profile is not None:
+        today = dt.date.today()
+        state.extra["expired_waivers"] = [
+            {"check": w.check, "resource": w.resource, "owner": w.owner, "expires": w.expires.isoformat()}
+            for w in profile.waivers
+            if w.expires < today
+        ]
+    errors = any(f.status is Status.ERROR for f in findings)
+    state.extra["coverage"] = _coverage(state.items)
+    run = AuditRun(
+        run_id=state.run_id,
+        started=state.started,
+        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        profile_name=profile.name if profile else "",
+        mode=profile.mode if profile else "",
+        findings=tuple(findings),
+        checks=tuple(s for s in (_spec(i) for i in state.items) if s is not None),
+        fail_on=_fail_on(session.config),
+        exit_code=exit_code(findings, _fail_on(session.config), could_not_run=bool(state.problems) or errors),
+        problems=tuple(state.problems),
+        extra=dict(state.extra),
+    )
+    if state.run_dir is not None:
+        state.run_dir.mkdir(parents=True, exist_ok=True)
+        (state.run_dir / "findings.json").write_text(render_findings_json(run), encoding="utf-8")
+        if state.collection is not None:
+            evidence = state.collection.recorder.as_json()
+            (state.run_dir / "evidence.json").write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
+    state.result = run
+    return run
+
+
+def _coverage(items: list[pytest.Item]) -> list[dict[str, Any]]:
+    """Per framework: which requirements the checks of this run cover, and which none does."""
+    covered = {c for s in (_spec(i) for i in items) if s is not None for c in s.controls}
+    out = []
+    for catalog in checks.catalogs():
+        ids = [r.id for r in catalog.requirements]
+        hit = [i for i in ids if f"{catalog.key}:{i}" in covered]
+        out.append(
+            {
+                "framework": catalog.key,
+                "name": f"{catalog.name} {catalog.version}",
+                "requirements": len(ids),
+                "covered": hit,
+                "not_covered": [i for i in ids if i not in hit],
+            }
+        )
+    return out
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or state.result is None:
+        return
+    from reports import render_table
+
+    write = terminalreporter.write_line
+    terminalreporter.section("vendor-audit findings")
+    width = int(os.environ.get("COLUMNS", "0")) or (
+        getattr(getattr(terminalreporter, "_tw", None), "fullwidth", 0) if sys.stdout.isatty() else 200
+    )
+    for line in render_table(state.result, width=max(width, 100)).splitlines():
+        write(line)
+    if state.run_dir is not None:
+        write(
+            f"reports: {state.run_dir}/findings.json"
+            + (f", {config.option.xmlpath}" if getattr(config.option, "xmlpath", None) else "")
+        )

@@ -1,0 +1,28 @@
+"""No clear-text card number appears in any ticket, chat, order, note or export."""
+
+from __future__ import annotations
+
+from checks import Audit, Severity, check
+from checks._plugin import PayloadScan
+from checks.data._findings import record_hits
+
+
+@check(
+    id="payloads_free_of_pans",
+    title="No clear-text card number appears in any ticket, chat, order, note or export",
+    severity=Severity.CRITICAL,
+    controls=(
+        "pci_dss_4.0:3.4.1",
+        "pci_dss_4.0:3.5.1",
+        "pci_dss_4.0:3.2.1",
+        "pci_dss_4.0:4.2.2",
+        "soc2_2017:CC6.7",
+        "soc2_2017:C1.1",
+        "iso27001_2022:A.8.11",
+        "iso27001_2022:A.8.12",
+    ),
+    remediation="Redact the card number in the vendor (Zendesk: redact the comment; Shopify: edit the note), turn "
+    "on the helpdesk's automatic card redaction, and route card payments to a PCI-compliant payment page.",
+)
+def test_payloads_free_of_pans(payload_scan: PayloadScan, audit: Audit) -> None:
+    record_hits(payload_scan, audit, {"pan"}, "card number")
