@@ -100,7 +100,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if "audit" not in getattr(item, "fixturenames", ()):
             problems.append(f"{item.nodeid}: a check records findings through the `audit` fixture")
     if problems:
-        raise pytest.UsageError("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems))
+        pytest.exit("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems), returncode=2)
     config.stash[STATE].items = audit_items
 
 
@@ -338,7 +338,7 @@ def findings_of(items: list[pytest.Item]) -> list[Finding]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(STATE, None)
-    if state is None or not state.items or state.profile is None:
+    if state is None or not state.items or state.profile is None or session.config.option.collectonly:
         return
     run = _write_run(session)
     session.exitstatus = run.exit_code

@@ -83,6 +83,8 @@ def write_exports(world: World, zendesk: ZendeskAPI, gorgias: GorgiasAPI, direct
         "gorgias_satisfaction_surveys.csv": ((gorgias.survey_json(j) for j in range(1, size // 3 + 1)), SURVEY_COLUMNS),
     }
     broken: list[dict[str, Any]] = []
+    # Planted texts that reach an export through the API data (a satisfaction comment) are listed too.
+    planted = {p.text: p for p in world.plants}
     for name, (records, columns) in sources.items():
         total = 2 * size if name.endswith(".ndjson") else size // 3
         breaks = {}
@@ -96,7 +98,21 @@ def write_exports(world: World, zendesk: ZendeskAPI, gorgias: GorgiasAPI, direct
                 writer.writeheader()
             for number, record in enumerate(records, start=1):
                 row: dict[str, Any] | str = record
-                if number in breaks:
+                carried = [planted[v] for v in _strings(record) if v in planted]
+                for plant in carried:
+                    if plant.store != "export":  # the export plant itself is already in the manifest
+                        broken.append(
+                            {
+                                "vendor": name.split("_")[0],
+                                "kind": "track_data" if plant.disguise == "track2" else "pan",
+                                "resource": f"exports/{name}",
+                                "location": f"line {number + header_lines}",
+                                "pan": plant.pan,
+                                "brand": plant.brand,
+                                "disguise": plant.disguise,
+                            }
+                        )
+                if number in breaks and not carried:
                     kind, breaker = breaks[number]
                     row = breaker(record)
                     broken.append(
@@ -113,3 +129,11 @@ def write_exports(world: World, zendesk: ZendeskAPI, gorgias: GorgiasAPI, direct
                 else:
                     out.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n")
     return broken
+
+
+def _strings(record: dict[str, Any]) -> Iterator[str]:
+    for value in record.values():
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            yield from _strings(value)

@@ -11,6 +11,8 @@ import pytest
 
 import sandbox
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.RunningSandbox]:

@@ -185,27 +185,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(2)
     run_dir = args.report_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    arguments = [
-        str(Path(checks.__file__).resolve().parent),
-        "-c",
-        os.devnull,  # the checks' own settings, whatever the current directory's pytest config says
-        "--rootdir",
-        str(Path(checks.__file__).resolve().parent.parent),
-        "-p",
-        "no:cacheprovider",
-        "--no-header",
-        "--tb=no",
-        "-rN",
-        "-o",
-        "console_output_style=count",
-        f"--junitxml={run_dir / 'junit.xml'}",
-        "--audit-fail-on",
-        args.fail_on,
-        "--audit-report-dir",
-        str(args.report_dir),
-        "--audit-run-id",
-        run_id,
-    ]
+    package = Path(checks.__file__).resolve().parent
+    arguments = [str(package), "--rootdir", str(package.parent)]
+    arguments += ["-c", os.devnull]  # the checks' own settings, whatever pytest config the current directory has
+    # Nothing is written beside the user's files but the run directory (no cache, no benchmark store).
+    arguments += ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:locust"]
+    arguments += ["--no-header", "--tb=no", "-rN", "-o", "console_output_style=count"]
+    arguments += [f"--junitxml={run_dir / 'junit.xml'}", "--audit-fail-on", args.fail_on]
+    arguments += ["--audit-report-dir", str(args.report_dir), "--audit-run-id", run_id]
     if args.profile:
         arguments += ["--audit-profile", str(args.profile)]
     if args.select:

@@ -21,6 +21,9 @@ def digits(text: str) -> str:
 def served_text(running: sandbox.RunningSandbox, entry: dict[str, Any]) -> str:
     """The served text of the field the manifest entry names."""
     resource, location = entry["resource"], entry["location"]
+    if resource.startswith("exports/"):
+        line = int(location.split()[1])
+        return str((running.run_dir / resource).read_text(encoding="utf-8").splitlines()[line - 1])
     if entry["vendor"] == "zendesk":
         with zendesk_client(running) as client:
             if resource.startswith("satisfaction_ratings/"):
@@ -31,9 +34,6 @@ def served_text(running: sandbox.RunningSandbox, entry: dict[str, Any]) -> str:
             return str(next(c[location] for c in comments if str(c["id"]) == comment))
     if entry["vendor"] == "gorgias":
         with gorgias_client(running) as client:
-            if resource.startswith("exports/"):
-                line = int(location.split()[1])
-                return str((running.run_dir / resource).read_text(encoding="utf-8").splitlines()[line - 1])
             if resource.startswith("customers/"):
                 return str(client.get(f"/api/{resource}").json()[location])
             _, ticket, _, message = resource.split("/")
@@ -46,7 +46,7 @@ def served_text(running: sandbox.RunningSandbox, entry: dict[str, Any]) -> str:
 
 def test_every_planted_pan_is_served_where_the_manifest_says(leaky: sandbox.RunningSandbox) -> None:
     pans = [v for v in leaky.manifest["violations"] if v["kind"] in {"pan", "track_data"}]
-    assert len(pans) == 12
+    assert len(pans) == 13  # 12 planted, and one satisfaction comment the ratings export carries too
     assert {v["vendor"] for v in pans} == {"shopify", "zendesk", "gorgias"}
     assert {v["disguise"] for v in pans} >= {"spaced", "dashed", "dotted", "nbsp", "glued", "line_break", "track2"}
     for entry in pans:

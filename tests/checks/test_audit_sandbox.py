@@ -1,0 +1,225 @@
+"""The audit against the sandbox: clean passes, leaky yields exactly its manifest, and nothing leaks."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+import sandbox
+from schemas import load_schema
+from tests.checks.conftest import AuditResult, run_audit
+
+# manifest kind -> the check that must fail for it
+CHECK_OF = {
+    "pan": "payloads_free_of_pans",
+    "track_data": "payloads_free_of_sensitive_authentication_data",
+    "cvv": "payloads_free_of_sensitive_authentication_data",
+    "mfa_disabled": "mfa_enabled_for_vendor_staff",
+    "mfa_not_enforced": "mfa_enforced_for_account",
+    "tls_legacy_protocol": "tls_legacy_protocols_refused",
+    "certificate_expiring": "tls_certificate_not_expiring",
+    "weak_key": "tls_certificate_key_strong",
+    "weak_signature": "tls_certificate_signature_strong",
+    "hsts_missing": "tls_hsts_enabled",
+    "export_schema": "exports_match_schema",
+}
+
+
+def expected_failures(running: sandbox.RunningSandbox) -> set[tuple[str, str, str]]:
+    ports = {name: url.rsplit(":", 1)[1] for name, url in running.manifest["endpoints"].items()}
+    expected = set()
+    for entry in running.manifest["violations"]:
+        kind, resource = entry["kind"], entry["resource"]
+        if kind == "over_scoped_credential":
+            check = (
+                "credential_role_least_privilege"
+                if entry["vendor"] == "gorgias"
+                else "credential_scopes_least_privilege"
+            )
+        else:
+            check = CHECK_OF[kind]
+        if resource.startswith("endpoint/"):
+            resource = f"endpoint/127.0.0.1:{ports[resource.split('/')[1]]}"
+        if kind == "export_schema":
+            resource += f"@{entry['location']}"
+        expected.add((check, resource, kind if kind in {"track_data", "cvv"} else ""))
+    return expected
+
+
+def actual_failures(result: AuditResult) -> set[tuple[str, str, str]]:
+    actual = set()
+    for finding in result.findings("fail"):
+        resource = finding["resource"]
+        if finding["check_id"] == "exports_match_schema":
+            resource += f"@{finding['evidence']['location']}"
+        kind = finding["evidence"].get("kind", "")
+        actual.add((finding["check_id"], resource, kind if kind in {"track_data", "cvv"} else ""))
+    return actual
+
+
+@pytest.fixture(scope="module")
+def leaky_run(leaky: sandbox.RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> AuditResult:
+    return run_audit(tmp_path_factory.mktemp("leaky-run"), str(leaky.profile_path))
+
+
+def test_leaky_yields_exactly_the_manifest(leaky: sandbox.RunningSandbox, leaky_run: AuditResult) -> None:
+    assert leaky_run.code == 1, leaky_run.stdout[-3000:]
+    assert actual_failures(leaky_run) == expected_failures(leaky)
+    assert leaky_run.findings("error") == []
+
+
+def test_clean_passes_every_check(clean: sandbox.RunningSandbox, tmp_path: Path) -> None:
+    result = run_audit(tmp_path, str(clean.profile_path))
+    assert result.code == 0, result.stdout[-3000:]
+    assert result.findings("fail") == []
+    assert result.findings("error") == []
+    manual = {(f["check_id"], f["vendor"]) for f in result.findings("manual")}
+    # Only what the vendors' APIs do not expose is left to a person.
+    assert manual == {
+        (c, v) for c in ("mfa_enabled_for_vendor_staff", "mfa_enforced_for_account") for v in ("shopify", "gorgias")
+    }
+    assert {f["check_id"] for f in result.findings("pass")} >= {
+        "payloads_free_of_pans",
+        "tls_legacy_protocols_refused",
+        "credential_scopes_least_privilege",
+        "exports_match_schema",
+        "tls_certificate_trusted",
+    }
+
+
+def test_unexposed_mfa_is_manual_never_pass(leaky_run: AuditResult) -> None:
+    for finding in leaky_run.findings():
+        if finding["check_id"].startswith("mfa_") and finding["vendor"] in {"shopify", "gorgias"}:
+            assert finding["status"] == "manual", finding
+
+
+def digits_by_line(text: str) -> list[str]:
+    return ["".join(c for c in unicodedata.normalize("NFKC", line) if c.isdigit()) for line in text.splitlines()]
+
+
+def test_no_secret_or_pan_in_any_output(leaky: sandbox.RunningSandbox, leaky_run: AuditResult) -> None:
+    outputs = leaky_run.outputs()
+    assert {"stdout", "findings.json", "junit.xml", "evidence.json"} <= set(outputs)
+    pans = [v["pan"] for v in leaky.manifest["violations"] if "pan" in v]
+    plants = [p.text for p in leaky.world.plants]
+    for name, text in outputs.items():
+        for secret in leaky.secrets.values():
+            assert secret[:10] not in text, f"a secret reached {name}"
+        for plant in plants:
+            assert plant not in text, f"a planted text reached {name}"
+        lines = digits_by_line(text)
+        for pan in pans:
+            assert pan not in text, f"a PAN reached {name}"
+            assert not any(pan in line for line in lines), f"a PAN reached {name} with separators"
+    masked = [f["message"] for f in leaky_run.findings("fail") if f["check_id"] == "payloads_free_of_pans"]
+    assert masked
+    assert all(re.search(r"\d{4,6}\*+\d{4}", m) for m in masked)
+
+
+def test_reports_follow_their_formats(leaky_run: AuditResult) -> None:
+    jsonschema.Draft202012Validator(load_schema("findings.v1"), format_checker=jsonschema.FormatChecker()).validate(
+        leaky_run.report
+    )
+    suite = ET.parse(leaky_run.run_dir / "junit.xml").getroot().find("testsuite")  # noqa: S314 - our own file
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert len(cases) == len(leaky_run.report["checks"]) == 14
+    failed = {c.get("name") for c in cases if c.find("failure") is not None}
+    assert failed == {f"test_{f['check_id']}" for f in leaky_run.findings("fail")}
+
+
+def test_terminal_lists_findings_with_controls_and_remediation(leaky_run: AuditResult) -> None:
+    assert "SEVERITY  STATUS  VENDOR" in leaky_run.stdout
+    assert "fix payloads_free_of_pans: Redact the card number" in leaky_run.stdout
+    assert re.search(r"coverage PCI DSS 4\.0: \d+ of 90 requirements checked automatically", leaky_run.stdout)
+    assert "exit code 1" in leaky_run.stdout
+    controls = {c for f in leaky_run.findings("fail") for c in f["controls"]}
+    assert {"pci_dss_4.0:3.4.1", "pci_dss_4.0:8.4.1", "pci_dss_4.0:4.2.1"} <= controls
+
+
+def write_variant(running: sandbox.RunningSandbox, tmp_path: Path, old: str, new: str) -> Path:
+    text = running.profile_path.read_text()
+    assert old in text
+    path = running.run_dir / f"variant-{tmp_path.name}.toml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_unreachable_vendor_is_an_error_and_exit_2(leaky: sandbox.RunningSandbox, tmp_path: Path) -> None:
+    profile = write_variant(leaky, tmp_path, f'base_url = "{leaky.url("gorgias")}"', 'base_url = "https://127.0.0.1:9"')
+    result = run_audit(tmp_path, str(profile), "-k", "credential or mfa or payloads or tls_legacy")
+    assert result.code == 2
+    # Everything learned through the Gorgias API (its export files are local and still scanned).
+    gorgias = [
+        f
+        for f in result.findings()
+        if (f["vendor"] == "gorgias" and not f["resource"].startswith("exports/")) or ":9" in f["resource"]
+    ]
+    assert gorgias
+    assert {f["status"] for f in gorgias} <= {"error", "manual", "not_applicable"}
+    assert any("cannot connect to 127.0.0.1:9" in f["message"] for f in gorgias)
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_403_on_introspection_is_an_error(fresh: Any, tmp_path: Path) -> None:
+    running = fresh(scenario="clean")
+    token = running.gorgias.issue_oauth_token(["tickets:read"])  # no users:read: /api/users/0 answers 403
+    profile = write_variant(running, tmp_path, 'auth = "api_key"', 'auth = "oauth"')
+    result = run_audit(tmp_path, str(profile), "-k", "credential", env={"VA_GORGIAS_API_KEY": token})
+    assert result.code == 2
+    errors = [f for f in result.findings("error") if f["vendor"] == "gorgias"]
+    assert {f["check_id"] for f in errors} == {"credential_scopes_least_privilege", "credential_role_least_privilege"}
+    assert any("403" in f["message"] for f in errors)
+    assert not [f for f in result.findings("pass") if f["vendor"] == "gorgias"]
+
+
+def test_waivers_apply_until_they_expire(leaky: sandbox.RunningSandbox, tmp_path: Path) -> None:
+    waivers = """
+[[waivers]]
+check = "mfa_enabled_for_vendor_staff"
+resource = "zendesk/users/7"
+reason = "Agent on leave; account locked at the IdP."
+owner = "secops@brand.example"
+expires = 2999-01-01
+
+[[waivers]]
+check = "mfa_enabled_for_vendor_staff"
+resource = "zendesk/users/11"
+reason = "Old exception."
+owner = "secops@brand.example"
+expires = 2020-01-01
+"""
+    path = leaky.run_dir / "waived.toml"
+    path.write_text(leaky.profile_path.read_text() + waivers)
+    result = run_audit(tmp_path, str(path), "-k", "mfa_enabled")
+    waived = result.findings("waived")
+    assert [(f["resource"], f["waiver"]["owner"]) for f in waived] == [("users/7", "secops@brand.example")]
+    assert {f["resource"] for f in result.findings("fail")} == {"users/3", "users/11"}
+    assert result.report["expired_waivers"][0]["resource"] == "zendesk/users/11"
+    assert "expired waiver: mfa_enabled_for_vendor_staff zendesk/users/11" in result.stdout
+
+
+def test_fail_on_sets_the_exit_code(leaky: sandbox.RunningSandbox, tmp_path: Path) -> None:
+    low = run_audit(tmp_path / "low", str(leaky.profile_path), "-k", "hsts")
+    high = run_audit(tmp_path / "high", str(leaky.profile_path), "-k", "hsts", "--fail-on", "high")
+    assert low.code == 1
+    assert high.code == 0
+    assert high.findings("fail")  # still reported, just below the bar
+
+
+def test_missing_secret_stops_before_any_request(leaky: sandbox.RunningSandbox, tmp_path: Path) -> None:
+    path = leaky.run_dir / "noenv.toml"
+    path.write_text(leaky.profile_path.read_text().replace('env_file = "sandbox.env"\n', ""))
+    served = sum(listener.requests_served for listener in leaky.listeners.values())
+    result = run_audit(tmp_path, str(path), env={"VA_SHOPIFY_TOKEN": ""})
+    assert result.code == 2
+    assert "environment variable VA_SHOPIFY_TOKEN is not set" in result.stdout + result.stderr
+    assert json.loads((result.run_dir / "findings.json").read_text())["problems"]
+    assert sum(listener.requests_served for listener in leaky.listeners.values()) == served

@@ -1,0 +1,53 @@
+"""`vendor-audit scan`: one JSON object per finding, masked, with where it was found."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
+PAN = "4111111111111111"
+
+
+def scan(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, "scan", *map(str, paths)], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_scan_reports_each_format(tmp_path: Path) -> None:
+    ndjson = tmp_path / "events.ndjson"
+    ndjson.write_text(
+        json.dumps({"id": 5612000000001, "data": {"note": "card 4111 1111 1111 1111"}})
+        + "\n"
+        + json.dumps({"note": "nothing here"})
+        + "\n"
+    )
+    csv_file = tmp_path / "ratings.csv"
+    csv_file.write_text("id,comment\n1,fine\n2,use 4111-1111-1111-1111 please\n")
+    text = tmp_path / "chat.txt"
+    text.write_text("hello\nmy card: 4111.1111.1111.1111 exp 08/27 cvv 123\n")
+    result = scan(ndjson, csv_file, text)
+    assert result.returncode == 1
+    found = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {
+        "path": str(ndjson),
+        "line": 1,
+        "pointer": "/data/note",
+        "kind": "pan",
+        "brand": "visa",
+        "masked": "411111******1111",
+    } in found
+    assert any(f["path"] == str(csv_file) and f["line"] == 3 and f["pointer"] == "/comment" for f in found)
+    assert any(f["path"] == str(text) and f["line"] == 2 and f["kind"] == "cvv" for f in found)
+    assert PAN not in result.stdout + result.stderr
+
+
+def test_clean_file_exits_0_and_missing_file_exits_2(tmp_path: Path) -> None:
+    clean = tmp_path / "clean.txt"
+    clean.write_text("Order #1001, tracking 1Z999AA10123456784, call +49 151 12345678\n")
+    assert scan(clean).returncode == 0
+    missing = scan(tmp_path / "nope.ndjson")
+    assert missing.returncode == 2
+    assert "cannot read" in missing.stderr
+    assert "Traceback" not in missing.stderr
