@@ -16,6 +16,7 @@ _SERVER = """
 import sys, sandbox
 from pathlib import Path
 workdir, scenario, size, lifted, cpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5]
+exports = sys.argv[6] == "1"
 if cpu != "-":
     import os
     os.sched_setaffinity(0, {int(cpu)})
@@ -24,14 +25,20 @@ limits = dict(
     zendesk=sandbox.ZendeskLimits(requests_per_minute=10**9, incremental_per_minute=10**9),
     gorgias=sandbox.GorgiasLimits(api_key_requests=10**9, oauth_requests=10**9),
 ) if lifted else {}
-config = sandbox.SandboxConfig(scenario=scenario, size=size, write_exports=False, **limits)
+config = sandbox.SandboxConfig(scenario=scenario, size=size, write_exports=exports, **limits)
 sandbox.serve_forever(config, Path(workdir), ready=lambda r: print("READY", flush=True))
 """
 
 
 @contextlib.contextmanager
 def sandbox_process(
-    workdir: Path, *, scenario: str = "clean", size: int = 200, lifted: bool = False, cpu: int | None = None
+    workdir: Path,
+    *,
+    scenario: str = "clean",
+    size: int = 200,
+    lifted: bool = False,
+    cpu: int | None = None,
+    exports: bool = False,
 ) -> Iterator[Path]:
     """Serve the sandbox from a child process until the block ends; yields the run directory."""
     args = [
@@ -43,6 +50,7 @@ def sandbox_process(
         str(size),
         "1" if lifted else "0",
         "-" if cpu is None else str(cpu),
+        "1" if exports else "0",
     ]
     server = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:

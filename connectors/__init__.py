@@ -112,7 +112,12 @@ def open_connector(
     sessions = []
     for credential in vendor.credentials:
         secret = profile.secret(credential, environ)
-        account_budget = budget or shared_budget((vendor.type, vendor.base_url, credential.name), module.make_budget)
+        make = module.make_budget
+        if vendor.requests_per_second is not None:
+            rate = Rate(vendor.requests_per_second, vendor.burst or max(1, int(vendor.requests_per_second)))
+            make = lambda rate=rate: Budget([rate])  # noqa: E731 - the profile's plan-specific pace
+        key = (vendor.type, vendor.base_url, credential.name, str(vendor.requests_per_second))
+        account_budget = budget or shared_budget(key, make)
         client = build_client(
             base_url=vendor.base_url,
             auth=module.make_auth(credential.auth, secret, credential.email),

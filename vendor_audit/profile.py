@@ -77,6 +77,8 @@ class Vendor:
     base_url: str
     api_version: str | None
     credentials: tuple[Credential, ...]
+    requests_per_second: float | None = None  # overrides the vendor's default pacing (plan-dependent)
+    burst: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +309,15 @@ def _build(raw: dict[str, Any], path: Path) -> Profile:
             for i, c in enumerate(vendor["credentials"])
         )
         vendors.append(
-            Vendor(name, vendor["type"], vendor["base_url"].rstrip("/"), vendor.get("api_version"), credentials)
+            Vendor(
+                name,
+                vendor["type"],
+                vendor["base_url"].rstrip("/"),
+                vendor.get("api_version"),
+                credentials,
+                vendor.get("requests_per_second"),
+                vendor.get("burst"),
+            )
         )
     mfa = raw.get("mfa", {})
     tls = raw.get("tls", {})
