@@ -168,6 +168,23 @@ def snapshots(request: pytest.FixtureRequest, profile: Profile) -> dict[str, Ven
     return dict(state.collection.snapshots)
 
 
+def _vendor_fixture(kind: str) -> Any:
+    @pytest.fixture(scope="session", name=kind)
+    def one_vendor(snapshots: dict[str, VendorSnapshot]) -> VendorSnapshot:
+        found = [s for s in snapshots.values() if s.type == kind]
+        if not found:
+            pytest.skip(f"the profile has no {kind} vendor")
+        return found[0]
+
+    one_vendor.__doc__ = f"The snapshot of the profile's {kind} vendor, for the rare vendor-specific check."
+    return one_vendor
+
+
+shopify = _vendor_fixture("shopify")
+zendesk = _vendor_fixture("zendesk")
+gorgias = _vendor_fixture("gorgias")
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     vendor: str

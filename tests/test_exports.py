@@ -62,3 +62,16 @@ def test_a_schema_with_an_unchecked_format_is_refused(monkeypatch: pytest.Monkey
     with pytest.raises(ValueError, match=r"format\(s\) \['iri'\] that nothing checks"):
         exports.validator_for("custom")
     exports.validator_for.cache_clear()
+
+
+def test_json_array_exports_are_validated_per_item(tmp_path: Path) -> None:
+    path = tmp_path / "surveys.json"
+    items = [
+        {"id": 1, "ticket_id": 2, "customer_id": 3, "created_datetime": "2026-01-01T10:00:00.123456"},
+        {"id": 2, "ticket_id": 2, "customer_id": 3, "created_datetime": "2026-01-01T10:00:00", "score": 0},
+    ]
+    path.write_text(json.dumps({"data": items}))
+    report = exports.validate_export(path, "json", "gorgias.satisfaction_survey")
+    assert report.records == 2
+    assert report.invalid_locations == ["item 1"]
+    assert report.errors[0].message == "/score: 0 is less than the minimum of 1"

@@ -223,3 +223,21 @@ def test_missing_secret_stops_before_any_request(leaky: sandbox.RunningSandbox, 
     assert "environment variable VA_SHOPIFY_TOKEN is not set" in result.stdout + result.stderr
     assert json.loads((result.run_dir / "findings.json").read_text())["problems"]
     assert sum(listener.requests_served for listener in leaky.listeners.values()) == served
+
+
+def test_an_identity_provider_export_closes_unexposed_mfa(leaky: sandbox.RunningSandbox, tmp_path: Path) -> None:
+    staff = [s for s in leaky.world.gorgias_staff() if s.role in {"admin", "agent"}]
+    lines = ["email,mfa"] + [f"{s.email},{'false' if s.id == 5 else 'true'}" for s in staff]
+    (leaky.run_dir / "idp.csv").write_text("\n".join(lines) + "\n")
+    path = leaky.run_dir / "idp.toml"
+    path.write_text(
+        leaky.profile_path.read_text().replace(
+            'required_roles = ["admin", "agent"]', 'required_roles = ["admin", "agent"]\nidp_export = "idp.csv"'
+        )
+    )
+    result = run_audit(tmp_path, str(path), "-k", "mfa_enabled")
+    gorgias = [f for f in result.findings() if f["vendor"] == "gorgias"]
+    assert {(f["status"], f["resource"]) for f in gorgias if f["status"] != "pass"} == {("fail", "users/5")}
+    passed = [f for f in gorgias if f["status"] == "pass"]
+    assert len(passed) == len(staff) - 1
+    assert all("identity-provider export" in f["evidence"]["source"] for f in passed)
