@@ -66,6 +66,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
+    validate = commands.add_parser(
+        "validate",
+        help="validate event exports (NDJSON, JSON array, CSV) against a JSON Schema",
+        description="Validate every record of each FILE against SCHEMA (a name from schemas/, such as "
+        "zendesk.ticket_event, or a path to a .json schema; Draft 2020-12, formats checked). Prints one JSON "
+        "object per invalid record (path, line or item, JSON pointer, kind, message), then one summary object per "
+        "file with counts per kind of error. Exit 1 when anything is invalid, 2 when a file cannot be read.",
+    )
+    validate.add_argument("schema", metavar="SCHEMA")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--format", choices=["ndjson", "json", "csv"], help="default: from each file's suffix")
+    validate.add_argument(
+        "--max-errors",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="invalid records listed per file; the rest are counted (default: %(default)s)",
+    )
+
     serve = commands.add_parser(
         "sandbox",
         help="serve local HTTPS stand-ins of the Shopify, Zendesk and Gorgias APIs",
@@ -110,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_check_profile(args)
         if args.command == "scan":
             return _cmd_scan(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
         parser.print_help()
         return EXIT_CANNOT_RUN
     except ProfileError as exc:
@@ -215,6 +236,43 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             unreadable = True
             print(f"vendor-audit scan: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
     return EXIT_CANNOT_RUN if unreadable else EXIT_FINDINGS if found else EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from vendor_audit.exports import validate_export
+
+    suffixes = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv"}
+    invalid = False
+    unreadable = False
+    for path in args.files:
+        fmt = args.format or suffixes.get(path.suffix.lower())
+        if fmt is None:
+            print(f"vendor-audit validate: {path}: unknown format; pass --format ndjson|json|csv", file=sys.stderr)
+            unreadable = True
+            continue
+        try:
+            report = validate_export(path, fmt, args.schema, cap=args.max_errors)
+        except FileNotFoundError:
+            print(f"vendor-audit validate: {path}: no such file", file=sys.stderr)
+            unreadable = True
+            continue
+        except (OSError, ValueError) as exc:
+            print(f"vendor-audit validate: {path}: {exc}", file=sys.stderr)
+            unreadable = True
+            continue
+        for error in report.errors:
+            print(json.dumps(error.as_json(str(path)), ensure_ascii=False))
+        summary = {
+            "path": str(path),
+            "schema": args.schema,
+            "records": report.records,
+            "invalid": report.invalid,
+            "errors_by_kind": dict(report.counts),
+            "listed": len(report.errors),
+        }
+        print(json.dumps({"summary": summary}))
+        invalid = invalid or not report.valid
+    return EXIT_CANNOT_RUN if unreadable else EXIT_FINDINGS if invalid else EXIT_OK
 
 
 def entrypoint() -> None:

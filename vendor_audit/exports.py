@@ -1,8 +1,12 @@
 """Event export validation: NDJSON, JSON arrays and CSV against a JSON Schema, streaming, per record.
 
-Draft 2020-12 with format checking on, `date-time` checked by our own RFC 3339 rule (jsonschema
-skips it silently without an optional package), and a schema naming a format nobody checks is
-refused rather than half-applied.
+Two engines, one verdict: jsonschema-rs (compiled, formats on) decides whether each record is valid,
+at tens of thousands of records a second; python-jsonschema then explains only the invalid ones,
+with its messages and JSON pointers. Draft 2020-12 with format checking on in both, `date-time`
+checked on the Python side by our own RFC 3339 rule (jsonschema skips it silently without an
+optional package), and a schema naming a format nobody checks is refused rather than half-applied.
+NDJSON lines are parsed with orjson, falling back to json for what orjson refuses (integers beyond
+64 bits) so both parsers must fail before a line counts as malformed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
+import orjson
 
 from schemas import load_schema
 
@@ -70,9 +76,23 @@ class ExportReport:
         return self.invalid == 0
 
 
+def resolve_schema(schema: str) -> dict[str, Any]:
+    """A schema by name from schemas/ ("zendesk.ticket_event") or by path to a .json file."""
+    if schema.endswith(".json"):
+        loaded: dict[str, Any] = json.loads(Path(schema).read_text(encoding="utf-8"))
+        return loaded
+    return load_schema(schema)
+
+
+@cache
+def fast_validator_for(schema_name: str) -> Any:
+    """The compiled validator that decides validity (jsonschema-rs, formats on)."""
+    return jsonschema_rs.validator_for(resolve_schema(schema_name), validate_formats=True)
+
+
 @cache
 def validator_for(schema_name: str) -> jsonschema.protocols.Validator:
-    schema = load_schema(schema_name)
+    schema = resolve_schema(schema_name)
     jsonschema.Draft202012Validator.check_schema(schema)
     unchecked = {f for f in _formats(schema) if f not in FORMATS.checkers}
     if unchecked:
@@ -118,14 +138,17 @@ def _coerce(row: dict[str | None, str | None], properties: dict[str, Any]) -> di
 def iter_records(path: Path, fmt: str, schema: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
     """(location, record) for each record; a record that cannot be parsed comes as a ValueError."""
     if fmt == "ndjson":
-        with path.open(encoding="utf-8", errors="replace") as lines:
+        with path.open("rb") as lines:
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 try:
-                    yield f"line {number}", json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield f"line {number}", ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})")
+                    yield f"line {number}", orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    try:
+                        yield f"line {number}", json.loads(line.decode("utf-8", errors="replace"))
+                    except json.JSONDecodeError as exc:
+                        yield f"line {number}", ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})")
     elif fmt == "csv":
         properties = (schema or {}).get("properties", {})
         with path.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -152,15 +175,21 @@ def _pointer(path: Any) -> str:
 def validate_export(path: Path, fmt: str, schema_name: str, *, cap: int = 50) -> ExportReport:
     """Validate every record; keep the first `cap` errors and count them all by kind."""
     validator = validator_for(schema_name)
+    fast = fast_validator_for(schema_name)
     report = ExportReport(path, schema_name)
-    for location, record in iter_records(path, fmt, load_schema(schema_name)):
+    for location, record in iter_records(path, fmt, resolve_schema(schema_name)):
         report.records += 1
         if isinstance(record, ValueError):
             errors = [RecordError(location, "", "parse", str(record))]
+        elif fast.is_valid(record):
+            continue
         else:
             errors = [
                 RecordError(location, _pointer(e.absolute_path), str(e.validator), _message(e))
-                for e in validator.iter_errors(record)
+                for e in map(_deepest, validator.iter_errors(record))
+            ] or [  # the engines disagree (a format edge): the compiled engine's verdict and words stand
+                RecordError(location, "".join(f"/{p}" for p in e.instance_path), "schema", str(e.message))
+                for e in fast.iter_errors(record)
             ]
         if errors:
             report.invalid += 1
@@ -170,6 +199,14 @@ def validate_export(path: Path, fmt: str, schema_name: str, *, cap: int = 50) ->
                 if len(report.errors) < cap:
                     report.errors.append(error)
     return report
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The error to show: for anyOf/oneOf, the branch best_match finds most relevant.
+
+    "'2026-02-30T10:00:00Z' is not a valid date-time" says more than "not valid under any of the given schemas".
+    """
+    return jsonschema.exceptions.best_match([error]) or error
 
 
 def _message(error: jsonschema.ValidationError) -> str:
