@@ -25,7 +25,7 @@ import pytest
 import checks
 from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status, exit_code
 from vendor_audit.model import CollectionError, VendorSnapshot
-from vendor_audit.pan import Match, scan_record, scan_text
+from vendor_audit.pan import FragmentJoiner, Match, scan_record, scan_text
 from vendor_audit.profile import ExportSpec, Profile, ProfileError, load_profile
 
 CHECKS_DIR = Path(checks.__file__).resolve().parent
@@ -201,10 +201,23 @@ class PayloadScan:
 
 
 def _scan_vendor(snapshot: VendorSnapshot) -> tuple[list[Hit], int]:
-    hits, count = [], 0
+    hits: list[Hit] = []
+    count = 0
+    # A number typed over consecutive messages of one conversation is joined (cards.md section 6).
+    joiner, thread, previous = FragmentJoiner(), "", None
     for payload in snapshot.iter_payloads():
         count += 1
         hits += [Hit(payload.vendor, payload.resource, payload.field, m) for m in scan_text(payload.text)]
+        parent = payload.resource.rsplit("/", 2)[0]
+        if parent != thread and previous is not None:
+            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
+        thread = parent
+        joined = joiner.feed(payload.text, payload.resource)  # a chain the previous message ended
+        if previous is not None:
+            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joined]
+        previous = payload
+    if previous is not None:
+        hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
     return hits, count
 
 

@@ -1,30 +1,41 @@
-"""The PAN scanner: card numbers, track data and CVV-labelled values in text and records.
+r"""The PAN scanner: card numbers, track data and CVV-labelled values in text, records and files.
 
 How it decides (shared/reference/cards.md sections 1, 6, 7, 9):
 - text is folded first: NFKC (full-width digits), every Unicode decimal digit to ASCII (Arabic-Indic,
-  Devanagari), zero-width characters dropped;
+  Devanagari), zero-width characters dropped; then scanned as it is and, where it carries the marks
+  of an encoding, decoded as well: URL-encoding (also double), HTML entities and tags, JSON `\u`
+  escapes, base64 tokens;
 - a candidate is a run of digit groups joined by up to three separator characters (space, dash, dot,
   slash, underscore, pipe, line breaks, Unicode spaces); starting at each group, the longest run of
   whole groups that has a card brand's IIN and length and passes Luhn is a PAN, so expiry dates and
   CVVs typed after the number are not swallowed;
-- runs that start with "+" (phone numbers) or right after "digits." (decimal fractions) do not start
-  a candidate; numbers in fields known to hold ids are skipped in records;
-- masked forms (`411111******1111`, `•••• 4242`, Zendesk's `▇`) break the digit run, so they never match.
+- quiet on purpose: runs after "+" (phones) or "digits." (decimal fractions), runs inside hex
+  hashes, numbers right after an id word ("order #", "tracking", "ref"), windows in the middle of
+  long uniformly grouped references (tracking numbers, IBANs), numbers in id-named JSON fields;
+  masked forms (`411111******1111`, `•••• 4242`, Zendesk's `▇`) break the digit run;
+- a number split over adjacent JSON fields, array items, CSV columns or consecutive chat messages
+  is joined when each part is a short all-digit fragment and the whole is a valid PAN.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import html
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import unquote_plus
+
+import orjson
 
 from vendor_audit.redact import mask_pan
 
-__all__ = ["Match", "brand_of", "luhn_valid", "scan_record", "scan_text"]
+__all__ = ["FragmentJoiner", "Match", "brand_of", "luhn_valid", "scan_line", "scan_record", "scan_text"]
 
-# (brand, prefix ranges as (low, high) over the first n digits, lengths)
+# (brand, prefix ranges as (low, high) over the first len(low) digits, lengths)
 _BRANDS: list[tuple[str, list[tuple[str, str]], tuple[int, ...]]] = [
     ("amex", [("34", "34"), ("37", "37")], (15,)),
     ("visa", [("4", "4")], (13, 16, 19)),
@@ -44,7 +55,26 @@ _RUN = re.compile(r"[0-9](?:[" + re.escape(_SEPARATORS) + r"]{0,3}[0-9])*")
 _TRACK1 = re.compile(r"%B([0-9]{12,19})\^[^^]{2,26}\^[0-9]{4}")
 _TRACK2 = re.compile(r";([0-9]{12,19})=[0-9]{4}")
 _CVV = re.compile(r"(?i)\b(?:cvv2?|cvc2?|cid|csc|card security code|security code)\b[\s:#=.-]{0,4}([0-9]{3,4})\b")
+_ID_WORDS = re.compile(
+    r"(?i)(?:\b(?:order|ticket|invoice|tracking|shipment|parcel|sku|barcode|ean|upc|gtin|ref|reference|id|"
+    r"account|iban|phone|tel)\b[\s:.#-]*(?:no\.?|number|nr\.?|#)?[\s:#.-]*|#\s*)$"
+)
+_GLUED_COUNTRY = re.compile(r"(?:^|[^A-Za-z])[A-Z]{2}$")  # "DE89...": an IBAN's country code, glued
+_IBAN_HEAD = re.compile(r"(?:^|[^A-Za-z])[A-Z]{2}[0-9]{2}[ ]?$")  # "DE89 3704 ...": a country code and check digits
 ID_FIELD = re.compile(r"(?i)(^|_)(id|ids|number|order_number|sku|barcode|reference)$|Id$")
+_FRAGMENT = re.compile(r"^\s*'?[0-9]{1,8}(?:[ \-.][0-9]{1,8}){0,2}\s*$")  # one part of a split number
+_URL_MARK = re.compile(r"%[0-9A-Fa-f]{2}|[0-9]\+[0-9]")
+_HTML_MARK = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|<[a-zA-Z/][^>]{0,200}>")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([nrtbf/\\\"])")
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_TAG = re.compile(r"<[^>]{0,200}>")
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "/": "/", "\\": "\\", '"': '"'}
+# Bytes that make a line worth a full look: a long digit run, an encoding's marks, a short all-digit
+# JSON string (a possible fragment), or anything beyond ASCII (other scripts' digits, Unicode spaces).
+_PREFILTER = re.compile(
+    rb"[0-9](?:[ \t\r\n\-./_|\\]{0,3}[0-9]){11}|%[0-9A-Fa-f]{2}|&#|\\u|[^\x00-\x7f]|[A-Za-z0-9+/]{16,}={1,2}"
+    rb'|"[0-9]{2,8}(?:[ .-][0-9]{2,8})?"|[:,\[][0-9]{2,8}[,\]}]'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +82,12 @@ class Match:
     kind: str  # pan, track_data, cvv
     brand: str | None
     masked: str  # first 6 and last 4 at most
-    start: int  # offset in the folded text
+    start: int  # offset in the (folded, possibly decoded) text
     digits: str  # clear digits: for in-process comparison only, never to be written out
+    via: str | None = None  # the encoding it was found under: url, html, json_escape, base64, split
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "brand": self.brand, "masked": self.masked, "offset": self.start}
+        return {"kind": self.kind, "brand": self.brand, "masked": self.masked, "offset": self.start, "via": self.via}
 
 
 def luhn_valid(digits: str) -> bool:
@@ -80,11 +111,19 @@ def brand_of(digits: str) -> str | None:
     return None
 
 
+def pan_of(digits: str) -> str | None:
+    """The brand if `digits` is a PAN (IIN, length, Luhn), else None."""
+    if not 12 <= len(digits) <= 19:
+        return None
+    brand = brand_of(digits)
+    return brand if brand and luhn_valid(digits) else None
+
+
 def fold(text: str) -> str:
     """NFKC, every decimal digit as ASCII, zero-width characters removed (offsets refer to this text)."""
-    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
     if text.isascii():
         return text
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
     return "".join(
         str(unicodedata.decimal(c)) if not c.isascii() and unicodedata.decimal(c, None) is not None else c for c in text
     )
@@ -99,15 +138,31 @@ def _groups(run: str, offset: int) -> list[tuple[str, int, str]]:
     return groups
 
 
+def _in_hash(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] sits inside a long hex token with letters on both sides (a digest, a key)."""
+    left = start
+    while left > 0 and text[left - 1] in "0123456789abcdefABCDEF":
+        left -= 1
+    right = end
+    while right < len(text) and text[right] in "0123456789abcdefABCDEF":
+        right += 1
+    if right - left < 24:
+        return False
+    return any(c.isalpha() for c in text[left:start]) and any(c.isalpha() for c in text[end:right])
+
+
 def _pans_in_run(text: str, run: re.Match[str]) -> Iterator[Match]:
-    if run.start() > 0 and text[run.start() - 1] == "+":
-        return  # phone numbers; Zendesk's redaction skips them too
+    before_run = text[max(0, run.start() - 30) : run.start()]
+    if before_run.endswith("+") or _ID_WORDS.search(before_run) or _GLUED_COUNTRY.search(before_run):
+        return  # a phone number (Zendesk's redaction skips "+" too), an id, an IBAN
     groups = _groups(run.group(), run.start())
+    # Uniformly grouped references (tracking numbers, account numbers) are read from their start only.
+    uniform = len(groups) >= 4 and len({len(g[0]) for g in groups[:-1]}) == 1 and len(groups[0][0]) >= 3
     i = 0
     while i < len(groups):
         digits, start, separator = groups[i]
-        if i > 0 and separator == "." and len(groups[i - 1][0]) <= 3 and len(digits) >= 5:
-            i += 1  # the fraction of a decimal number (0.4532015112830366)
+        if i > 0 and (uniform or (separator == "." and len(groups[i - 1][0]) <= 3 and len(digits) >= 5)):
+            i += 1  # inside a uniform reference, or the fraction of a decimal number (0.4532015112830366)
             continue
         best: tuple[int, str, str] | None = None
         joined = ""
@@ -115,53 +170,170 @@ def _pans_in_run(text: str, run: re.Match[str]) -> Iterator[Match]:
             joined += groups[j][0]
             if len(joined) > 19:
                 break
-            if len(joined) >= 12:
-                brand = brand_of(joined)
-                if brand and luhn_valid(joined):
-                    best = (j, joined, brand)
+            brand = pan_of(joined)
+            if brand:
+                best = (j, joined, brand)
         if best is None:
             i += 1
             continue
         j, pan, brand = best
-        yield Match("pan", brand, mask_pan(pan), start, pan)
+        end = groups[j][1] + len(groups[j][0])
+        before = text[max(0, start - 30) : start]
+        if not (_ID_WORDS.search(before) or _IBAN_HEAD.search(before) or _in_hash(text, start, end)):
+            yield Match("pan", brand, mask_pan(pan), start, pan)
         i = j + 1
 
 
-def scan_text(text: str) -> list[Match]:
-    """Every PAN, track data and CVV-labelled value in `text`."""
-    folded = fold(text)
+def _scan_view(text: str, via: str | None) -> list[Match]:
     found: list[Match] = []
     taken: set[int] = set()
     for pattern in (_TRACK1, _TRACK2):
-        for match in pattern.finditer(folded):
+        for match in pattern.finditer(text):
             pan = match.group(1)
             if luhn_valid(pan):
-                found.append(Match("track_data", brand_of(pan), mask_pan(pan), match.start(), pan))
+                found.append(Match("track_data", brand_of(pan), mask_pan(pan), match.start(), pan, via))
                 taken.add(match.start(1))
-    for run in _RUN.finditer(folded):
-        found.extend(m for m in _pans_in_run(folded, run) if m.start not in taken)
-    for match in _CVV.finditer(folded):
-        found.append(Match("cvv", None, "***", match.start(1), match.group(1)))
+    for run in _RUN.finditer(text):
+        if run.end() - run.start() >= 12:
+            found.extend(replace(m, via=via) for m in _pans_in_run(text, run) if m.start not in taken)
+    for match in _CVV.finditer(text):
+        found.append(Match("cvv", None, "***", match.start(1), match.group(1), via))
+    return found
+
+
+def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
+    """(encoding, decoded text) for every encoding the text shows the marks of."""
+    if _URL_MARK.search(text):
+        decoded = text
+        for _ in range(3):  # double and triple encoding
+            step = unquote_plus(decoded)
+            if step == decoded:
+                break
+            decoded = step
+        yield "url", decoded
+    if _HTML_MARK.search(text):
+        yield "html", html.unescape(_TAG.sub(" ", text))
+    if "\\" in text and _JSON_ESCAPE.search(text):
+        yield (
+            "json_escape",
+            _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else _ESCAPES[m.group(2)], text),
+        )
+    for token in _BASE64.finditer(text):
+        raw = token.group()
+        if not any(c.isdigit() for c in raw) and len(raw) < 24:
+            continue
+        try:
+            data = base64.b64decode(
+                raw + "=" * (-len(raw) % 4), altchars=b"-_" if "-" in raw or "_" in raw else None, validate=True
+            )
+            decoded = data.decode("utf-8")
+        except (binascii.Error, ValueError):
+            continue
+        if sum(c.isprintable() or c.isspace() for c in decoded) >= 0.9 * len(decoded) and any(
+            c.isdigit() for c in decoded
+        ):
+            yield "base64", decoded
+
+
+def scan_text(text: str) -> list[Match]:
+    """Every PAN, track data and CVV-labelled value in `text`, as written or under an encoding."""
+    folded = fold(text)
+    found = _scan_view(folded, None)
+    seen = {(m.kind, m.digits) for m in found}
+    for via, decoded in _decoded_views(folded):
+        for match in _scan_view(fold(decoded), via):
+            if (match.kind, match.digits) not in seen:
+                seen.add((match.kind, match.digits))
+                found.append(match)
     return sorted(found, key=lambda m: m.start)
 
 
+class FragmentJoiner:
+    """Joins a number split over consecutive short all-digit values: fields, items, columns, chat messages.
+
+    Fragments are held until the chain breaks (a value that is not a fragment) or `flush()`, then the
+    longest valid PANs of two or more parts are taken from the start: a 19-digit number split in
+    five is not reported as its 12-digit head.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[str, str]] = []  # (digits, where)
+
+    def feed(self, value: str, where: str) -> list[Match]:
+        """Add the next value; the PANs of a chain this value ends."""
+        if _FRAGMENT.match(value):
+            self._parts.append(("".join(c for c in value if c.isdigit()), where))
+            return []
+        return self.flush()
+
+    def flush(self) -> list[Match]:
+        parts, self._parts = self._parts, []
+        found: list[Match] = []
+        i = 0
+        while i < len(parts) - 1:
+            best: tuple[int, str, str] | None = None
+            joined = parts[i][0]
+            for j in range(i + 1, len(parts)):
+                joined += parts[j][0]
+                if len(joined) > 19:
+                    break
+                brand = pan_of(joined)
+                if brand:
+                    best = (j, joined, brand)
+            if best is None:
+                i += 1
+                continue
+            j, pan, brand = best
+            found.append(Match("pan", brand, mask_pan(pan), 0, pan, f"split over {parts[i][1]}..{parts[j][1]}"))
+            i = j + 1
+        return found
+
+    def reset(self) -> None:
+        self._parts.clear()
+
+
 def scan_record(record: Any, pointer: str = "") -> Iterator[tuple[str, Match]]:
-    """(JSON pointer, match) for every string and number of a parsed JSON record, skipping id fields."""
-    if isinstance(record, Mapping):
-        for key, value in record.items():
-            if ID_FIELD.search(str(key)) and isinstance(value, int | str) and not isinstance(value, bool):
-                if isinstance(value, int) or str(value).isdigit():
-                    continue
-            yield from scan_record(value, f"{pointer}/{_escape(str(key))}")
-    elif isinstance(record, list):
-        for index, value in enumerate(record):
-            yield from scan_record(value, f"{pointer}/{index}")
+    """(JSON pointer, match) for every string and number of a parsed record.
+
+    Id-named fields are skipped; numbers split over sibling values are joined.
+    """
+    if isinstance(record, Mapping | list):
+        joiner = FragmentJoiner()
+        items = record.items() if isinstance(record, Mapping) else enumerate(record)
+        for key, value in items:
+            child = f"{pointer}/{_escape(str(key))}"
+            if isinstance(key, str) and ID_FIELD.search(key) and _is_number(value):
+                yield from ((pointer, m) for m in joiner.flush())
+                continue
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                yield from ((child, m) for m in joiner.feed(str(value), child))
+            else:
+                yield from ((pointer, m) for m in joiner.flush())
+            yield from scan_record(value, child)
+        yield from ((pointer, m) for m in joiner.flush())
     elif isinstance(record, str):
         for match in scan_text(record):
             yield pointer, match
     elif isinstance(record, int) and not isinstance(record, bool) and record >= 10**11:
         for match in scan_text(str(record)):
             yield pointer, match
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit())
+
+
+def scan_line(line: bytes) -> Iterator[tuple[str, Match]]:
+    """Findings in one NDJSON line; most lines are cleared by a byte-level prefilter without parsing."""
+    if not _PREFILTER.search(line):
+        return
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        for match in scan_text(line.decode("utf-8", errors="replace")):
+            yield "", match
+        return
+    yield from scan_record(record)
 
 
 def _escape(key: str) -> str:
