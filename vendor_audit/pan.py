@@ -24,16 +24,18 @@ import binascii
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from itertools import accumulate
+from typing import Any, BinaryIO
 from urllib.parse import unquote_plus
 
 import orjson
 
 from vendor_audit.redact import mask_pan
 
-__all__ = ["FragmentJoiner", "Match", "brand_of", "luhn_valid", "scan_line", "scan_record", "scan_text"]
+__all__ = ["FragmentJoiner", "Match", "brand_of", "luhn_valid", "scan_line", "scan_ndjson", "scan_record", "scan_text"]
 
 # (brand, prefix ranges as (low, high) over the first len(low) digits, lengths)
 _BRANDS: list[tuple[str, list[tuple[str, str]], tuple[int, ...]]] = [
@@ -51,7 +53,7 @@ _SEPARATORS = (
     " \t\r\n-./_|\\\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 )
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_RUN = re.compile(r"[0-9](?:[" + re.escape(_SEPARATORS) + r"]{0,3}[0-9])*")
+_RUN = re.compile(r"[0-9](?:[" + re.escape(_SEPARATORS) + r"]{0,3}[0-9]){11,}")  # 12 digits or more
 _TRACK1 = re.compile(r"%B([0-9]{12,19})\^[^^]{2,26}\^[0-9]{4}")
 _TRACK2 = re.compile(r";([0-9]{12,19})=[0-9]{4}")
 _CVV = re.compile(r"(?i)\b(?:cvv2?|cvc2?|cid|csc|card security code|security code)\b[\s:#=.-]{0,4}([0-9]{3,4})\b")
@@ -77,6 +79,9 @@ _PREFILTER = re.compile(
 )
 
 
+_QUOTED_FRAGMENT = re.compile(rb'"[0-9]{1,8}(?:[ .-][0-9]{1,8}){0,2}"')
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     kind: str  # pan, track_data, cvv
@@ -100,9 +105,12 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+_BY_FIRST_DIGIT = {d: [b for b in _BRANDS if any(low[0] <= d <= high[0] for low, high in b[1])] for d in "0123456789"}
+
+
 def brand_of(digits: str) -> str | None:
     """The card brand whose IIN range and length fit, or None."""
-    for brand, ranges, lengths in _BRANDS:
+    for brand, ranges, lengths in _BY_FIRST_DIGIT.get(digits[:1], ()):
         if len(digits) not in lengths:
             continue
         for low, high in ranges:
@@ -129,13 +137,12 @@ def fold(text: str) -> str:
     )
 
 
-def _groups(run: str, offset: int) -> list[tuple[str, int, str]]:
-    """(digits, start offset, separator before it) for each digit group of a run."""
-    groups: list[tuple[str, int, str]] = []
-    for match in re.finditer(r"[0-9]+", run):
-        separator = run[groups[-1][1] - offset + len(groups[-1][0]) : match.start()] if groups else ""
-        groups.append((match.group(), offset + match.start(), separator))
-    return groups
+_DIGIT_GROUP = re.compile(r"[0-9]+")
+
+
+def _groups(run: str, offset: int) -> list[tuple[str, int]]:
+    """(digits, start offset) of each digit group of a run."""
+    return [(m.group(), offset + m.start()) for m in _DIGIT_GROUP.finditer(run)]
 
 
 def _in_hash(text: str, start: int, end: int) -> bool:
@@ -152,16 +159,21 @@ def _in_hash(text: str, start: int, end: int) -> bool:
 
 
 def _pans_in_run(text: str, run: re.Match[str]) -> Iterator[Match]:
-    before_run = text[max(0, run.start() - 30) : run.start()]
-    if before_run.endswith("+") or _ID_WORDS.search(before_run) or _GLUED_COUNTRY.search(before_run):
-        return  # a phone number (Zendesk's redaction skips "+" too), an id, an IBAN
+    if run.start() > 0 and text[run.start() - 1] == "+":
+        return  # a phone number; Zendesk's redaction skips "+" too
     groups = _groups(run.group(), run.start())
     # Uniformly grouped references (tracking numbers, account numbers) are read from their start only.
     uniform = len(groups) >= 4 and len({len(g[0]) for g in groups[:-1]}) == 1 and len(groups[0][0]) >= 3
+    run_context: bool | None = None  # decided once, and only if a candidate turns up
     i = 0
     while i < len(groups):
-        digits, start, separator = groups[i]
-        if i > 0 and (uniform or (separator == "." and len(groups[i - 1][0]) <= 3 and len(digits) >= 5)):
+        digits, start = groups[i]
+        decimal = (
+            text[start - 1] == "."
+            and len(groups[i - 1][0]) <= 3
+            and groups[i - 1][1] + len(groups[i - 1][0]) == start - 1
+        )
+        if i > 0 and (uniform or (decimal and len(digits) >= 5)):
             i += 1  # inside a uniform reference, or the fraction of a decimal number (0.4532015112830366)
             continue
         best: tuple[int, str, str] | None = None
@@ -176,6 +188,11 @@ def _pans_in_run(text: str, run: re.Match[str]) -> Iterator[Match]:
         if best is None:
             i += 1
             continue
+        if run_context is None:
+            before_run = text[max(0, run.start() - 30) : run.start()]
+            run_context = bool(_ID_WORDS.search(before_run) or _GLUED_COUNTRY.search(before_run))  # an id, an IBAN
+        if run_context:
+            return
         j, pan, brand = best
         end = groups[j][1] + len(groups[j][0])
         before = text[max(0, start - 30) : start]
@@ -187,23 +204,25 @@ def _pans_in_run(text: str, run: re.Match[str]) -> Iterator[Match]:
 def _scan_view(text: str, via: str | None) -> list[Match]:
     found: list[Match] = []
     taken: set[int] = set()
-    for pattern in (_TRACK1, _TRACK2):
-        for match in pattern.finditer(text):
-            pan = match.group(1)
-            if luhn_valid(pan):
-                found.append(Match("track_data", brand_of(pan), mask_pan(pan), match.start(), pan, via))
-                taken.add(match.start(1))
+    if "%B" in text or ";" in text:  # cheap substring gates before the track-data patterns
+        for pattern in (_TRACK1, _TRACK2):
+            for match in pattern.finditer(text):
+                pan = match.group(1)
+                if luhn_valid(pan):
+                    found.append(Match("track_data", brand_of(pan), mask_pan(pan), match.start(), pan, via))
+                    taken.add(match.start(1))
     for run in _RUN.finditer(text):
-        if run.end() - run.start() >= 12:
-            found.extend(replace(m, via=via) for m in _pans_in_run(text, run) if m.start not in taken)
-    for match in _CVV.finditer(text):
-        found.append(Match("cvv", None, "***", match.start(1), match.group(1), via))
+        found.extend(replace(m, via=via) for m in _pans_in_run(text, run) if m.start not in taken)
+    lowered = text.lower()
+    if any(word in lowered for word in ("cvv", "cvc", "cid", "csc", "security code")):
+        for match in _CVV.finditer(text):
+            found.append(Match("cvv", None, "***", match.start(1), match.group(1), via))
     return found
 
 
 def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
     """(encoding, decoded text) for every encoding the text shows the marks of."""
-    if _URL_MARK.search(text):
+    if ("%" in text or "+" in text) and _URL_MARK.search(text):
         decoded = text
         for _ in range(3):  # double and triple encoding
             step = unquote_plus(decoded)
@@ -211,7 +230,7 @@ def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
                 break
             decoded = step
         yield "url", decoded
-    if _HTML_MARK.search(text):
+    if ("&" in text or "<" in text) and _HTML_MARK.search(text):
         yield "html", html.unescape(_TAG.sub(" ", text))
     if "\\" in text and _JSON_ESCAPE.search(text):
         yield (
@@ -220,7 +239,7 @@ def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
         )
     for token in _BASE64.finditer(text):
         raw = token.group()
-        if not any(c.isdigit() for c in raw) and len(raw) < 24:
+        if not _looks_base64(raw.encode()):
             continue
         try:
             data = base64.b64decode(
@@ -324,13 +343,139 @@ def _is_number(value: Any) -> bool:
 
 
 def scan_line(line: bytes) -> Iterator[tuple[str, Match]]:
-    """Findings in one NDJSON line; most lines are cleared by a byte-level prefilter without parsing."""
+    """Findings in one NDJSON line.
+
+    Most lines are cleared by a byte-level prefilter; the rest are scanned as raw text first, and
+    parsed (for JSON pointers, id fields and split numbers) only when that text holds something or
+    carries short all-digit strings that may be parts of a split number.
+    """
     if not _PREFILTER.search(line):
+        return
+    yield from _scan_line_text(line)
+
+
+# Shapes for the chunk-level screen: digits and separators as "0", base64 letters as "b".
+_SEPARATOR_BYTES = b" \t\r\n-./_|\\"
+_DIGIT_SHAPE = bytes.maketrans(b"0123456789" + _SEPARATOR_BYTES, b"0" * (10 + len(_SEPARATOR_BYTES)))
+_DIGIT_SHAPE = bytes(c if c == ord("0") else ord("x") for c in bytes(range(256)).translate(_DIGIT_SHAPE))
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_SHAPE = bytes(ord("b") if c in _B64_ALPHABET else ord(" ") for c in range(256))
+# Marks that send a line to the full scanner. Every pattern starts with a literal, so the regex
+# engine skips through a chunk at memchr speed; the rarer ones only run when their first byte occurs.
+_ALWAYS = [
+    re.compile(rb"&(?:#|nbsp;)"),  # HTML entities
+    re.compile(rb"</"),  # HTML tags between digit groups
+    re.compile(rb'"[0-9][0-9 .-]{0,26}"'),  # an all-digit string: part of a split number? (checked per line)
+]
+_IF_PRESENT = [
+    (
+        b"\\u",
+        re.compile(
+            rb"\\u(?:003[0-9]|00[aA]0|20[0-6][0-9a-fA-F]|3000|[fF][eE][fF][fF]|[fF][fF]1[0-9]|"
+            rb"06[6fF][0-9]|09[6eE][6-9a-fA-F])"
+        ),
+    ),  # JSON-escaped digits, spaces, zero-width
+    (b"%", re.compile(rb"%(?:3[0-9]|2[0-9a-fA-F]|25|B[0-9])")),  # URL-encoded digits and separators; track 1
+    (b";", re.compile(rb";[0-9]{12}")),  # track 2
+]
+_LABELS = [re.compile(rb"cv[vc]"), re.compile(rb"security code")]  # on the lower-cased chunk
+
+
+def _marked(chunk: bytes) -> Iterator[int]:
+    """Offsets in `chunk` of everything that needs the full scanner beyond long digit runs."""
+    for pattern in _ALWAYS:
+        yield from (m.start() for m in pattern.finditer(chunk))
+    for first, pattern in _IF_PRESENT:
+        if first in chunk:
+            yield from (m.start() for m in pattern.finditer(chunk))
+    lowered = chunk.lower()
+    for pattern in _LABELS:
+        yield from (m.start() for m in pattern.finditer(lowered))
+    if not chunk.isascii():
+        yield from (m.start() for m in re.finditer(rb"[\x80-\xff]+", chunk))
+
+
+def scan_ndjson(handle: BinaryIO, chunk_size: int = 1 << 22) -> Iterator[tuple[int, str, Match]]:
+    """(line number, JSON pointer, match) over an NDJSON stream, in chunks of whole lines.
+
+    A chunk is screened in C first (bytes.translate and find): only lines with a long run of digits,
+    an encoding's marks, a long base64 token or a short all-digit string are looked at in Python, so
+    memory is one chunk and time is mostly the screen's.
+    """
+    line_base = 0
+    tail = b""
+    while True:
+        block = handle.read(chunk_size)
+        if not block and not tail:
+            return
+        chunk = tail + block
+        if block:
+            cut = chunk.rfind(b"\n") + 1
+            if cut == 0:
+                tail = chunk
+                continue
+            chunk, tail = chunk[:cut], chunk[cut:]
+        else:
+            tail = b""
+        starts = list(accumulate(map(len, chunk.splitlines(keepends=True)), initial=0))
+        # line index -> the offsets of its long digit runs, or None when a mark asks for the full scanner
+        interesting: dict[int, list[int] | None] = {}
+        shape = chunk.translate(_DIGIT_SHAPE)
+        at = shape.find(b"0" * 12)
+        while at != -1:
+            end = shape.find(b"x", at)  # past this run: the next find starts after it
+            end = end if end != -1 else len(shape)
+            # at least 12 digits, and not a phone number ("+" before it)
+            if len(chunk[at:end].translate(None, _SEPARATOR_BYTES)) >= 12 and chunk[at - 1 : at] != b"+":
+                index = bisect_right(starts, at) - 1
+                hits = interesting.setdefault(index, [])
+                if hits is not None:
+                    hits.append(at - starts[index])
+            at = shape.find(b"0" * 12, end)
+        for offset in _marked(chunk):
+            interesting[bisect_right(starts, offset) - 1] = None
+        base64_shape = chunk.translate(_B64_SHAPE)
+        at = base64_shape.find(b"b" * 16)
+        while at != -1:
+            end = base64_shape.find(b" ", at)
+            if _looks_base64(chunk[at : end if end != -1 else len(chunk)]):
+                interesting[bisect_right(starts, at) - 1] = None
+            at = base64_shape.find(b"b" * 16, end if end != -1 else len(base64_shape))
+        for index in sorted(interesting):
+            line = chunk[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(chunk)]
+            hits = interesting[index]
+            if not line or (hits is not None and not _has_pan_run(line, hits)):
+                continue  # digits only, and none of their runs is a card number
+            for pointer, match in _scan_line_text(line):
+                yield line_base + index + 1, pointer, match
+        line_base += len(starts) - (1 if chunk.endswith(b"\n") else 0)
+        if not block:
+            return
+
+
+def _looks_base64(token: bytes) -> bool:
+    """Base64 of text mixes cases; tracking numbers, hex digests and long words do not."""
+    return token.upper() != token and token.lower() != token and any(c in b"0123456789+/" for c in token)
+
+
+def _has_pan_run(line: bytes, offsets: list[int]) -> bool:
+    """Whether a digit run starting near one of `offsets` holds a card number (ASCII lines only)."""
+    text = line.decode("latin-1")
+    for offset in offsets:
+        run = _RUN.search(text, offset)
+        if run is not None and any(True for _ in _pans_in_run(text, run)):
+            return True
+    return False
+
+
+def _scan_line_text(line: bytes) -> Iterator[tuple[str, Match]]:
+    text = line.decode("utf-8", errors="replace")
+    if not _QUOTED_FRAGMENT.search(line) and not scan_text(text):
         return
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError:
-        for match in scan_text(line.decode("utf-8", errors="replace")):
+        for match in scan_text(text):
             yield "", match
         return
     yield from scan_record(record)

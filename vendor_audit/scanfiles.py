@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vendor_audit.pan import scan_record, scan_text
+from vendor_audit.pan import scan_ndjson, scan_record, scan_text
 
 __all__ = ["scan_path"]
 
@@ -21,14 +21,9 @@ def scan_path(path: Path) -> Iterator[dict[str, Any]]:
     """Findings in one file: NDJSON and JSON by record and JSON pointer, CSV by line and column, text by line."""
     suffix = path.suffix.lower()
     if suffix in {".ndjson", ".jsonl"}:
-        with path.open(encoding="utf-8", errors="replace") as lines:
-            for number, line in enumerate(lines, start=1):
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    record = line  # a broken line is still text that may hold a card number
-                for pointer, match in scan_record(record):
-                    yield _finding(path, {"line": number, "pointer": pointer}, match)
+        with path.open("rb") as handle:
+            for number, pointer, match in scan_ndjson(handle):
+                yield _finding(path, {"line": number, "pointer": pointer}, match)
     elif suffix == ".json":
         try:
             record = json.loads(path.read_text(encoding="utf-8", errors="replace"))
