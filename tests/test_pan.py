@@ -88,3 +88,24 @@ def test_brand_table_and_luhn() -> None:
     assert brand_of("2200123412341234") == "mir"
     assert brand_of("4111111111111") == "visa"
     assert brand_of("41111111111111") is None
+
+
+def test_chunked_screen_never_drops_a_line_the_full_scanner_flags() -> None:
+    import io
+    import json
+
+    from tests.pan_corpus import build
+    from vendor_audit.pan import _scan_line_text, scan_ndjson
+
+    lines: list[bytes] = []
+    for case in build()[::3]:
+        value = case.value if case.kind != "messages" else {"messages": case.value}
+        lines.append(json.dumps({"id": len(lines), "body": value}).encode() + b"\n")
+    lines.append(b'{"truncated": "4111 1111 1111 1111\n')
+    data = b"".join(lines)
+    # The full scanner on every line, no screen: what the chunked scan must reproduce exactly.
+    expected = [(n, p, m.digits) for n, line in enumerate(lines, start=1) for p, m in _scan_line_text(line)]
+    assert len(expected) > 250
+    for chunk_size in (97, 4096, 1 << 22):  # lines cut across chunk borders
+        got = [(n, p, m.digits) for n, p, m in scan_ndjson(io.BytesIO(data), chunk_size=chunk_size)]
+        assert got == expected

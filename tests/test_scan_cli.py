@@ -51,3 +51,43 @@ def test_clean_file_exits_0_and_missing_file_exits_2(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert "cannot read" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_validate_prints_errors_and_a_summary(tmp_path: Path) -> None:
+    good = {"id": 1, "ticket_id": 2, "score": "good", "created_at": "2026-01-01T00:00:00Z"}
+    path = tmp_path / "ratings.ndjson"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(good | {"score": "great"}) + "\n")
+    result = subprocess.run(
+        [*CLI, "validate", "zendesk.satisfaction_rating", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    error, summary = (json.loads(line) for line in result.stdout.splitlines())
+    assert error == {
+        "path": str(path),
+        "location": "line 2",
+        "pointer": "/score",
+        "kind": "enum",
+        "message": "/score: 'great' is not one of ['offered', 'unoffered', 'good', 'bad', "
+        "'good_with_comment', 'bad_with_comment']",
+    }
+    assert summary["summary"] | {} == {
+        "path": str(path),
+        "schema": "zendesk.satisfaction_rating",
+        "records": 2,
+        "invalid": 1,
+        "errors_by_kind": {"enum": 1},
+        "listed": 1,
+    }
+    ok = subprocess.run(
+        [*CLI, "validate", "zendesk.satisfaction_rating", str(tmp_path / "none.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ok.returncode == 2
+    assert "no such file" in ok.stderr

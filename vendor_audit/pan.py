@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import io
 import re
 import unicodedata
 from bisect import bisect_right
@@ -71,14 +72,6 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([nrtbf/\\\"])")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _TAG = re.compile(r"<[^>]{0,200}>")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "/": "/", "\\": "\\", '"': '"'}
-# Bytes that make a line worth a full look: a long digit run, an encoding's marks, a short all-digit
-# JSON string (a possible fragment), or anything beyond ASCII (other scripts' digits, Unicode spaces).
-_PREFILTER = re.compile(
-    rb"[0-9](?:[ \t\r\n\-./_|\\]{0,3}[0-9]){11}|%[0-9A-Fa-f]{2}|&#|\\u|[^\x00-\x7f]|[A-Za-z0-9+/]{16,}={1,2}"
-    rb'|"[0-9]{2,8}(?:[ .-][0-9]{2,8})?"|[:,\[][0-9]{2,8}[,\]}]'
-)
-
-
 _QUOTED_FRAGMENT = re.compile(rb'"[0-9]{1,8}(?:[ .-][0-9]{1,8}){0,2}"')
 
 
@@ -343,20 +336,17 @@ def _is_number(value: Any) -> bool:
 
 
 def scan_line(line: bytes) -> Iterator[tuple[str, Match]]:
-    """Findings in one NDJSON line.
-
-    Most lines are cleared by a byte-level prefilter; the rest are scanned as raw text first, and
-    parsed (for JSON pointers, id fields and split numbers) only when that text holds something or
-    carries short all-digit strings that may be parts of a split number.
-    """
-    if not _PREFILTER.search(line):
-        return
-    yield from _scan_line_text(line)
+    """Findings in one NDJSON line, by the same screen as `scan_ndjson`."""
+    for _, pointer, match in scan_ndjson(io.BytesIO(line)):
+        yield pointer, match
 
 
 # Shapes for the chunk-level screen: digits and separators as "0", base64 letters as "b".
 _SEPARATOR_BYTES = b" \t\r\n-./_|\\"
-_DIGIT_SHAPE = bytes.maketrans(b"0123456789" + _SEPARATOR_BYTES, b"0" * (10 + len(_SEPARATOR_BYTES)))
+# The screen also lets n, r and t join a run: a JSON-escaped line break or tab ("1111\\n2222") splits
+# digit groups as a real one does. Letters in the screen only cost a closer look.
+_SCREEN_SEPARATORS = _SEPARATOR_BYTES + b"nrt"
+_DIGIT_SHAPE = bytes.maketrans(b"0123456789" + _SCREEN_SEPARATORS, b"0" * (10 + len(_SCREEN_SEPARATORS)))
 _DIGIT_SHAPE = bytes(c if c == ord("0") else ord("x") for c in bytes(range(256)).translate(_DIGIT_SHAPE))
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _B64_SHAPE = bytes(ord("b") if c in _B64_ALPHABET else ord(" ") for c in range(256))
@@ -377,6 +367,7 @@ _IF_PRESENT = [
     ),  # JSON-escaped digits, spaces, zero-width
     (b"%", re.compile(rb"%(?:3[0-9]|2[0-9a-fA-F]|25|B[0-9])")),  # URL-encoded digits and separators; track 1
     (b";", re.compile(rb";[0-9]{12}")),  # track 2
+    (b"+", re.compile(rb"\+[0-9]")),  # "+" for a space in a URL query (checked: a digit before it)
 ]
 _LABELS = [re.compile(rb"cv[vc]"), re.compile(rb"security code")]  # on the lower-cased chunk
 
@@ -387,7 +378,9 @@ def _marked(chunk: bytes) -> Iterator[int]:
         yield from (m.start() for m in pattern.finditer(chunk))
     for first, pattern in _IF_PRESENT:
         if first in chunk:
-            yield from (m.start() for m in pattern.finditer(chunk))
+            for match in pattern.finditer(chunk):
+                if first != b"+" or chunk[match.start() - 1 : match.start()].isdigit():
+                    yield match.start()
     lowered = chunk.lower()
     for pattern in _LABELS:
         yield from (m.start() for m in pattern.finditer(lowered))
@@ -418,34 +411,29 @@ def scan_ndjson(handle: BinaryIO, chunk_size: int = 1 << 22) -> Iterator[tuple[i
         else:
             tail = b""
         starts = list(accumulate(map(len, chunk.splitlines(keepends=True)), initial=0))
-        # line index -> the offsets of its long digit runs, or None when a mark asks for the full scanner
-        interesting: dict[int, list[int] | None] = {}
+        # lines a long digit run or a mark asks the full scanner to read
+        interesting: set[int] = set()
         shape = chunk.translate(_DIGIT_SHAPE)
         at = shape.find(b"0" * 12)
         while at != -1:
             end = shape.find(b"x", at)  # past this run: the next find starts after it
             end = end if end != -1 else len(shape)
-            # at least 12 digits, and not a phone number ("+" before it)
-            if len(chunk[at:end].translate(None, _SEPARATOR_BYTES)) >= 12 and chunk[at - 1 : at] != b"+":
-                index = bisect_right(starts, at) - 1
-                hits = interesting.setdefault(index, [])
-                if hits is not None:
-                    hits.append(at - starts[index])
+            if chunk[at - 1 : at] != b"+" and _run_may_hold_pan(chunk[at:end]):
+                interesting.add(bisect_right(starts, at) - 1)
             at = shape.find(b"0" * 12, end)
         for offset in _marked(chunk):
-            interesting[bisect_right(starts, offset) - 1] = None
+            interesting.add(bisect_right(starts, offset) - 1)
         base64_shape = chunk.translate(_B64_SHAPE)
         at = base64_shape.find(b"b" * 16)
         while at != -1:
             end = base64_shape.find(b" ", at)
             if _looks_base64(chunk[at : end if end != -1 else len(chunk)]):
-                interesting[bisect_right(starts, at) - 1] = None
+                interesting.add(bisect_right(starts, at) - 1)
             at = base64_shape.find(b"b" * 16, end if end != -1 else len(base64_shape))
         for index in sorted(interesting):
             line = chunk[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(chunk)]
-            hits = interesting[index]
-            if not line or (hits is not None and not _has_pan_run(line, hits)):
-                continue  # digits only, and none of their runs is a card number
+            if not line:
+                continue
             for pointer, match in _scan_line_text(line):
                 yield line_base + index + 1, pointer, match
         line_base += len(starts) - (1 if chunk.endswith(b"\n") else 0)
@@ -458,14 +446,32 @@ def _looks_base64(token: bytes) -> bool:
     return token.upper() != token and token.lower() != token and any(c in b"0123456789+/" for c in token)
 
 
-def _has_pan_run(line: bytes, offsets: list[int]) -> bool:
-    """Whether a digit run starting near one of `offsets` holds a card number (ASCII lines only)."""
-    text = line.decode("latin-1")
-    for offset in offsets:
-        run = _RUN.search(text, offset)
-        if run is not None and any(True for _ in _pans_in_run(text, run)):
-            return True
+_FIRST_DIGITS = frozenset(b"234568")  # the first digit of every brand's IIN
+
+
+def _run_may_hold_pan(run: bytes) -> bool:
+    """A cheap necessary condition: some whole-group window of the run is a PAN, by any grouping.
+
+    The screen's runs are looser than the scanner's (more separators join them), so this checks
+    every start and no context: whatever the scanner would report, this lets through.
+    """
+    groups = _DIGIT_GROUP_BYTES.findall(run)
+    if sum(map(len, groups)) < 12:
+        return False
+    for i, first in enumerate(groups):
+        if first[0] not in _FIRST_DIGITS:
+            continue
+        joined = b""
+        for group in groups[i:]:
+            joined += group
+            if len(joined) > 19:
+                break
+            if len(joined) >= 12 and pan_of(joined.decode()):
+                return True
     return False
+
+
+_DIGIT_GROUP_BYTES = re.compile(rb"[0-9]+")
 
 
 def _scan_line_text(line: bytes) -> Iterator[tuple[str, Match]]:
