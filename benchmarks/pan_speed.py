@@ -229,8 +229,8 @@ def main() -> None:
             took, found, grown_big = ours_on_file(big)
             size = big.stat().st_size / 2**20
             print(
-                f"{size / 1024:.2f} GiB NDJSON: {size / took:.1f} MiB/s, {found} PANs, peak RSS growth "
-                f"{grown_big:.1f} MiB (vs {grown:.1f} MiB for the {args.mib:.0f} MiB file)"
+                f"{size / 1024:.2f} GiB NDJSON: {size / took:.1f} MiB/s, {found} PANs, peak RSS {grown_big:.1f} MiB "
+                f"(after the {args.mib:.0f} MiB file: {grown:.1f} MiB; equal means flat)"
             )
 
 
