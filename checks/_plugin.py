@@ -27,6 +27,7 @@ from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status
 from vendor_audit.model import CollectionError, VendorSnapshot
 from vendor_audit.pan import FragmentJoiner, Match, scan_ndjson, scan_record, scan_text
 from vendor_audit.profile import ExportSpec, Profile, ProfileError, load_profile
+from vendor_audit.tlsprobe import TLSReport
 
 CHECKS_DIR = Path(checks.__file__).resolve().parent
 STATE = pytest.StashKey["AuditState"]()
@@ -270,7 +271,7 @@ def payload_scan(snapshots: dict[str, VendorSnapshot], profile: Profile) -> Payl
 @dataclass(frozen=True, slots=True)
 class ProbedEndpoint:
     vendor: str  # the vendor whose base URL it is, or "endpoint" for the profile's extra ones
-    report: Any  # vendor_audit.tlsprobe.TLSReport
+    report: TLSReport
 
     @property
     def resource(self) -> str:

@@ -1,9 +1,12 @@
-"""TLS facts about one endpoint: which protocol versions it accepts, its certificate chain, HSTS.
+"""TLS facts about one endpoint: protocol versions and weak suite categories it accepts, its chain, HSTS.
 
-Legacy protocol probes run at OpenSSL security level 0 with every suite offered, so a local
-refusal (OpenSSL 3 will not offer TLS 1.0 above level 0) is not mistaken for the server's:
-https://github.com/openssl/openssl/issues/15859. Errors raised before the server answered, timeouts
-and resets are `inconclusive`, never a pass.
+Protocol and suite acceptance come from raw ClientHellos (`_hello.py`): one question per version
+(SSLv3 to TLS 1.3) and per weak category (NULL, anonymous, EXPORT, RC4, DES/3DES; CBC and no forward
+secrecy as advisories), independent of what this machine's OpenSSL will still offer. A timeout or a
+reset is `inconclusive`, never a pass. One real handshake reads the chain; one verified handshake
+(system store plus the CA file, hostname checked, at security level 0 so weak keys and hashes are
+judged by their own rules) decides trust; `cryptography` reads keys, hashes and dates. About 15
+connections in all, four at a time, against sslyze's ~450.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import http.client
 import ipaddress
 import socket
 import ssl
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,17 +24,12 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
+from vendor_audit import _hello
+
 __all__ = ["CertificateFacts", "ProtocolResult", "TLSReport", "probe"]
 
-PROTOCOLS = {
-    "TLSv1.0": ssl.TLSVersion.TLSv1,
-    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
-    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
-    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
-}
-STRONG_TLS12 = "ECDHE+AESGCM:ECDHE+CHACHA20"  # AEAD with forward secrecy
-# Before the server has answered, these are this machine's OpenSSL refusing to offer: not the server.
-_LOCAL_FAILURES = {"NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE", "NO_CIPHER_MATCH"}
+PROTOCOLS = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+_VERSION_CODES = {name: code for code, name in _hello.VERSION_NAMES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +73,7 @@ class TLSReport:
     port: int
     protocols: dict[str, ProtocolResult] = field(default_factory=dict)
     strong_tls12: ProtocolResult | None = None
+    categories: dict[str, ProtocolResult] = field(default_factory=dict)  # weak and advisory suite categories
     trusted: bool | None = None  # None: could not tell
     trust_detail: str = ""
     chain: list[CertificateFacts] = field(default_factory=list)
@@ -100,35 +98,17 @@ def _server_hostname(host: str) -> str | None:
     return None  # no SNI for IP literals (RFC 6066 section 3)
 
 
-def _probe_protocol(host: str, port: int, name: str, timeout: float, ciphers: str | None = None) -> ProtocolResult:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # TLSv1/TLSv1_1 are deprecated names
-        context.minimum_version = context.maximum_version = PROTOCOLS[name]
-    if PROTOCOLS[name] < ssl.TLSVersion.TLSv1_3:
-        context.set_ciphers(ciphers or "ALL:COMPLEMENTOFALL:@SECLEVEL=0")
-    try:
-        with (
-            _connect(host, port, timeout) as raw,
-            context.wrap_socket(raw, server_hostname=_server_hostname(host)) as tls,
-        ):
-            cipher = tls.cipher()
-            return ProtocolResult(name, "accepted", tls.version() or name, cipher[0] if cipher else None)
-    except ssl.SSLError as exc:
-        reason = exc.reason or exc.__class__.__name__
-        if reason in _LOCAL_FAILURES:
-            return ProtocolResult(name, "inconclusive", f"this machine's OpenSSL cannot offer {name} ({reason})")
-        if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
-            # It read our hello and closed instead of answering with a ServerHello: a refusal, as
-            # asyncio-based servers give it (they drop the alert); a reset or timeout stays inconclusive.
-            return ProtocolResult(name, "refused", "closed the connection instead of accepting")
-        return ProtocolResult(name, "refused", reason)
-    except (TimeoutError, ConnectionResetError) as exc:
-        return ProtocolResult(name, "inconclusive", exc.__class__.__name__)
-    except OSError as exc:
-        return ProtocolResult(name, "inconclusive", exc.strerror or exc.__class__.__name__)
+def _probe_protocol(host: str, port: int, name: str, timeout: float) -> ProtocolResult:
+    answer = _hello.probe_version(host, port, _VERSION_CODES[name], _server_hostname(host), timeout)
+    suite = f"0x{answer.suite:04X}" if answer.suite is not None and answer.outcome == "accepted" else None
+    return ProtocolResult(name, answer.outcome, answer.detail, suite)
+
+
+def _probe_category(host: str, port: int, version: str, category: str, timeout: float) -> ProtocolResult:
+    suites = _hello.STRONG if category == "strong" else _hello.CATEGORIES[category]
+    answer = _hello.probe_suites(host, port, _VERSION_CODES[version], suites, _server_hostname(host), timeout)
+    suite = f"0x{answer.suite:04X}" if answer.suite is not None and answer.outcome == "accepted" else None
+    return ProtocolResult(category, answer.outcome, answer.detail, suite)
 
 
 def _key_facts(certificate: x509.Certificate) -> tuple[str, bool]:
@@ -233,12 +213,18 @@ def probe(host: str, port: int, *, ca_file: Path | None = None, timeout: float =
     now = dt.datetime.now(dt.UTC)
     with ThreadPoolExecutor(max_workers=4) as pool:
         protocol_futures = {name: pool.submit(_probe_protocol, host, port, name, timeout) for name in PROTOCOLS}
-        strong = pool.submit(_probe_protocol, host, port, "TLSv1.2", timeout, STRONG_TLS12)
         trust = pool.submit(_trust, host, port, ca_file, timeout)
         chain = pool.submit(_chain, host, port, timeout)
         hsts = pool.submit(_hsts, host, port, ca_file, timeout)
         report.protocols = {name: future.result() for name, future in protocol_futures.items()}
-        report.strong_tls12 = strong.result()
+        # Weak categories are asked at the best version up to TLS 1.2 the server accepts.
+        legacy = [n for n in ("TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3") if report.protocols[n].outcome == "accepted"]
+        if legacy:
+            names = ["strong", *_hello.WEAK_CATEGORIES, *_hello.ADVISORY_CATEGORIES]
+            futures = {n: pool.submit(_probe_category, host, port, legacy[0], n, timeout) for n in names}
+            report.categories = {n: f.result() for n, f in futures.items() if n != "strong"}
+            if legacy[0] == "TLSv1.2":
+                report.strong_tls12 = futures["strong"].result()
         report.trusted, report.trust_detail = trust.result()
         try:
             report.chain = [facts_of(c, now) for c in chain.result()]

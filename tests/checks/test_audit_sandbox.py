@@ -130,7 +130,7 @@ def test_reports_follow_their_formats(leaky_run: AuditResult) -> None:
     suite = ET.parse(leaky_run.run_dir / "junit.xml").getroot().find("testsuite")  # noqa: S314 - our own file
     assert suite is not None
     cases = suite.findall("testcase")
-    assert len(cases) == len(leaky_run.report["checks"]) == 14
+    assert len(cases) == len(leaky_run.report["checks"]) == 15
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
     assert failed == {f"test_{f['check_id']}" for f in leaky_run.findings("fail")}
 
