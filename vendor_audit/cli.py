@@ -11,9 +11,14 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sandbox
-from vendor_audit.profile import ProfileError, load_profile
+from vendor_audit.errors import ProfileError
+
+if TYPE_CHECKING:  # the heavy imports wait for the command that needs them: `tls` and `--help` stay fast
+    import sandbox
+
+SCENARIOS = ("clean", "leaky")  # sandbox.SCENARIOS, without importing the sandbox to build the parser
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -66,6 +71,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
+    tls = commands.add_parser(
+        "tls",
+        help="probe TLS endpoints: protocols, weak suites, certificate chain, HSTS",
+        description="Probe each TARGET (host:port, or an https:// URL) with raw ClientHellos for SSLv3 to TLS 1.3 "
+        "and weak suite categories, one real handshake for the chain, trust against the system store plus "
+        "--ca-file, key and signature strength, expiry and HSTS. Prints verdicts (fail, warn, inconclusive); "
+        "exit 1 when an endpoint fails PCI DSS 4.2.1, 2 when one cannot be reached or decided.",
+    )
+    tls.add_argument("targets", nargs="+", metavar="TARGET")
+    tls.add_argument("--ca-file", type=Path, metavar="PEM", help="extra trusted CA bundle")
+    tls.add_argument("--json", action="store_true", help="one JSON document instead of text")
+    tls.add_argument(
+        "--warning-days",
+        type=int,
+        default=30,
+        metavar="N",
+        help="warn when the certificate expires within N days (default: %(default)s)",
+    )
+
     validate = commands.add_parser(
         "validate",
         help="validate event exports (NDJSON, JSON array, CSV) against a JSON Schema",
@@ -103,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
             """
         ),
     )
-    serve.add_argument("--scenario", choices=sandbox.SCENARIOS, default="leaky", help="default: %(default)s")
+    serve.add_argument("--scenario", choices=SCENARIOS, default="leaky", help="default: %(default)s")
     serve.add_argument(
         "--size", type=int, default=200, metavar="N", help="tickets per helpdesk and orders (default: %(default)s)"
     )
@@ -131,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "tls":
+            return _cmd_tls(args)
         parser.print_help()
         return EXIT_CANNOT_RUN
     except ProfileError as exc:
@@ -168,6 +194,8 @@ def _short(version: str) -> str:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
+    import sandbox
+
     config = sandbox.SandboxConfig(scenario=args.scenario, size=args.size, seed=args.seed)
     started = time.monotonic()
 
@@ -183,6 +211,8 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_profile(args: argparse.Namespace) -> int:
+    from vendor_audit.profile import load_profile
+
     profile = load_profile(args.profile)
     for vendor in profile.vendors:
         for credential in vendor.credentials:
@@ -198,6 +228,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
     import checks
+    from vendor_audit.profile import load_profile
 
     if args.profile:
         load_profile(args.profile)  # a bad profile is refused here, before pytest starts
@@ -236,6 +267,43 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             unreadable = True
             print(f"vendor-audit scan: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
     return EXIT_CANNOT_RUN if unreadable else EXIT_FINDINGS if found else EXIT_OK
+
+
+def _target(text: str) -> tuple[str, int]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    if not parts.hostname or (parts.scheme and parts.scheme != "https"):
+        raise ValueError(f"{text!r} is not host:port or an https:// URL")
+    return parts.hostname, parts.port or 443
+
+
+def _cmd_tls(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vendor_audit.tlsprobe import probe, report_json, verdicts
+
+    targets = [_target(t) for t in args.targets]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(lambda t: probe(t[0], t[1], ca_file=args.ca_file), targets))
+    results = [(r, verdicts(r, args.warning_days)) for r in reports]
+    if args.json:
+        print(json.dumps([report_json(r, args.warning_days) for r in reports], indent=2))
+    else:
+        for report, found in results:
+            accepted = [n for n, p in report.protocols.items() if p.outcome == "accepted"]
+            status = "FAIL" if any(v.level == "fail" for v in found) else "ok"
+            print(f"{report.address}: {status}  protocols: {', '.join(accepted) or 'none'}")
+            if report.chain:
+                leaf = report.chain[0]
+                print(f"  certificate: {leaf.subject}, {leaf.key}, {leaf.signature_hash}, until {leaf.not_after}")
+            for verdict in found:
+                print(f"  {verdict.level:<12} {verdict.code:<20} {verdict.message}")
+    if any(v.level == "fail" for _, found in results for v in found):
+        return EXIT_FINDINGS
+    if any(v.level == "inconclusive" for _, found in results for v in found):
+        return EXIT_CANNOT_RUN
+    return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from typing import Any
 import jsonschema
 
 from schemas import load_schema
+from vendor_audit.errors import ProfileError
 
 __all__ = [
     "SLO",
@@ -43,19 +44,6 @@ AUTH_BY_VENDOR = {
 NEEDS_EMAIL = {"api_token", "api_key"}
 _SECRET_KEYS = re.compile(r"(^|_)(token|secret|password|passwd|api_key|apikey|key|credential)s?$", re.IGNORECASE)
 _SECRET_PREFIXES = re.compile(r"^(shp(at|ca|pa|ss)_|sk_(live|test)_|xox[abpr]-|gh[pousr]_|eyJ)")
-
-
-class ProfileError(Exception):
-    """The profile cannot be used; the message says where, what and what to write instead."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        more = (
-            f"\n  (and {len(problems) - 1} more problem(s):\n    " + "\n    ".join(problems[1:]) + ")"
-            if len(problems) > 1
-            else ""
-        )
-        super().__init__(problems[0] + more)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,12 @@ secrecy as advisories), independent of what this machine's OpenSSL will still of
 reset is `inconclusive`, never a pass. One real handshake reads the chain; one verified handshake
 (system store plus the CA file, hostname checked, at security level 0 so weak keys and hashes are
 judged by their own rules) decides trust; `cryptography` reads keys, hashes and dates. About 15
-connections in all, four at a time, against sslyze's ~450.
+connections in all, six at a time (sslyze: five), against sslyze's ~450.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import ipaddress
 import socket
 import ssl
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from vendor_audit import _hello
 
-__all__ = ["CertificateFacts", "ProtocolResult", "TLSReport", "probe"]
+__all__ = ["CertificateFacts", "ProtocolResult", "TLSReport", "Verdict", "probe", "report_json", "verdicts"]
 
 PROTOCOLS = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 _VERSION_CODES = {name: code for code, name in _hello.VERSION_NAMES.items()}
@@ -184,22 +183,34 @@ def _trust(host: str, port: int, ca_file: Path | None, timeout: float) -> tuple[
 
 
 def _hsts(host: str, port: int, ca_file: Path | None, timeout: float) -> tuple[bool, str | None]:
-    context = ssl.create_default_context()
-    if ca_file is not None:
-        context.load_verify_locations(cafile=str(ca_file))
+    """(answered, Strict-Transport-Security value) of one GET / over TLS; only the header matters here."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # trust is the other check's business; here only the header matters
+    context.verify_mode = ssl.CERT_NONE  # trust is the other check's business
     context.set_ciphers("DEFAULT:@SECLEVEL=0")
-    connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+    request = f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: vendor-audit/0.1\r\nConnection: close\r\n\r\n"
     try:
-        connection.request("GET", "/", headers={"User-Agent": "vendor-audit/0.1"})
-        response = connection.getresponse()
-        response.read(65536)
-        return True, response.getheader("Strict-Transport-Security")
-    except (OSError, http.client.HTTPException):
+        with (
+            _connect(host, port, timeout) as raw,
+            context.wrap_socket(raw, server_hostname=_server_hostname(host)) as tls,
+        ):
+            tls.sendall(request.encode())
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                piece = tls.recv(4096)
+                if not piece:
+                    break
+                head += piece
+    except (OSError, ssl.SSLError):
         return False, None
-    finally:
-        connection.close()
+    lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    if not lines or not lines[0].startswith("HTTP/"):
+        return False, None
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "strict-transport-security":
+            return True, value.strip()
+    return True, None
 
 
 def probe(host: str, port: int, *, ca_file: Path | None = None, timeout: float = 5.0) -> TLSReport:
@@ -211,7 +222,7 @@ def probe(host: str, port: int, *, ca_file: Path | None = None, timeout: float =
         report.error = f"cannot connect to {host}:{port} ({exc.strerror or exc.__class__.__name__})"
         return report
     now = dt.datetime.now(dt.UTC)
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=6) as pool:
         protocol_futures = {name: pool.submit(_probe_protocol, host, port, name, timeout) for name in PROTOCOLS}
         trust = pool.submit(_trust, host, port, ca_file, timeout)
         chain = pool.submit(_chain, host, port, timeout)
@@ -232,3 +243,81 @@ def probe(host: str, port: int, *, ca_file: Path | None = None, timeout: float =
             report.trust_detail += f"; chain unreadable ({exc.__class__.__name__})"
         report.hsts_checked, report.hsts = hsts.result()
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    level: str  # fail, warn, inconclusive
+    code: str
+    message: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"level": self.level, "code": self.code, "message": self.message}
+
+
+def verdicts(report: TLSReport, warning_days: int = 30) -> list[Verdict]:
+    """PCI DSS 4.2.1 failures, stricter-profile warnings and what could not be told (reference/tls.md 2, 9)."""
+    if report.error:
+        return [Verdict("inconclusive", "unreachable", report.error)]
+    found: list[Verdict] = []
+    for name in ("SSLv3", "TLSv1.0", "TLSv1.1"):
+        result = report.protocols.get(name)
+        if result and result.outcome == "accepted":
+            found.append(Verdict("fail", f"protocol_{name.lower().replace('.', '_')}", f"accepts {name}"))
+    for name in ("TLSv1.2", "TLSv1.3", "SSLv3", "TLSv1.0", "TLSv1.1"):
+        result = report.protocols.get(name)
+        if result and result.outcome == "inconclusive":
+            found.append(
+                Verdict(
+                    "inconclusive",
+                    f"protocol_{name.lower().replace('.', '_')}",
+                    f"could not tell whether it accepts {name} ({result.detail})",
+                )
+            )
+    for name in _hello.WEAK_CATEGORIES:
+        result = report.categories.get(name)
+        if result and result.outcome == "accepted":
+            found.append(Verdict("fail", "weak_suite", f"accepts {name} suites ({result.cipher})"))
+    if report.trusted is False:
+        found.append(Verdict("fail", "untrusted", f"certificate not trusted: {report.trust_detail}"))
+    elif report.trusted is None:
+        found.append(Verdict("inconclusive", "trust", f"trust could not be decided: {report.trust_detail}"))
+    if report.chain:
+        leaf = report.chain[0]
+        if leaf.days_left <= 0:
+            found.append(Verdict("fail", "expired", f"certificate expired on {leaf.not_after}"))
+        elif leaf.days_left <= warning_days:
+            found.append(Verdict("warn", "expiring", f"certificate expires in {leaf.days_left:.0f} days"))
+        if leaf.self_signed:
+            found.append(Verdict("fail", "self_signed", "the leaf certificate is self-signed"))
+        for certificate in report.chain:
+            if not certificate.key_strong:
+                found.append(Verdict("fail", "weak_key", f"{certificate.key} key on {certificate.subject}"))
+        signed = [c for c in report.chain if not c.self_signed] or report.chain[:1]
+        for certificate in signed:
+            if (certificate.signature_hash or "").lower() in {"sha1", "md5", "md2", "unknown"}:
+                found.append(
+                    Verdict("fail", "weak_signature", f"{certificate.subject} signed with {certificate.signature_hash}")
+                )
+    if report.protocols.get("TLSv1.3") and report.protocols["TLSv1.3"].outcome == "refused":
+        found.append(Verdict("warn", "no_tls1_3", "does not offer TLS 1.3"))
+    for name in _hello.ADVISORY_CATEGORIES:
+        result = report.categories.get(name)
+        if result and result.outcome == "accepted":
+            found.append(Verdict("warn", name.replace(" ", "_").lower(), f"accepts {name} suites ({result.cipher})"))
+    if report.hsts_checked and not report.hsts:
+        found.append(Verdict("warn", "hsts_missing", "no Strict-Transport-Security header"))
+    return found
+
+
+def report_json(report: TLSReport, warning_days: int = 30) -> dict[str, object]:
+    return {
+        "endpoint": report.address,
+        "protocols": {n: {"outcome": r.outcome, "detail": r.detail} for n, r in report.protocols.items()},
+        "suite_categories": {n: {"outcome": r.outcome, "suite": r.cipher} for n, r in report.categories.items()},
+        "trusted": report.trusted,
+        "trust_detail": report.trust_detail,
+        "chain": [c.as_json() for c in report.chain],
+        "hsts": report.hsts,
+        "verdicts": [v.as_json() for v in verdicts(report, warning_days)],
+    }
