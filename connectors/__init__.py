@@ -9,12 +9,15 @@ Adding a vendor is one module with `TYPE`, `make_auth`, `make_budget` and a conn
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Protocol
+
+import httpx
 
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import Profile, ProfileError, Vendor
@@ -101,11 +104,13 @@ def open_connector(
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     budget: Budget | None = None,
+    transport: Callable[[ssl.SSLContext], httpx.BaseTransport] | None = None,
 ) -> Connector:
     """The connector for one vendor of the profile, one session per credential.
 
     Each credential is paced by its account's shared budget, unless `budget` is given (benchmarks
-    and tests against a stand-in whose limits were lifted).
+    and tests against a stand-in whose limits were lifted). `transport` builds the innermost
+    transport from the trust context: the load tests wrap it to log every request that leaves.
     """
     module = MODULES[vendor.type]
     verify = trust_context(profile.ca_file)
@@ -126,6 +131,7 @@ def open_connector(
             budget=account_budget,
             recorder=recorder,
             sleep=sleep,
+            transport=transport(verify) if transport is not None else None,
         )
         sessions.append(Session(vendor, credential, client))
     return _CLASSES[vendor.type](sessions)

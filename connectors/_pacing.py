@@ -28,6 +28,7 @@ class _Meter:
         self.tolerance = (rate.burst - 1) * self.interval
         self._clock = clock
         self.tat = clock()  # theoretical arrival time of the next request
+        self.held_until = -float("inf")  # a Retry-After the vendor gave: nothing leaves before it
 
     def reserve(self) -> float:
         now = self._clock()
@@ -41,7 +42,9 @@ class _Meter:
         self.tat = max(self.tat, self._clock() + used * self.interval - self.tolerance)
 
     def hold(self, seconds: float) -> None:
-        self.tat = max(self.tat, self._clock() + seconds + self.tolerance)
+        now = self._clock()
+        self.tat = max(self.tat, now + seconds + self.tolerance)
+        self.held_until = max(self.held_until, now + seconds)
 
 
 class Budget:
@@ -58,12 +61,24 @@ class Budget:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._meters = [_Meter(rate, clock) for rate in rates]
+        self._clock = clock
         self._usage_header = usage_header
         self._remaining_header = remaining_header
         self._reset_header = reset_header
         self._lock = threading.Lock()
         self._sleep = sleep
         self.waited = 0.0
+
+    def share(self, parts: int) -> Budget:
+        """A budget for one of `parts` processes that share this account: each gets its slice of every rate."""
+        rates = [Rate(m.rate.per_second / parts, max(1, m.rate.burst // parts), m.rate.paths) for m in self._meters]
+        return Budget(
+            rates,
+            usage_header=self._usage_header,
+            remaining_header=self._remaining_header,
+            reset_header=self._reset_header,
+            sleep=self._sleep,
+        )
 
     def _meter(self, path: str) -> _Meter:
         for meter in self._meters:
@@ -72,11 +87,15 @@ class Budget:
         return self._meters[-1]
 
     def acquire(self, path: str) -> None:
+        meter = self._meter(path)
         with self._lock:
-            wait = self._meter(path).reserve()
-        if wait > 0:
+            wait = meter.reserve()
+        while wait > 0:
             self.waited += wait
             self._sleep(wait)
+            # A Retry-After that arrived while this caller slept binds it too.
+            with self._lock:
+                wait = meter.held_until - self._clock()
 
     def observe(self, path: str, headers: Mapping[str, str]) -> None:
         """Align with the vendor's usage headers.

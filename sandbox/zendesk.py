@@ -24,7 +24,7 @@ from ._http import Request, Response, json_response, text_response
 from ._ratelimit import Decision, FixedWindow
 
 END_USER_ID_BASE = 1000
-CLEAN_SCOPES = ("tickets:read", "users:read", "security:read")
+CLEAN_SCOPES = ("tickets:read", "tickets:write", "users:read", "security:read")  # notes need tickets:write
 LEAKY_SCOPES = ("read", "write", "impersonate")
 
 

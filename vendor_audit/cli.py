@@ -71,6 +71,47 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
+    load = commands.add_parser(
+        "load",
+        help="go-live load test: agent workflows at a fixed arrival rate, SLO gates, rate-limit conformance",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.dedent(
+            """\
+            Replay agent workflows (open the queue, read a ticket and its conversation, look up the customer's
+            orders, add an internal note in sandbox mode) through the audit's own connectors, on an open
+            arrival-rate schedule: request i is due at i / RATE and its latency counts from then, so a stalling
+            vendor cannot hide (coordinated omission). Runs locust headless; --workers N starts locust's master
+            and N workers on this machine, which share each vendor account's budget.
+
+            Writes under --report-dir/<run-id>/: load.json (per-endpoint p50/p95/p99/max of corrected and
+            service latency, rate, errors, 429s, conformance, validity), latency.svg, locust.html, findings.json.
+            The profile's [slo] becomes findings; exit 0 all gates pass, 1 an SLO is missed, 2 the run is
+            invalid (the generator could not keep its schedule) or could not start.
+            Without PROFILE: the bundled sandbox (clean scenario, the vendors' real rate limits).
+            """
+        ),
+    )
+    load.add_argument("profile", nargs="?", metavar="PROFILE")
+    load.add_argument("--rate", type=float, default=5.0, metavar="R", help="requests per second (default: %(default)s)")
+    load.add_argument("--duration", type=float, default=30.0, metavar="D", help="seconds (default: %(default)s)")
+    load.add_argument(
+        "--warmup",
+        type=float,
+        default=None,
+        metavar="W",
+        help="seconds left out of the statistics (default: 10%% of the duration, at most 10)",
+    )
+    load.add_argument("--workers", type=int, default=0, metavar="N", help="locust workers; 0 runs one process")
+    load.add_argument("--vendor", metavar="NAME", help="only this vendor of the profile")
+    load.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="requests in flight per process before sends are dropped (default: %(default)s)",
+    )
+    load.add_argument("--report-dir", type=Path, default=Path("reports/runs"), metavar="DIR")
+
     tls = commands.add_parser(
         "tls",
         help="probe TLS endpoints: protocols, weak suites, certificate chain, HSTS",
@@ -157,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "tls":
             return _cmd_tls(args)
+        if args.command == "load":
+            from vendor_audit.loadrun import run_load
+
+            return run_load(args)
         parser.print_help()
         return EXIT_CANNOT_RUN
     except ProfileError as exc:

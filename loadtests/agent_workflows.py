@@ -1,0 +1,275 @@
+"""The go-live locustfile: agent workflows on an open arrival-rate schedule, through vendor-audit's connectors.
+
+Run by `vendor-audit load` (which writes the plan to VA_LOAD_PLAN); also runs under plain
+`locust -f loadtests/agent_workflows.py` with that variable set, locally or as --master/--worker.
+
+Why not a plain HttpUser: locust is a closed model, so a stalling vendor looks healthy (coordinated
+omission, reference/loadtesting.md 7.2). Here one user per process runs a pacer: request i is due at
+start + i / rate; it is sent then (or counted late or dropped), and its latency counts from when it
+was due. Requests go through the same connectors as the audit (auth, TLS, Retry-After, pacing on a
+budget each process holds 1/N of), and every request that leaves is logged for the rate-limit
+conformance check.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gevent
+import gevent.pool
+import httpx
+import psutil
+from locust import User, events, task
+from locust.env import Environment
+from locust.exception import StopUser
+from locust.runners import WorkerRunner
+
+import connectors
+from connectors import MODULES
+from loadtests.stats import Sample
+from vendor_audit.profile import Profile, Vendor, load_profile
+
+# httpcore imports trio on first use when it is installed, and trio needs select.epoll, which gevent's
+# patching (done by locust before this file runs) removed: keep trio out of this process.
+sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+
+PLAN: dict[str, Any] = json.loads(os.environ.get("VA_LOAD_PLAN", "{}"))
+
+
+class Collector:
+    """What this process measured; workers hand their share to the master with each report."""
+
+    def __init__(self) -> None:
+        self.samples: list[list[Any]] = []
+        self.sends: list[dict[str, Any]] = []
+        self.cpu: list[float] = []
+        self.dropped = 0
+        self._reported = {"samples": 0, "sends": 0, "cpu": 0}
+        self._lock = threading.Lock()
+
+    def take_new(self) -> dict[str, Any]:
+        with self._lock:
+            new = {
+                "samples": self.samples[self._reported["samples"] :],
+                "sends": self.sends[self._reported["sends"] :],
+                "cpu": self.cpu[self._reported["cpu"] :],
+                "dropped": self.dropped,
+            }
+            self._reported = {"samples": len(self.samples), "sends": len(self.sends), "cpu": len(self.cpu)}
+            self.dropped = 0
+            return new
+
+    def merge(self, part: dict[str, Any] | None) -> None:
+        if part:
+            with self._lock:
+                self.samples += part["samples"]
+                self.sends += part["sends"]
+                self.cpu += part["cpu"]
+                self.dropped += part["dropped"]
+
+
+COLLECTOR = Collector()
+
+
+@events.report_to_master.add_listener
+def _hand_over(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    data["vendor_audit"] = COLLECTOR.take_new()
+
+
+@events.worker_report.add_listener
+def _take_in(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    COLLECTOR.merge(data.get("vendor_audit"))
+
+
+@events.quitting.add_listener
+def _write_results(environment: Environment, **_: Any) -> None:
+    # Hooks fire in every process; only the master (or a local run) holds everything by now.
+    if isinstance(environment.runner, WorkerRunner) or not PLAN:
+        return
+    result = {"plan": PLAN, **COLLECTOR.take_new()}
+    result["samples"] = COLLECTOR.samples
+    result["sends"] = COLLECTOR.sends
+    result["cpu"] = COLLECTOR.cpu
+    Path(PLAN["run_dir"], "load-raw.json").write_text(json.dumps(result))
+
+
+class LoggingTransport(httpx.BaseTransport):
+    """Innermost transport: logs every request that leaves (for conformance) and counts 429s per caller."""
+
+    def __init__(self, inner: httpx.BaseTransport, account: str, started: float) -> None:
+        self._inner = inner
+        self._account = account
+        self._started = started
+        self.throttled_by_greenlet: dict[int, int] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        sent = time.monotonic() - self._started
+        response = self._inner.handle_request(request)
+        answered = time.monotonic() - self._started
+        retry_after = connectors.parse_retry_after(response.headers.get("retry-after"))
+        COLLECTOR.sends.append(
+            {
+                "account": self._account,
+                "sent": round(sent, 6),
+                "answered": round(answered, 6),
+                "status": response.status_code,
+                "retry_after": retry_after,
+            }
+        )
+        if response.status_code == 429:
+            key = id(gevent.getcurrent())
+            self.throttled_by_greenlet[key] = self.throttled_by_greenlet.get(key, 0) + 1
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+Step = tuple[str, str, str, dict[str, Any] | None, Any]  # (name, method, url, params, json body)
+
+
+def steps_for(vendor: Vendor, writes: bool) -> list[Step]:
+    """One agent's round: open the queue, read a ticket and its conversation, look up the customer's orders."""
+    ids = range(1, 41)
+    out: list[Step] = []
+    if vendor.type == "zendesk":
+        for i in ids:
+            out += [
+                ("zendesk GET /api/v2/tickets (queue)", "GET", "/api/v2/tickets.json", {"page[size]": 25}, None),
+                ("zendesk GET /api/v2/tickets/{id}", "GET", f"/api/v2/tickets/{i}.json", None, None),
+                ("zendesk GET /api/v2/tickets/{id}/comments", "GET", f"/api/v2/tickets/{i}/comments.json", None, None),
+            ]
+            if writes:
+                note = {"ticket": {"comment": {"body": "vendor-audit load test note", "public": False}}}
+                out.append(
+                    ("zendesk PUT /api/v2/tickets/{id} (internal note)", "PUT", f"/api/v2/tickets/{i}.json", None, note)
+                )
+    elif vendor.type == "gorgias":
+        for i in ids:
+            out += [
+                ("gorgias GET /api/tickets (queue)", "GET", "/api/tickets", {"limit": 25}, None),
+                ("gorgias GET /api/tickets/{id}", "GET", f"/api/tickets/{i}", None, None),
+                ("gorgias GET /api/messages?ticket_id=", "GET", "/api/messages", {"ticket_id": i}, None),
+            ]
+    elif vendor.type == "shopify":
+        version = vendor.api_version or "2026-10"
+        for _ in ids:
+            out += [
+                (
+                    "shopify GET /orders.json (customer's orders)",
+                    "GET",
+                    f"/admin/api/{version}/orders.json",
+                    {"status": "any", "limit": 5},
+                    None,
+                ),
+                ("shopify GET /customers.json", "GET", f"/admin/api/{version}/customers.json", {"limit": 5}, None),
+            ]
+    return out
+
+
+def _interleave(per_vendor: list[list[tuple[str, Step]]]) -> list[tuple[str, Step]]:
+    return [step for round_ in itertools.zip_longest(*per_vendor) for step in round_ if step is not None]
+
+
+class AgentUser(User):
+    """One per process: paces `rate / workers` requests per second for `duration` seconds."""
+
+    @task
+    def run_schedule(self) -> None:
+        plan = PLAN
+        profile: Profile = load_profile(plan["profile"])
+        share = int(plan.get("workers", 1)) or 1
+        started = time.monotonic()
+        sessions: dict[str, Any] = {}
+        transports: dict[str, LoggingTransport] = {}
+        plans: list[list[tuple[str, Step]]] = []
+        for vendor in profile.vendors:
+            if plan.get("vendor") and vendor.name != plan["vendor"]:
+                continue
+            module = MODULES[vendor.type]
+            budget = (
+                connectors.Budget([connectors.Rate(vendor.requests_per_second, vendor.burst or 1)])
+                if vendor.requests_per_second
+                else module.make_budget()
+            ).share(share)
+
+            def wrap(verify: Any, name: str = vendor.name) -> httpx.BaseTransport:
+                transports[name] = LoggingTransport(httpx.HTTPTransport(verify=verify, retries=0), name, started)
+                return transports[name]
+
+            connector = connectors.open_connector(profile, vendor, budget=budget, transport=wrap)
+            sessions[vendor.name] = connector.sessions[0]
+            writes = not profile.read_only and bool(plan.get("writes", True))
+            plans.append([(vendor.name, step) for step in steps_for(vendor, writes)])
+        schedule = itertools.cycle(_interleave(plans))
+        rate = float(plan["rate"]) / share
+        duration = float(plan["duration"])
+        pool = gevent.pool.Pool(int(plan.get("max_in_flight", 1000)))
+        sampler = gevent.spawn(self._sample_cpu, duration)
+        index = 0
+        try:
+            while True:
+                planned = index / rate
+                if planned >= duration:
+                    break
+                index += 1
+                wait = planned - (time.monotonic() - started)
+                if wait > 0:
+                    gevent.sleep(wait)
+                lag = time.monotonic() - started - planned
+                vendor_name, step = next(schedule)
+                if pool.full():
+                    COLLECTOR.dropped += 1
+                    continue
+                pool.spawn(self._one, sessions[vendor_name], transports[vendor_name], step, started, planned, lag)
+            pool.join(timeout=max(30.0, duration))
+        finally:
+            sampler.kill()
+            for session in sessions.values():
+                session.close()
+        if not isinstance(self.environment.runner, WorkerRunner) and self.environment.runner is not None:
+            self.environment.runner.quit()  # a local run ends when its schedule does
+        raise StopUser
+
+    def _one(
+        self, session: Any, transport: LoggingTransport, step: Step, started: float, planned: float, lag: float
+    ) -> None:
+        name, method, url, params, body = step
+        sent = time.monotonic()
+        status, length, error = 0, 0, None
+        try:
+            response = session.client.request(method, url, params=params, json=body)
+            status, length = response.status_code, len(response.content)
+        except (httpx.HTTPError, connectors.ConnectorError) as exc:
+            error = exc
+        done = time.monotonic()
+        corrected = (done - started - planned) * 1000
+        retries = transport.throttled_by_greenlet.pop(id(gevent.getcurrent()), 0)
+        COLLECTOR.samples.append(
+            Sample(name, planned, lag * 1000, corrected, (done - sent) * 1000, status, retries).as_row()
+        )
+        failure: Exception | None = error or (RuntimeError(f"HTTP {status}") if status >= 400 else None)
+        events.request.fire(
+            request_type=method,
+            name=name,
+            response_time=corrected,
+            response_length=length,
+            exception=failure,
+            context={},
+        )
+
+    @staticmethod
+    def _sample_cpu(duration: float, every: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        psutil.cpu_percent(interval=None)
+        end = clock() + duration + 5
+        while clock() < end:
+            gevent.sleep(every)
+            COLLECTOR.cpu.append(psutil.cpu_percent(interval=None))

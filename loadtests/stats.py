@@ -1,0 +1,246 @@
+"""Pure functions over load samples: percentiles, validity, rate-limit conformance, the latency chart.
+
+No locust import here: the CLI, the gates and the tests read results with these, and only the
+locustfile runs under gevent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Sample", "Summary", "conformance", "percentile", "summarize", "svg_chart", "validity"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One scheduled request. Times in seconds from the run's start; latencies in milliseconds."""
+
+    name: str
+    planned: float  # when it was due
+    sent_lag_ms: float  # how late the pacer sent it
+    corrected_ms: float  # completion - planned: what a user arriving on schedule waited
+    service_ms: float  # completion - actual send
+    status: int  # final HTTP status, 0 for a transport error
+    retries_429: int = 0
+
+    def as_row(self) -> list[Any]:
+        return [
+            self.name,
+            round(self.planned, 6),
+            round(self.sent_lag_ms, 3),
+            round(self.corrected_ms, 3),
+            round(self.service_ms, 3),
+            self.status,
+            self.retries_429,
+        ]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Sample:
+        return cls(str(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]), int(row[6]))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation between closest ranks; values sorted."""
+    if not values:
+        return math.nan
+    if len(values) == 1:
+        return values[0]
+    rank = (len(values) - 1) * q / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+@dataclass
+class Summary:
+    name: str
+    count: int
+    errors: int
+    throttled: int  # answers that stayed 429 after retries
+    retries_429: int  # 429s absorbed by waiting out Retry-After
+    p50: float
+    p95: float
+    p99: float
+    max: float
+    service_p50: float
+    service_p99: float
+    rate: float  # completed requests per second over the measured window
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.count if self.count else math.nan
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            k: (round(v, 3) if isinstance(v, float) and not math.isnan(v) else v) for k, v in self.__dict__.items()
+        } | {"error_rate": round(self.error_rate, 5) if self.count else None}
+
+
+def summarize(samples: Iterable[Sample], window: float) -> dict[str, Summary]:
+    """Per request name and "total": corrected and service percentiles, errors, 429s, rate."""
+    groups: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        groups[sample.name].append(sample)
+        groups["total"].append(sample)
+    out = {}
+    for name, group in sorted(groups.items()):
+        corrected = sorted(s.corrected_ms for s in group)
+        service = sorted(s.service_ms for s in group)
+        out[name] = Summary(
+            name=name,
+            count=len(group),
+            errors=sum(1 for s in group if s.status == 0 or s.status >= 400),
+            throttled=sum(1 for s in group if s.status == 429),
+            retries_429=sum(s.retries_429 for s in group),
+            p50=percentile(corrected, 50),
+            p95=percentile(corrected, 95),
+            p99=percentile(corrected, 99),
+            max=corrected[-1],
+            service_p50=percentile(service, 50),
+            service_p99=percentile(service, 99),
+            rate=len(group) / window if window > 0 else math.nan,
+        )
+    return out
+
+
+@dataclass
+class Validity:
+    valid: bool
+    reasons: list[str] = field(default_factory=list)
+    lag_p99_ms: float = 0.0
+    dropped: int = 0
+    machine_cpu_p90: float = 0.0
+
+
+def validity(
+    samples: Sequence[Sample], dropped: int, machine_cpu: Sequence[float], interval_ms: float, cpu_limit: float = 90.0
+) -> Validity:
+    """Whether the load generator kept its schedule: a saturated generator's latencies are not the vendor's.
+
+    Invalid when sends left late (schedule lag p99 over max(10 ms, half the interval)), when sends
+    were dropped for want of free slots, or when the whole machine was busier than `cpu_limit`
+    percent for a tenth of the run (a starved generator shows low CPU of its own; reference/
+    loadtesting.md 1.4).
+    """
+    lags = sorted(s.sent_lag_ms for s in samples)
+    lag_p99 = percentile(lags, 99) if lags else 0.0
+    cpu = sorted(machine_cpu)
+    cpu_p90 = percentile(cpu, 90) if cpu else 0.0
+    reasons = []
+    if lag_p99 > max(10.0, interval_ms / 2):
+        reasons.append(f"the generator sent late: schedule lag p99 {lag_p99:.1f} ms")
+    if dropped:
+        reasons.append(f"{dropped} scheduled request(s) dropped: no free slot to send them")
+    if cpu_p90 > cpu_limit:
+        reasons.append(f"the machine was saturated: CPU p90 {cpu_p90:.0f} %")
+    return Validity(not reasons, reasons, lag_p99, dropped, cpu_p90)
+
+
+def conformance(
+    sends: Iterable[Mapping[str, Any]], tolerance_ms: float = 5.0, reaction_ms: float = 10.0
+) -> dict[str, Any]:
+    """Rate-limit conformance from the log of every request that left (account, sent, status, retry_after).
+
+    Checks that no request to an account left before a Retry-After it had been given had elapsed. A
+    429 binds what is sent `reaction_ms` after it was answered: requests already past the client's
+    pacing when it arrived were in flight.
+    """
+    by_account: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for send in sends:
+        by_account[str(send["account"])].append(send)
+    early = 0
+    throttled = 0
+    total = 0
+    longest_wait = 0.0
+    for log in by_account.values():
+        # A 429 binds only requests sent after it was answered; those already in flight could not know.
+        answers = sorted(
+            (float(s["answered"]), float(s["answered"]) + float(s.get("retry_after") or 0))
+            for s in log
+            if int(s["status"]) == 429
+        )
+        blocked_until = -math.inf
+        next_answer = 0
+        for send in sorted(log, key=lambda s: float(s["sent"])):
+            sent = float(send["sent"])
+            while next_answer < len(answers) and answers[next_answer][0] + reaction_ms / 1000 <= sent:
+                blocked_until = max(blocked_until, answers[next_answer][1])
+                next_answer += 1
+            total += 1
+            if sent * 1000 < blocked_until * 1000 - tolerance_ms:
+                early += 1
+            if int(send["status"]) == 429:
+                throttled += 1
+                longest_wait = max(longest_wait, float(send.get("retry_after") or 0))
+    return {
+        "requests_sent": total,
+        "throttled_429": throttled,
+        "share_429": round(throttled / total, 5) if total else 0.0,
+        "sent_before_retry_after": early,
+        "longest_retry_after_s": longest_wait,
+    }
+
+
+def svg_chart(samples: Sequence[Sample], title: str, width: int = 720, height: int = 260) -> str:
+    """A self-contained SVG: p50/p95/p99 of corrected latency per second, and a latency histogram."""
+    if not samples:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="40"><text x="4" y="24">'
+            "no samples</text></svg>"
+        )
+    seconds: dict[int, list[float]] = defaultdict(list)
+    for sample in samples:
+        seconds[int(sample.planned)].append(sample.corrected_ms)
+    keys = sorted(seconds)
+    series = {q: [(k, percentile(sorted(seconds[k]), q)) for k in keys] for q in (50, 95, 99)}
+    top = max(v for points in series.values() for _, v in points) * 1.1 or 1.0
+    left, plot_w, plot_h = 50, width // 2 - 70, height - 60
+
+    def x(k: float) -> float:
+        return left + (k - keys[0]) / max(1, keys[-1] - keys[0]) * plot_w
+
+    def y(v: float) -> float:
+        return 20 + plot_h - v / top * plot_h
+
+    colours = {50: "#2b8a3e", 95: "#e67700", 99: "#c92a2a"}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+        f'font-size="11"><title>{_escape(title)}</title>',
+        f'<text x="{left}" y="14">{_escape(title)}: corrected latency (ms) per second</text>',
+        f'<line x1="{left}" y1="{20 + plot_h}" x2="{left + plot_w}" y2="{20 + plot_h}" stroke="#888"/>',
+        f'<line x1="{left}" y1="20" x2="{left}" y2="{20 + plot_h}" stroke="#888"/>',
+        f'<text x="4" y="24">{top:.0f}</text><text x="4" y="{20 + plot_h}">0</text>',
+    ]
+    for q, points in series.items():
+        path = " ".join(f"{x(k):.1f},{y(v):.1f}" for k, v in points)
+        parts.append(f'<polyline fill="none" stroke="{colours[q]}" stroke-width="1.5" points="{path}"/>')
+        parts.append(f'<text x="{left + plot_w - 40}" y="{30 + (q // 50) * 12}" fill="{colours[q]}">p{q}</text>')
+    values = sorted(s.corrected_ms for s in samples)
+    bins = 30
+    high = percentile(values, 99.9) or 1.0
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, int(value / high * bins))] += 1
+    peak = max(counts) or 1
+    hx = width // 2 + 10
+    bar = (width // 2 - 30) / bins
+    parts.append(f'<text x="{hx}" y="14">histogram (ms, last bin includes the tail)</text>')
+    for i, count in enumerate(counts):
+        h = count / peak * plot_h
+        parts.append(
+            f'<rect x="{hx + i * bar:.1f}" y="{20 + plot_h - h:.1f}" width="{bar - 1:.1f}" '
+            f'height="{h:.1f}" fill="#1971c2"/>'
+        )
+    parts.append(
+        f'<text x="{hx}" y="{36 + plot_h}">0</text><text x="{hx + bins * bar - 30:.0f}" '
+        f'y="{36 + plot_h}">{high:.0f}</text></svg>'
+    )
+    return "\n".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

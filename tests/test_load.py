@@ -1,0 +1,196 @@
+"""`vendor-audit load` against the sandbox: trustworthy percentiles, gates, conformance, distributed runs."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sandbox
+from loadtests.stats import Sample, conformance, percentile, summarize, svg_chart, validity
+from tests.conftest import StartSandbox
+
+CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
+
+
+def run_load(tmp_path: Path, profile: Path, *args: str) -> tuple[int, dict[str, Any], dict[str, Any], str]:
+    report_dir = tmp_path / "runs"
+    result = subprocess.run(
+        [*CLI, "load", str(profile), "--report-dir", str(report_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    (run_dir,) = list(report_dir.iterdir())
+    assert (run_dir / "load.json").exists(), result.stdout[-3000:] + result.stderr[-3000:]
+    load = json.loads((run_dir / "load.json").read_text())
+    findings = json.loads((run_dir / "findings.json").read_text())
+    assert (run_dir / "locust.html").stat().st_size > 10_000
+    ET.fromstring((run_dir / "latency.svg").read_text())  # noqa: S314 - our own file
+    return result.returncode, load, findings, result.stdout
+
+
+def variant(running: sandbox.RunningSandbox, *, slo: str | None = None, rps: float | None = None) -> Path:
+    text = running.profile_path.read_text()
+    if slo is not None:
+        text = text[: text.index("[slo]")] + "[slo]\n" + slo + "\n"
+    if rps is not None:
+        for vendor in ("shopify", "zendesk", "gorgias"):
+            text = text.replace(f'type = "{vendor}"\n', f'type = "{vendor}"\nrequests_per_second = {rps}\n')
+    path = running.run_dir / f"load-{abs(hash((slo, rps)))}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_percentile_and_summary() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert math.isnan(percentile([], 99))
+    samples = [Sample("a", i / 10, 0.1, float(i), float(i) / 2, 200 if i < 90 else 500) for i in range(100)]
+    summary = summarize(samples, window=10)["a"]
+    assert summary.count == 100
+    assert summary.errors == 10
+    assert summary.p50 == pytest.approx(49.5)
+    assert summary.max == 99
+    assert summary.rate == 10
+
+
+def test_conformance_catches_a_send_before_retry_after() -> None:
+    log = [
+        {"account": "shop", "sent": 0.0, "answered": 0.01, "status": 429, "retry_after": 2.0},
+        {"account": "shop", "sent": 1.0, "answered": 1.01, "status": 200, "retry_after": None},  # too early
+        {"account": "shop", "sent": 2.5, "answered": 2.51, "status": 200, "retry_after": None},
+        {"account": "desk", "sent": 1.0, "answered": 1.01, "status": 200, "retry_after": None},  # other account
+    ]
+    result = conformance(log)
+    assert result["sent_before_retry_after"] == 1
+    assert result["throttled_429"] == 1
+    assert result["share_429"] == 0.25
+
+
+def test_validity_flags_a_late_or_starved_generator() -> None:
+    on_time = [Sample("a", i, 0.5, 5.0, 5.0, 200) for i in range(100)]
+    late = [Sample("a", i, 80.0, 5.0, 5.0, 200) for i in range(100)]
+    assert validity(on_time, 0, [20.0] * 10, interval_ms=10).valid
+    assert not validity(late, 0, [20.0] * 10, interval_ms=10).valid
+    assert not validity(on_time, 3, [20.0] * 10, interval_ms=10).valid
+    starved = validity(on_time, 0, [99.0] * 10, interval_ms=10)
+    assert not starved.valid
+    assert "saturated" in starved.reasons[0]
+
+
+def test_chart_is_svg_with_both_panels() -> None:
+    samples = [Sample("a", i / 20, 0.1, 10 + (i % 7), 10, 200) for i in range(400)]
+    svg = svg_chart(samples, "demo")
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    assert root.tag.endswith("svg")
+    assert svg.count("<polyline") == 3
+    assert svg.count("<rect") == 30
+
+
+def truth_p99(median: float, p99: float, stall_rate: float, stall_ms: float, n: int = 200_000) -> float:
+    """The injected latency's p99 by simulation: log-normal service, plus a stall for stall_rate of requests."""
+    rng = random.Random(1)  # noqa: S311 - a simulation, not secrets
+    sigma = math.log(p99 / median) / 2.3263478740408408
+    draws = sorted(
+        rng.lognormvariate(math.log(median), sigma) + (stall_ms if rng.random() < stall_rate else 0) for _ in range(n)
+    )
+    return percentile(draws, 99)
+
+
+@pytest.mark.parametrize(("stall_rate", "stall_ms"), [(0.0, 0.0), (0.03, 400.0)], ids=["latency", "stalls"])
+def test_measured_p99_is_within_10_percent_of_the_injected_truth(
+    fresh: StartSandbox, tmp_path: Path, stall_rate: float, stall_ms: float
+) -> None:
+    running = fresh(scenario="clean", zendesk=sandbox.ZendeskLimits(requests_per_minute=10**6))
+    # Injected latency large against the stand-in's own few milliseconds: the truth is the injection's.
+    running.set_faults(
+        "zendesk",
+        sandbox.Faults(
+            latency=sandbox.Latency(median_ms=80, p99_ms=240), stall_rate=stall_rate, stall_seconds=stall_ms / 1000
+        ),
+    )
+    profile = variant(running, rps=10_000)
+    _code, load, _, _ = run_load(
+        tmp_path, profile, "--vendor", "zendesk", "--rate", "150", "--duration", "8", "--warmup", "1"
+    )
+    assert load["valid"], load["invalid_reasons"]
+    truth = truth_p99(80, 240, stall_rate, stall_ms)
+    reads = [e for n, e in load["endpoints"].items() if n != "total" and "PUT" not in n]
+    measured = percentile(sorted(e["p99"] for e in reads), 50)  # the median endpoint's p99
+    total = load["endpoints"]["total"]
+    assert total["count"] >= 1100
+    assert abs(total["p99"] - truth) / truth <= 0.10, (total["p99"], truth)
+    assert abs(measured - truth) / truth <= 0.15, (measured, truth)
+
+
+def test_gates_fail_when_the_slo_is_missed_and_pass_when_met(fresh: StartSandbox, tmp_path: Path) -> None:
+    running = fresh(scenario="clean", zendesk=sandbox.ZendeskLimits(requests_per_minute=10**6))
+    running.set_faults("zendesk", sandbox.Faults(latency=sandbox.Latency(median_ms=30, p99_ms=40)))
+    tight = variant(running, slo="p95_ms = 5\nmax_error_rate = 0.0", rps=10_000)
+    code, _, findings, stdout = run_load(
+        tmp_path / "tight", tight, "--vendor", "zendesk", "--rate", "20", "--duration", "3", "--warmup", "0.5"
+    )
+    assert code == 1
+    failed = {f["check_id"] for f in findings["findings"] if f["status"] == "fail"}
+    assert failed == {"load_latency_within_slo"}
+    assert "p95" in stdout
+    loose = variant(running, slo="p95_ms = 2000\np99_ms = 4000\nmax_error_rate = 0.01\nmin_rate = 10", rps=10_000)
+    code, _, findings, _ = run_load(
+        tmp_path / "loose", loose, "--vendor", "zendesk", "--rate", "20", "--duration", "3", "--warmup", "0.5"
+    )
+    assert code == 0, [f for f in findings["findings"] if f["status"] != "pass"]
+    assert {f["controls"][0] for f in findings["findings"]} <= {"soc2_2017:A1.1", "iso27001_2022:A.5.22"}
+
+
+def test_driven_above_the_limit_a_paced_client_conforms(fresh: StartSandbox, tmp_path: Path) -> None:
+    # The stand-in allows 10/s (bucket 5); the profile paces at 10/s; the schedule asks for 20/s.
+    running = fresh(scenario="clean", shopify=sandbox.ShopifyLimits(bucket_size=5, leak_per_second=10))
+    profile = variant(running, rps=10)
+    _code, load, findings, _ = run_load(
+        tmp_path, profile, "--vendor", "shopify", "--rate", "20", "--duration", "2", "--warmup", "0.5"
+    )
+    conform = load["conformance"]
+    assert conform["sent_before_retry_after"] == 0
+    assert conform["share_429"] <= 0.05  # 429s stay a small share
+    assert load["endpoints"]["total"]["errors"] == 0
+    verdict = next(f for f in findings["findings"] if f["check_id"] == "load_rate_limit_conformance")
+    assert verdict["status"] == "pass", verdict["message"]
+    assert verdict["evidence"]["scheduled"] == verdict["evidence"]["completed"] == 50  # all work completes
+    assert load["endpoints"]["total"]["p99"] > 1000  # the wait for budget is what an agent feels, and it shows
+
+
+def test_a_429_storm_is_waited_out_and_reported(fresh: StartSandbox, tmp_path: Path) -> None:
+    # Client pacing lifted far above the stand-in's bucket: a storm of 429s.
+    running = fresh(scenario="clean", shopify=sandbox.ShopifyLimits(bucket_size=5, leak_per_second=10))
+    profile = variant(running, rps=10_000)
+    code, load, findings, _ = run_load(
+        tmp_path, profile, "--vendor", "shopify", "--rate", "30", "--duration", "3", "--warmup", "0.5"
+    )
+    conform = load["conformance"]
+    assert conform["throttled_429"] > 0
+    assert conform["sent_before_retry_after"] == 0  # even in a storm, never before Retry-After
+    verdict = next(f for f in findings["findings"] if f["check_id"] == "load_rate_limit_conformance")
+    assert verdict["status"] == "fail"  # 429s far above a small share: the client outran the budget
+    assert "429s are" in verdict["message"]
+    assert code == 1
+
+
+def test_two_workers_share_the_budget_and_merge_results(fresh: StartSandbox, tmp_path: Path) -> None:
+    running = fresh(scenario="clean", zendesk=sandbox.ZendeskLimits(requests_per_minute=10**6))
+    profile = variant(running, rps=10_000)
+    code, load, _, _ = run_load(
+        tmp_path, profile, "--vendor", "zendesk", "--rate", "40", "--duration", "4", "--warmup", "0.5", "--workers", "2"
+    )
+    total = load["endpoints"]["total"]
+    assert load["plan"]["workers"] == 2
+    assert 150 <= total["count"] <= 160  # 40/s for 4 s measured, from both workers
+    assert load["valid"], load["invalid_reasons"]
+    assert code in (0, 1)

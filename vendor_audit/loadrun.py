@@ -1,0 +1,184 @@
+"""`vendor-audit load`: runs locust (one process, or a master and N workers) and turns its results into gates."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from vendor_audit.findings import AuditRun, Severity, Status, exit_code
+
+LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "agent_workflows.py"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _locust(extra: list[str]) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--loglevel", "WARNING", *extra]
+
+
+def run_locust(plan: dict[str, Any], run_dir: Path) -> int:
+    """Run the locustfile with `plan`; return locust's exit code (its HTML report lands in run_dir)."""
+    env = {**os.environ, "VA_LOAD_PLAN": json.dumps(plan)}
+    workers = int(plan["workers"])
+    limit = f"{int(plan['duration'] + 20)}s"
+    common = [
+        "-u",
+        str(max(1, workers)),
+        "-r",
+        str(max(1, workers)),
+        "-t",
+        limit,
+        "--stop-timeout",
+        "15",
+        "--only-summary",
+        "--html",
+        str(run_dir / "locust.html"),
+    ]
+    if workers <= 0:
+        return subprocess.run(_locust(common), env=env, check=False).returncode
+    port = _free_port()
+    master = subprocess.Popen(
+        _locust(
+            [
+                *common,
+                "--master",
+                "--master-bind-host",
+                "127.0.0.1",
+                "--master-bind-port",
+                str(port),
+                "--expect-workers",
+                str(workers),
+                "--expect-workers-max-wait",
+                "60",
+            ]
+        ),
+        env=env,
+    )
+    helpers = [
+        subprocess.Popen(
+            _locust(["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        return master.wait(timeout=plan["duration"] + 120)
+    finally:
+        for process in [master, *helpers]:
+            if process.poll() is None:
+                process.terminate()
+        for process in helpers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=15)
+
+
+def run_load(args: argparse.Namespace) -> int:
+    from loadtests import gates
+    from loadtests.stats import Sample, conformance, summarize, svg_chart, validity
+    from reports import render_findings_json, render_table
+    from vendor_audit.profile import load_profile
+
+    warmup = args.warmup if args.warmup is not None else min(10.0, args.duration * 0.1)
+    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    run_dir = args.report_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if args.profile:
+            profile_path = Path(args.profile)
+        else:
+            import sandbox
+
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vendor-audit-load-")))
+            running = stack.enter_context(sandbox.serve(scenario="clean", workdir=workdir))
+            profile_path = running.profile_path
+            print("No profile given: load-testing the bundled sandbox (clean scenario, the vendors' real limits).")
+        profile = load_profile(profile_path)
+        for vendor in profile.vendors:
+            for credential in vendor.credentials:
+                profile.secret(credential)
+        plan = {
+            "profile": str(profile_path.resolve()),
+            "rate": args.rate,
+            "duration": warmup + args.duration,
+            "warmup": warmup,
+            "workers": args.workers,
+            "vendor": args.vendor,
+            "run_dir": str(run_dir.resolve()),
+            "max_in_flight": args.max_in_flight,
+            "writes": True,
+        }
+        print(
+            f"load: {args.rate:g} requests/s for {args.duration:g} s after {warmup:g} s of warm-up, "
+            f"{args.workers or 1} generator process(es); run dir {run_dir}",
+            flush=True,
+        )
+        locust_code = run_locust(plan, run_dir)
+    raw_path = run_dir / "load-raw.json"
+    if not raw_path.exists():
+        print(f"vendor-audit load: locust ended ({locust_code}) without results; see its output above", file=sys.stderr)
+        return 2
+    raw = json.loads(raw_path.read_text())
+    samples = [Sample.from_row(row) for row in raw["samples"]]
+    measured = [s for s in samples if s.planned >= warmup]
+    summaries = summarize(measured, args.duration)
+    interval_ms = 1000 / args.rate
+    valid = validity(measured, int(raw["dropped"]), raw["cpu"], interval_ms * max(1, args.workers))
+    conform = conformance(raw["sends"])
+    scheduled = round(args.rate * (warmup + args.duration))
+    findings = gates.evaluate(summaries, profile.slo, valid, conform, scheduled, len(samples) + int(raw["dropped"]))
+    document = {
+        "plan": plan | {"duration": args.duration},
+        "valid": valid.valid,
+        "invalid_reasons": valid.reasons,
+        "schedule_lag_p99_ms": round(valid.lag_p99_ms, 3),
+        "machine_cpu_p90": valid.machine_cpu_p90,
+        "dropped": valid.dropped,
+        "endpoints": {name: summary.as_json() for name, summary in summaries.items()},
+        "conformance": conform,
+        "locust_exit_code": locust_code,
+    }
+    (run_dir / "load.json").write_text(json.dumps(document, indent=2) + "\n")
+    (run_dir / "latency.svg").write_text(svg_chart(measured, f"load {args.rate:g}/s"))
+    errors = any(f.status is Status.ERROR for f in findings)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    run = AuditRun(
+        run_id=run_id,
+        started=now,
+        finished=now,
+        profile_name=profile.name,
+        mode=profile.mode,
+        findings=tuple(findings),
+        checks=gates.SPECS,
+        fail_on=Severity.LOW,
+        exit_code=exit_code(findings, Severity.LOW, could_not_run=errors),
+        extra={"load": document},
+    )
+    (run_dir / "findings.json").write_text(render_findings_json(run))
+    print(
+        f"{'endpoint':<52} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'err':>5} {'429':>4}"
+    )
+    for name, summary in summaries.items():
+        print(
+            f"{name[:52]:<52} {summary.count:>6} {summary.p50:>8.2f} {summary.p95:>8.2f} {summary.p99:>8.2f} "
+            f"{summary.max:>8.1f} {summary.errors:>5} {summary.retries_429 + summary.throttled:>4}"
+        )
+    print(render_table(run))
+    print(f"reports: {run_dir}/load.json, latency.svg, locust.html, findings.json")
+    return run.exit_code
