@@ -93,6 +93,8 @@ class Faults:
         drop_rate: share whose connection is closed with no answer at all.
         stall_rate: share held for `stall_seconds` before being answered normally.
         stall_seconds: how long a stalled request is held.
+        pause_every: period of endpoint-wide freezes (a garbage-collection pause, a failover), 0 for none.
+        pause_seconds: length of each freeze.
         paths: glob patterns of paths the faults apply to; empty means every path.
     """
 
@@ -102,6 +104,8 @@ class Faults:
     drop_rate: float = 0.0
     stall_rate: float = 0.0
     stall_seconds: float = 5.0
+    pause_every: float = 0.0  # every so many seconds the whole endpoint freezes...
+    pause_seconds: float = 0.0  # ...for this long: every request arriving meanwhile waits for the end
     paths: tuple[str, ...] = ()
 
     def applies_to(self, path: str) -> bool:
@@ -140,12 +144,14 @@ class Listener:
         self.port = 0
         self.requests_served = 0
         self._connections: set[asyncio.Task[None]] = set()
+        self._started = 0.0
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = await asyncio.start_server(
             self._serve_connection, host, port, ssl=self.context, ssl_handshake_timeout=10, limit=_MAX_BODY
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        self._started = asyncio.get_running_loop().time()
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -234,6 +240,10 @@ class Listener:
             delay = faults.latency.draw(self._rng) if faults.latency else 0.0
             if self._rng.random() < faults.stall_rate:
                 delay += faults.stall_seconds
+            if faults.pause_every > 0:
+                phase = (asyncio.get_running_loop().time() - self._started) % faults.pause_every
+                if phase < faults.pause_seconds:
+                    delay += faults.pause_seconds - phase
             if delay:
                 await asyncio.sleep(delay)
         try:

@@ -80,3 +80,19 @@ def test_clearing_faults(fresh: StartSandbox) -> None:
     running.set_faults("zendesk", sandbox.Faults())
     with zendesk_client(running) as client:
         assert client.get("/api/v2/users/me.json").status_code == 200
+
+
+def test_endpoint_wide_pauses_hold_every_request_until_they_end(fresh: StartSandbox) -> None:
+    running = fresh(scenario="clean")
+    running.set_faults("zendesk", sandbox.Faults(pause_every=0.5, pause_seconds=0.25))
+    durations = []
+    with zendesk_client(running) as client:
+        for _ in range(20):
+            started = time.perf_counter()
+            client.get("/api/v2/users/me.json")
+            durations.append(time.perf_counter() - started)
+            time.sleep(0.05)
+    held = [d for d in durations if d > 0.02]
+    assert held  # some arrivals fell in a pause
+    assert max(durations) <= 0.3
+    assert len(held) < len(durations)  # and some did not
