@@ -70,14 +70,20 @@ def test_scan_ndjson_never_crashes_on_bytes(data: bytes) -> None:
 )
 def test_adversarial_text_stays_linear(adversarial: str) -> None:
     small = adversarial[: len(adversarial) // 10]
-    started = time.perf_counter()
-    scan_text(small)
-    small_took = time.perf_counter() - started
-    started = time.perf_counter()
-    scan_text(adversarial)
-    took = time.perf_counter() - started
+
+    def best_of_three(text: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            scan_text(text)
+            times.append(time.perf_counter() - started)
+        return min(times)  # the least disturbed by whatever else the machine is doing
+
+    small_took = best_of_three(small)
+    took = best_of_three(adversarial)
     assert took < 5
-    assert took < 25 * max(small_took, 0.002)  # ten times the input, not a hundred times the time
+    # Ten times the input: linear costs ~10x, quadratic ~100x; 40x leaves room for noise, not for a blow-up.
+    assert took < 40 * max(small_took, 0.005)
 
 
 @settings(max_examples=100, deadline=None)
