@@ -185,7 +185,8 @@ def main() -> None:
                 )
                 endpoints = result["endpoints"]
                 assert isinstance(endpoints, dict)
-                done = int(endpoints["total"]["count"]) / (rate * min(args.seconds, 8))
+                total = endpoints.get("total") or {"count": 0}  # nothing measured: the generator fell over
+                done = int(total["count"]) / (rate * min(args.seconds, 8))
                 ok = bool(result["valid"]) and done >= 0.95
                 print(
                     f"   {rate:5d}/s planned: completed {done:6.1%}, schedule lag p99 "
