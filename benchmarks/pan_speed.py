@@ -28,8 +28,8 @@ from pathlib import Path
 
 from _common import REPO
 
-from tests.pan_corpus import build
-from vendor_audit.pan import FragmentJoiner, luhn_valid, scan_ndjson, scan_record, scan_text
+from tests.pan_corpus import build, pans_found, precision_recall
+from vendor_audit.pan import luhn_valid, scan_ndjson
 
 VENV = REPO / ".bench-venv" / "presidio"
 PRESIDIO_SCRIPT = r"""
@@ -127,21 +127,8 @@ def write_events(path: Path, mib: float, seed: int = 3) -> int:
 
 
 def ours_on_corpus() -> tuple[float, float]:
-    tp = fp = fn = 0
-    for case in build():
-        if case.kind == "text":
-            matches = scan_text(case.value)
-        elif case.kind == "record":
-            matches = [m for _, m in scan_record(case.value)]
-        else:
-            joiner = FragmentJoiner()
-            matches = []
-            for message in case.value:
-                matches += scan_text(message) + joiner.feed(message, "m")
-            matches += joiner.flush()
-        got = {m.digits for m in matches if m.kind in {"pan", "track_data"}}
-        tp, fp, fn = tp + len(got & case.pans), fp + len(got - case.pans), fn + len(case.pans - got)
-    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+    cases = build()
+    return precision_recall(cases, [pans_found(case) for case in cases])
 
 
 def presidio(python: Path, mode: str, path: Path) -> str:
@@ -159,11 +146,7 @@ def presidio_on_corpus(python: Path, tmp: Path) -> tuple[float, float]:
             value = case.value if case.kind == "text" else json.dumps(case.value, ensure_ascii=False)
             out.write(json.dumps(value) + "\n")
     found = json.loads(presidio(python, "corpus", texts))
-    tp = fp = fn = 0
-    for case, got_list in zip(cases, found, strict=True):
-        got = set(got_list)
-        tp, fp, fn = tp + len(got & case.pans), fp + len(got - case.pans), fn + len(case.pans - got)
-    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+    return precision_recall(cases, [set(got) for got in found])
 
 
 def ours_on_file(path: Path) -> tuple[float, int, float]:

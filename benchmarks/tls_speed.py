@@ -28,6 +28,8 @@ from _common import REPO
 from tests.tls_servers import openssl_endpoints
 
 VENV = REPO / ".bench-venv" / "sslyze"
+# sslyze's protocol-version scans plus certificate info: what `vendor-audit tls` answers too.
+SSLYZE_SCAN = ["--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "--tlsv1_3", "--certinfo"]
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
 
 
@@ -66,12 +68,7 @@ def sslyze(python: Path, port: int, ca_file: Path, out: Path) -> tuple[float, se
             str(python),
             "-m",
             "sslyze",
-            "--sslv3",
-            "--tlsv1",
-            "--tlsv1_1",
-            "--tlsv1_2",
-            "--tlsv1_3",
-            "--certinfo",
+            *SSLYZE_SCAN,
             "--certinfo_ca_file",
             str(ca_file),
             "--json_out",
@@ -157,12 +154,7 @@ def main() -> None:
             str(python),
             "-m",
             "sslyze",
-            "--sslv3",
-            "--tlsv1",
-            "--tlsv1_1",
-            "--tlsv1_2",
-            "--tlsv1_3",
-            "--certinfo",
+            *SSLYZE_SCAN,
             "--certinfo_ca_file",
             str(endpoints.ca_file),
             *targets,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vendor_audit.model import CollectionError, Endpoint, VendorSnapshot
+from vendor_audit.model import CollectionError, Endpoint, Grants, VendorSnapshot
 from vendor_audit.profile import Credential, Vendor
 
 from ._errors import ConnectorError, map_transport_errors, raise_for_answer
@@ -71,3 +72,11 @@ def guarded(snapshot: VendorSnapshot, what: str, stream: Callable[[], Iterator[T
             snapshot.errors.append(CollectionError(snapshot.vendor, what, exc.kind, str(exc)))
 
     return run
+
+
+def collect_grants(snapshot: VendorSnapshot, sessions: list[Session], read: Callable[[Session], Grants]) -> None:
+    """Each credential's grants into the snapshot; one that cannot be read becomes a CollectionError."""
+    for session in sessions:
+        found = attempt(snapshot, "grants", functools.partial(read, session))
+        if found is not None:
+            snapshot.grants.append(found)

@@ -15,7 +15,7 @@ import httpx
 
 from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
 
-from ._base import Session, attempt, endpoint_of, guarded
+from ._base import Session, attempt, collect_grants, endpoint_of, guarded
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages
 from .zendesk import BearerAuth
@@ -113,10 +113,7 @@ class GorgiasConnector:
 
     def snapshot(self) -> VendorSnapshot:
         snapshot = VendorSnapshot(self.name, TYPE, endpoints=[endpoint_of(self.primary.vendor)])
-        for session in self.sessions:
-            found = attempt(snapshot, "grants", lambda s=session: self.grants(s))  # type: ignore[misc]
-            if found is not None:
-                snapshot.grants.append(found)
+        collect_grants(snapshot, self.sessions, self.grants)
         snapshot.users = attempt(snapshot, "users", self.users)
         snapshot.mfa_enforcement = MFAEnforcement(
             self.name, None, "all users", "not exposed by the Gorgias API (Settings > Access management)"

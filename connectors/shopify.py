@@ -14,7 +14,7 @@ import httpx
 
 from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
 
-from ._base import Session, attempt, endpoint_of, guarded
+from ._base import Session, attempt, collect_grants, endpoint_of, guarded
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages, next_link
 
@@ -118,10 +118,7 @@ class ShopifyConnector:
 
     def snapshot(self) -> VendorSnapshot:
         snapshot = VendorSnapshot(self.name, TYPE, endpoints=[endpoint_of(self.primary.vendor)])
-        for session in self.sessions:
-            found = attempt(snapshot, "grants", lambda s=session: self.grants(s))  # type: ignore[misc]
-            if found is not None:
-                snapshot.grants.append(found)
+        collect_grants(snapshot, self.sessions, self.grants)
         snapshot.users = attempt(
             snapshot, "users", lambda: users_from(self.primary.get(self._rest("users"))[0], self.name)
         )

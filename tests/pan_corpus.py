@@ -258,3 +258,32 @@ def build(seed: int = 2026, per_positive: int = 28, per_negative: int = 26) -> l
             kind, value = negative(rng)
             cases.append(Case(name, kind, value, frozenset()))
     return cases
+
+
+def pans_found(case: Case) -> set[str]:
+    """The PANs (and track data) vendor-audit's scanner finds in one case, as the audit would look at it."""
+    from vendor_audit.pan import FragmentJoiner, scan_record, scan_text
+
+    if case.kind == "text":
+        matches = scan_text(case.value)
+    elif case.kind == "record":
+        matches = [m for _, m in scan_record(case.value)]
+    else:
+        joiner = FragmentJoiner()
+        matches = []
+        for message in case.value:
+            matches += scan_text(message) + joiner.feed(message, "message")
+        matches += joiner.flush()
+    return {m.digits for m in matches if m.kind in {"pan", "track_data"}}
+
+
+def precision_recall(cases: list[Case], found: list[set[str]]) -> tuple[float, float]:
+    """Per-PAN precision and recall of `found` (one set per case) against the labels."""
+    true_positive = false_positive = false_negative = 0
+    for case, got in zip(cases, found, strict=True):
+        true_positive += len(got & case.pans)
+        false_positive += len(got - case.pans)
+        false_negative += len(case.pans - got)
+    return true_positive / max(1, true_positive + false_positive), true_positive / max(
+        1, true_positive + false_negative
+    )

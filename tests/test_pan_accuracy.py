@@ -5,40 +5,17 @@ from __future__ import annotations
 from collections import Counter
 
 from checks._plugin import _scan_vendor
-from tests.pan_corpus import Case, build
+from tests.pan_corpus import build, pans_found, precision_recall
 from vendor_audit.model import Payload, VendorSnapshot
-from vendor_audit.pan import FragmentJoiner, scan_record, scan_text
-
-
-def found(case: Case) -> set[str]:
-    if case.kind == "text":
-        matches = scan_text(case.value)
-    elif case.kind == "record":
-        matches = [m for _, m in scan_record(case.value)]
-    else:
-        joiner = FragmentJoiner()
-        matches = []
-        for message in case.value:
-            matches += scan_text(message) + joiner.feed(message, "message")
-        matches += joiner.flush()
-    return {m.digits for m in matches if m.kind in {"pan", "track_data"}}
 
 
 def test_corpus_precision_and_recall() -> None:
     cases = build()
     assert len(cases) >= 1500
     assert sum(1 for c in cases if c.pans) >= 700
-    true_positive = false_positive = false_negative = 0
-    misses: Counter[str] = Counter()
-    for case in cases:
-        got = found(case)
-        true_positive += len(got & case.pans)
-        false_positive += len(got - case.pans)
-        false_negative += len(case.pans - got)
-        if got != case.pans:
-            misses[case.name] += 1
-    precision = true_positive / (true_positive + false_positive)
-    recall = true_positive / (true_positive + false_negative)
+    found = [pans_found(case) for case in cases]
+    precision, recall = precision_recall(cases, found)
+    misses = Counter(case.name for case, got in zip(cases, found, strict=True) if got != case.pans)
     assert precision >= 0.97, misses
     assert recall >= 0.97, misses
 

@@ -120,6 +120,24 @@ def pan_of(digits: str) -> str | None:
     return brand if brand and luhn_valid(digits) else None
 
 
+def longest_pan(groups: list[str], start: int, min_parts: int = 1) -> tuple[int, str, str] | None:
+    """(last group index, PAN, brand) of the longest run of whole groups from `start` that is a PAN.
+
+    Longest first, so expiry dates and CVVs typed after a number are not part of it, and a 19-digit
+    number is not reported as its 16-digit head.
+    """
+    best = None
+    joined = ""
+    for j in range(start, len(groups)):
+        joined += groups[j]
+        if len(joined) > 19:
+            break
+        brand = pan_of(joined) if j - start + 1 >= min_parts else None
+        if brand:
+            best = (j, joined, brand)
+    return best
+
+
 def fold(text: str) -> str:
     """NFKC, every decimal digit as ASCII, zero-width characters removed (offsets refer to this text)."""
     if text.isascii():
@@ -155,6 +173,7 @@ def _pans_in_run(text: str, run: re.Match[str]) -> Iterator[Match]:
     if run.start() > 0 and text[run.start() - 1] == "+":
         return  # a phone number; Zendesk's redaction skips "+" too
     groups = _groups(run.group(), run.start())
+    digit_groups = [g[0] for g in groups]
     # Uniformly grouped references (tracking numbers, account numbers) are read from their start only.
     uniform = len(groups) >= 4 and len({len(g[0]) for g in groups[:-1]}) == 1 and len(groups[0][0]) >= 3
     run_context: bool | None = None  # decided once, and only if a candidate turns up
@@ -169,15 +188,7 @@ def _pans_in_run(text: str, run: re.Match[str]) -> Iterator[Match]:
         if i > 0 and (uniform or (decimal and len(digits) >= 5)):
             i += 1  # inside a uniform reference, or the fraction of a decimal number (0.4532015112830366)
             continue
-        best: tuple[int, str, str] | None = None
-        joined = ""
-        for j in range(i, len(groups)):
-            joined += groups[j][0]
-            if len(joined) > 19:
-                break
-            brand = pan_of(joined)
-            if brand:
-                best = (j, joined, brand)
+        best = longest_pan(digit_groups, i)
         if best is None:
             i += 1
             continue
@@ -283,15 +294,7 @@ class FragmentJoiner:
         found: list[Match] = []
         i = 0
         while i < len(parts) - 1:
-            best: tuple[int, str, str] | None = None
-            joined = parts[i][0]
-            for j in range(i + 1, len(parts)):
-                joined += parts[j][0]
-                if len(joined) > 19:
-                    break
-                brand = pan_of(joined)
-                if brand:
-                    best = (j, joined, brand)
+            best = longest_pan([p for p, _ in parts], i, min_parts=2)
             if best is None:
                 i += 1
                 continue
@@ -458,17 +461,8 @@ def _run_may_hold_pan(run: bytes) -> bool:
     groups = _DIGIT_GROUP_BYTES.findall(run)
     if sum(map(len, groups)) < 12:
         return False
-    for i, first in enumerate(groups):
-        if first[0] not in _FIRST_DIGITS:
-            continue
-        joined = b""
-        for group in groups[i:]:
-            joined += group
-            if len(joined) > 19:
-                break
-            if len(joined) >= 12 and pan_of(joined.decode()):
-                return True
-    return False
+    texts = [g.decode() for g in groups]
+    return any(first[0] in _FIRST_DIGITS and longest_pan(texts, i) for i, first in enumerate(groups))
 
 
 _DIGIT_GROUP_BYTES = re.compile(rb"[0-9]+")
