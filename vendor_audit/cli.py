@@ -62,6 +62,32 @@ def _parser() -> argparse.ArgumentParser:
         help="runs land in DIR/<run-id>/: findings.json, junit.xml, evidence.json (default: %(default)s)",
     )
     run.add_argument("-k", dest="select", metavar="EXPR", help="run only the checks whose id matches (pytest -k)")
+    run.add_argument(
+        "--sign-key",
+        type=Path,
+        metavar="KEY",
+        help="sign the run directory with this Ed25519 private key (vendor-audit keys create)",
+    )
+
+    keys = commands.add_parser("keys", help="manage the Ed25519 key that signs evidence bundles")
+    keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    create = keys_commands.add_parser("create", help="make a key pair: private key mode 0600, never printed")
+    create.add_argument("--dir", type=Path, default=Path("."), metavar="DIR", help="where (default: here)")
+    create.add_argument("--name", default="vendor-audit", help="file names NAME.key and NAME.pub")
+
+    sign = commands.add_parser("sign", help="sign a run directory: SHA-256 manifest of every file, Ed25519")
+    sign.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    sign.add_argument("--key", type=Path, required=True, metavar="KEY", help="Ed25519 private key (PEM)")
+
+    verify = commands.add_parser(
+        "verify",
+        help="verify a signed run directory: changed, added or missing files, and the signature",
+        description="Recompute every file's SHA-256, compare with the signed manifest and check the Ed25519 "
+        "signature. Give --public-key to check it was signed by the key you expect; without it the bundle's own "
+        "key is used and its fingerprint printed for you to compare. Exit 0 intact, 1 tampered, 2 not a bundle.",
+    )
+    verify.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    verify.add_argument("--public-key", type=Path, metavar="FILE")
 
     scan = commands.add_parser(
         "scan",
@@ -198,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "tls":
             return _cmd_tls(args)
+        if args.command in {"keys", "sign", "verify"}:
+            return _cmd_bundle(args)
         if args.command == "load":
             from vendor_audit.loadrun import run_load
 
@@ -212,6 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except ValueError as exc:
         print(f"vendor-audit: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except OSError as exc:  # a file named on the command line that cannot be read or written
+        print(f"vendor-audit: {exc.filename or 'a file'}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
 
 
@@ -295,7 +326,41 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.select:
         arguments += ["-k", args.select]
     code = int(pytest.main(arguments))
+    if args.sign_key:
+        from reports.bundle import sign_run
+
+        print(f"signed {run_dir} with key {sign_run(run_dir, args.sign_key)}")
     return code if code in (EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN) else EXIT_CANNOT_RUN
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    from reports import bundle
+
+    if args.command == "keys":
+        try:
+            pair = bundle.create_keys(args.dir, args.name)
+        except FileExistsError:
+            print(
+                f"vendor-audit keys: {args.dir / (args.name + '.key')} exists; not overwriting a key", file=sys.stderr
+            )
+            return EXIT_CANNOT_RUN
+        print(f"private key: {pair.private_path} (mode 0600: keep it secret)")
+        print(f"public key:  {pair.public_path} (give it to reviewers)")
+        print(f"fingerprint: {pair.fingerprint}")
+        return EXIT_OK
+    if args.command == "sign":
+        print(f"signed {args.run_dir} with key {bundle.sign_run(args.run_dir, args.key)}")
+        return EXIT_OK
+    result = bundle.verify_run(args.run_dir, args.public_key)
+    if result.fingerprint:
+        trust = "the key you gave" if result.trusted_key else "the bundle's own key: compare the fingerprint"
+        print(f"{args.run_dir}: key {result.fingerprint} ({trust})")
+    for problem in result.problems:
+        print(f"  {problem}")
+    print("intact" if result.ok else f"NOT intact: {len(result.problems)} problem(s)")
+    if result.fingerprint is None:
+        return EXIT_CANNOT_RUN
+    return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
