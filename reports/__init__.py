@@ -6,7 +6,7 @@ import json
 import textwrap
 from typing import Any
 
-from vendor_audit.findings import AuditRun, Finding, Severity, Status
+from vendor_audit.findings import AuditRun, Finding, Status
 
 __all__ = ["FINDINGS_SCHEMA", "render_findings_json", "render_table"]
 
@@ -97,7 +97,3 @@ def render_table(run: AuditRun, width: int = 160) -> str:
     }
     lines.append(f"result: {verdict.get(run.exit_code, run.exit_code)} -> exit code {run.exit_code}")
     return "\n".join(lines)
-
-
-# Severity is re-exported for writers that sort by it.
-__all__ += ["Severity"]
