@@ -114,6 +114,10 @@ class VendorSnapshot:
     errors: list[CollectionError] = field(default_factory=list)
     payload_source: Callable[[], Iterator[Payload]] | None = None
 
+    def why_not(self, what: str) -> str:
+        """What stopped the connector from learning `what` (grants, users, ...), for an `error` finding."""
+        return "; ".join(e.message for e in self.errors if e.what == what) or "no answer"
+
     def iter_payloads(self) -> Iterator[Payload]:
         if self.payload_source is not None:
             yield from self.payload_source()

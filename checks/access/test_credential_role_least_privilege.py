@@ -25,7 +25,9 @@ def test_credential_role_least_privilege(snapshots: dict[str, VendorSnapshot], p
             at: Where = {"vendor": vendor.name, "resource": f"credential/{credential.name}"}
             found = grants.get(credential.name)
             if found is None:
-                audit.error(**at, message=f"Could not learn what {credential.name} acts as.")
+                audit.error(
+                    **at, message=f"Could not learn what {credential.name} acts as: {snapshot.why_not('grants')}"
+                )
                 continue
             if found.role is None:
                 audit.not_applicable(**at, message=f"{credential.name} does not act as a user.")

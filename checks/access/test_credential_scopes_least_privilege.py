@@ -47,7 +47,7 @@ def test_credential_scopes_least_privilege(
             at: Where = {"vendor": vendor.name, "resource": f"credential/{credential.name}"}
             found = grants.get(credential.name)
             if found is None:
-                why = "; ".join(e.message for e in snapshot.errors if e.what == "grants") or "no answer"
+                why = snapshot.why_not("grants")
                 audit.error(**at, message=f"Could not read the grants of {credential.name}: {why}")
                 continue
             if found.scopes is None:

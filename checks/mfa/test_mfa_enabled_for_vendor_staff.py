@@ -49,7 +49,7 @@ def test_mfa_enabled_for_vendor_staff(snapshots: dict[str, VendorSnapshot], prof
     for vendor in profile.vendors:
         snapshot = snapshots[vendor.name]
         if snapshot.users is None:
-            why = "; ".join(e.message for e in snapshot.errors if e.what == "users") or "no answer"
+            why = snapshot.why_not("users")
             audit.error(vendor=vendor.name, resource="users", message=f"Could not list {vendor.name} staff: {why}")
             continue
         staff = [u for u in snapshot.users if u.active and u.role in profile.mfa_required_roles]

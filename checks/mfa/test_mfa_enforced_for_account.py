@@ -21,7 +21,7 @@ def test_mfa_enforced_for_account(snapshots: dict[str, VendorSnapshot], profile:
         at: Where = {"vendor": vendor.name, "resource": "account/security_settings"}
         enforcement = snapshot.mfa_enforcement
         if enforcement is None:
-            why = "; ".join(e.message for e in snapshot.errors if e.what == "mfa_enforcement") or "no answer"
+            why = snapshot.why_not("mfa_enforcement")
             audit.error(**at, message=f"Could not read {vendor.name}'s MFA enforcement: {why}")
         elif enforcement.enforced is None:
             audit.manual(
