@@ -41,11 +41,13 @@ class AuditState:
     run_id: str = ""
     run_dir: Path | None = None
     started: str = ""
-    items: list[pytest.Item] = field(default_factory=list)
+    items: list[pytest.Item] = field(default_factory=list)  # the checks this run executes
+    declared: list[CheckSpec] = field(default_factory=list)  # every check collected, before -k deselection
     problems: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     collection: Any = None
     result: AuditRun | None = None
+    drift: Any = None  # reports.history.Drift since the compared run, None for the first
 
 
 # -- options and markers ---------------------------------------------------------------------------
@@ -67,6 +69,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where runs land, one folder per run id (default: %(default)s)",
     )
     group.addoption("--audit-run-id", metavar="ID", help="name of this run's folder (default: UTC time + random)")
+    group.addoption(
+        "--audit-sign-key", metavar="KEY", help="sign the run directory with this Ed25519 private key (PEM)"
+    )
+    group.addoption(
+        "--audit-load-run", metavar="DIR", help="attach a `vendor-audit load` run directory: its gates and charts"
+    )
+    group.addoption(
+        "--audit-compare-to",
+        metavar="BASE",
+        help="report drift against this run id or baseline name (default: the previous run of the profile)",
+    )
+    group.addoption("--audit-baseline", metavar="NAME", help="record this run as the baseline NAME (e.g. go-live)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -83,6 +97,7 @@ def _under_checks(item: pytest.Item) -> bool:
     return CHECKS_DIR in Path(str(item.path)).resolve().parents
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: coverage tells "not tested in this run" from "no check"
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     known = {f"{c.key}:{r.id}" for c in checks.catalogs() for r in c.requirements}
     problems = []
@@ -102,11 +117,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"{item.nodeid}: a check records findings through the `audit` fixture")
     if problems:
         pytest.exit("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems), returncode=2)
-    config.stash[STATE].items = audit_items
+    config.stash[STATE].declared = [s for s in (_spec(i) for i in audit_items) if s is not None]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash[STATE]
+    state.items = [item for item in session.items if _spec(item) is not None]
     if not state.items:
         return
     config = session.config
@@ -383,10 +399,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _write_run(session: pytest.Session) -> AuditRun:
-    from reports import render_findings_json
+    from reports import write_reports
 
     state = session.config.stash[STATE]
+    config = session.config
     findings = findings_of(state.items)
+    specs = [s for s in (_spec(i) for i in state.items) if s is not None]
     profile = state.profile
     if profile is not None:
         today = dt.date.today()
@@ -395,8 +413,25 @@ def _write_run(session: pytest.Session) -> AuditRun:
             for w in profile.waivers
             if w.expires < today
         ]
+        state.extra["vendors"] = [{"name": v.name, "type": v.type, "base_url": v.base_url} for v in profile.vendors]
+        state.extra["evidence_max_age_days"] = profile.evidence_max_age_days
+    load_dir = config.getoption("--audit-load-run")
+    if load_dir and state.run_dir is not None:
+        try:
+            findings += _attach_load_run(Path(load_dir), state, specs)
+        except (OSError, ValueError, KeyError) as exc:
+            state.problems.append(f"--audit-load-run {load_dir}: not a load run directory ({exc})")
+    key = config.getoption("--audit-sign-key")
+    if key:
+        from reports.bundle import private_fingerprint
+
+        try:
+            state.extra["signing_key"] = private_fingerprint(Path(key))
+        except (OSError, ValueError) as exc:
+            state.problems.append(f"--audit-sign-key {key}: cannot use it to sign ({exc}); the run is not signed")
+            key = None
     errors = any(f.status is Status.ERROR for f in findings)
-    state.extra["coverage"] = _coverage(state.items)
+    state.extra["coverage"] = _coverage(state.declared, specs, findings)
     run = AuditRun(
         run_id=state.run_id,
         started=state.started,
@@ -404,36 +439,111 @@ def _write_run(session: pytest.Session) -> AuditRun:
         profile_name=profile.name if profile else "",
         mode=profile.mode if profile else "",
         findings=tuple(findings),
-        checks=tuple(s for s in (_spec(i) for i in state.items) if s is not None),
-        fail_on=_fail_on(session.config),
-        exit_code=exit_code(findings, _fail_on(session.config), could_not_run=bool(state.problems) or errors),
+        checks=tuple(specs),
+        fail_on=_fail_on(config),
+        exit_code=exit_code(findings, _fail_on(config), could_not_run=bool(state.problems) or errors),
         problems=tuple(state.problems),
         extra=dict(state.extra),
     )
     if state.run_dir is not None:
         state.run_dir.mkdir(parents=True, exist_ok=True)
-        (state.run_dir / "findings.json").write_text(render_findings_json(run), encoding="utf-8")
         if state.collection is not None:
             evidence = state.collection.recorder.as_json()
             (state.run_dir / "evidence.json").write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
+        run = _record_history(config, state, run)
+        run = write_reports(run, state.run_dir)
+        if key:
+            from reports.bundle import sign_run
+
+            sign_run(state.run_dir, Path(key))
     state.result = run
     return run
 
 
-def _coverage(items: list[pytest.Item]) -> list[dict[str, Any]]:
-    """Per framework: which requirements the checks of this run cover, and which none does."""
-    covered = {c for s in (_spec(i) for i in items) if s is not None for c in s.controls}
+def _record_history(config: pytest.Config, state: AuditState, run: AuditRun) -> AuditRun:
+    """Record the run in the history beside the run directories and attach the drift since the compared run."""
+    import dataclasses
+
+    from reports.history import HISTORY_FILE, History, HistoryError
+
+    if not run.findings or state.run_dir is None:
+        return run  # a run that looked at nothing must not become the base of the next comparison
+    history = History(state.run_dir.parent / HISTORY_FILE)
+    history.record(run, run.extra.get("evidence_max_age_days"), config.getoption("--audit-baseline"))
+    try:
+        drift = history.diff(config.getoption("--audit-compare-to"), run.run_id)
+    except HistoryError as exc:
+        state.problems.append(str(exc))
+        return dataclasses.replace(run, problems=(*run.problems, str(exc)), exit_code=2)
+    state.drift = drift
+    return dataclasses.replace(run, extra={**run.extra, "drift": drift.as_json() if drift else None})
+
+
+def _attach_load_run(load_dir: Path, state: AuditState, specs: list[CheckSpec]) -> list[Finding]:
+    """A load run's gates join the audit's findings; its numbers and chart are copied in as evidence."""
+    import shutil
+
+    from vendor_audit.findings import Severity as _Severity
+
+    document = json.loads((load_dir / "load.json").read_text(encoding="utf-8"))
+    report = json.loads((load_dir / "findings.json").read_text(encoding="utf-8"))
+    target = state.run_dir / "load" if state.run_dir else load_dir
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("load.json", "latency.svg", "findings.json"):
+        if (load_dir / name).exists():
+            shutil.copyfile(load_dir / name, target / name)
+    chart = (load_dir / "latency.svg").read_text(encoding="utf-8") if (load_dir / "latency.svg").exists() else ""
+    state.extra["load"] = {"run_id": report["run_id"], "document": document, "chart_svg": chart}
+    known = {s.id for s in specs}
+    for raw in report["checks"]:
+        if raw["id"] not in known:
+            spec = CheckSpec(
+                raw["id"], raw["title"], _Severity(raw["severity"]), tuple(raw["controls"]), raw["remediation"]
+            )
+            specs.append(spec)
+            state.declared.append(spec)
+    return [Finding.from_json(raw) for raw in report["findings"]]
+
+
+_WORST = ("fail", "error", "manual", "waived", "pass", "not_applicable")
+
+
+def _coverage(declared: list[CheckSpec], ran: list[CheckSpec], findings: list[Finding]) -> list[dict[str, Any]]:
+    """Per framework, every requirement: what this run showed, "not_tested" or "not_covered".
+
+    "not_tested": a check maps to it but did not run or recorded nothing; "not_covered": no check maps to it,
+    other evidence is needed.
+    """
+    statuses: dict[str, set[str]] = {}
+    for finding in findings:
+        for control in finding.controls:
+            statuses.setdefault(control, set()).add(finding.status.value)
+    mapped: dict[str, list[str]] = {}
+    for spec in [*declared, *(s for s in ran if s not in declared)]:
+        for control in spec.controls:
+            if spec.id not in mapped.setdefault(control, []):
+                mapped[control].append(spec.id)
     out = []
     for catalog in checks.catalogs():
-        ids = [r.id for r in catalog.requirements]
-        hit = [i for i in ids if f"{catalog.key}:{i}" in covered]
+        matrix = []
+        for requirement in catalog.requirements:
+            control = f"{catalog.key}:{requirement.id}"
+            seen = statuses.get(control, set())
+            if seen:
+                status = next(s for s in _WORST if s in seen)
+            else:
+                status = "not_tested" if control in mapped else "not_covered"
+            matrix.append(
+                {"id": requirement.id, "title": requirement.title, "status": status, "checks": mapped.get(control, [])}
+            )
         out.append(
             {
                 "framework": catalog.key,
                 "name": f"{catalog.name} {catalog.version}",
-                "requirements": len(ids),
-                "covered": hit,
-                "not_covered": [i for i in ids if i not in hit],
+                "requirements": len(matrix),
+                "covered": [row["id"] for row in matrix if row["checks"]],
+                "not_covered": [row["id"] for row in matrix if not row["checks"]],
+                "matrix": matrix,
             }
         )
     return out
@@ -452,8 +562,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     )
     for line in render_table(state.result, width=max(width, 100)).splitlines():
         write(line)
+    if state.result.findings and state.run_dir is not None:
+        from reports.history import render_drift
+
+        for line in render_drift(state.drift):
+            write(line)
     if state.run_dir is not None:
-        write(
-            f"reports: {state.run_dir}/findings.json"
-            + (f", {config.option.xmlpath}" if getattr(config.option, "xmlpath", None) else "")
-        )
+        others = "findings.json, junit.xml, findings.csv, assessment-results.json"
+        write(f"reports: {state.run_dir}/report.html (also {others})")
+        if state.result.extra.get("signing_key"):
+            write(f"signed: key {state.result.extra['signing_key']}; check with vendor-audit verify {state.run_dir}")

@@ -1,14 +1,32 @@
-"""Report writers: pure functions from one AuditRun to text. No pytest, no connectors, no I/O."""
+"""Report writers: pure functions from one AuditRun to text; `write_reports` puts them in a run directory.
+
+findings.json            render_findings_json   schemas/findings.v1.schema.json
+junit.xml                render_junit           one test case per check (junit-10.xsd)
+findings.csv             render_csv             one row per finding
+report.html              render_html            self-contained, for the reviewer
+assessment-results.json  render_oscal           NIST OSCAL 1.2.3 assessment results
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import textwrap
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from vendor_audit.findings import AuditRun, Finding, Status
 
-__all__ = ["FINDINGS_SCHEMA", "render_findings_json", "render_table"]
+__all__ = [
+    "FINDINGS_SCHEMA",
+    "REPORT_FILES",
+    "render_findings_json",
+    "render_table",
+    "sorted_findings",
+    "write_reports",
+]
 
 FINDINGS_SCHEMA = "findings.v1"
 _ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.MANUAL: 2, Status.WAIVED: 3, Status.NOT_APPLICABLE: 4, Status.PASS: 5}
@@ -37,22 +55,75 @@ def render_findings_json(run: AuditRun) -> str:
             }
             for c in run.checks
         ],
-        "findings": [f.as_json() for f in _sorted(run.findings)],
+        "findings": [f.as_json() for f in sorted_findings(run.findings)],
         "coverage": run.extra.get("coverage", []),
         "certificates": run.extra.get("certificates", []),
         "expired_waivers": run.extra.get("expired_waivers", []),
+        "vendors": run.extra.get("vendors", []),
+        "signing_key": run.extra.get("signing_key"),
+        "evidence_max_age_days": run.extra.get("evidence_max_age_days"),
+        "evidence_files": run.extra.get("evidence_files", []),
+        "drift": run.extra.get("drift"),
+        "load": {k: v for k, v in run.extra["load"].items() if k != "chart_svg"} if run.extra.get("load") else None,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _sorted(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+def sorted_findings(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+    """Worst first: failures, errors, manual, waived, n/a, passes; then by severity, vendor, check, resource."""
     return sorted(findings, key=lambda f: (_ORDER[f.status], -f.severity.rank, f.vendor, f.check_id, f.resource))
+
+
+def _writers() -> dict[str, Callable[[AuditRun], str]]:
+    from reports.html import render_html
+    from reports.junit import render_junit
+    from reports.oscal import render_oscal
+    from reports.tabular import render_csv
+
+    return {
+        "findings.json": render_findings_json,
+        "junit.xml": render_junit,
+        "findings.csv": render_csv,
+        "report.html": render_html,
+        "assessment-results.json": render_oscal,
+    }
+
+
+REPORT_FILES = ("findings.json", "junit.xml", "findings.csv", "report.html", "assessment-results.json")
+_MEDIA = {".json": "application/json", ".svg": "image/svg+xml", ".html": "text/html", ".xml": "application/xml"}
+
+
+def write_reports(run: AuditRun, run_dir: Path) -> AuditRun:
+    """Write every report of `run` into `run_dir`; return the run as the reports saw it.
+
+    The files already there (evidence.json, the attached load run) are evidence: their SHA-256 digests go
+    into the reports.
+    """
+    from reports.bundle import MANIFEST, SIGNATURE
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    evidence = []
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(run_dir).as_posix()
+        if relative in REPORT_FILES or relative in (MANIFEST, SIGNATURE):
+            continue
+        evidence.append(
+            {
+                "path": relative,
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "media_type": _MEDIA.get(path.suffix, "application/octet-stream"),
+            }
+        )
+    run = dataclasses.replace(run, extra={**run.extra, "evidence_files": evidence})
+    for name, render in _writers().items():
+        (run_dir / name).write_text(render(run), encoding="utf-8")
+    return run
 
 
 def render_table(run: AuditRun, width: int = 160) -> str:
     """The terminal summary: every finding that is not a pass, counts, coverage, exit code."""
     lines = []
-    shown = [f for f in _sorted(run.findings) if f.status is not Status.PASS]
+    shown = [f for f in sorted_findings(run.findings) if f.status is not Status.PASS]
     columns = ("SEVERITY", "STATUS", "VENDOR", "CHECK", "RESOURCE", "MESSAGE")
     statuses = {Status.NOT_APPLICABLE: "n/a"}
     rows = [
@@ -78,10 +149,13 @@ def render_table(run: AuditRun, width: int = 160) -> str:
     for remediation in sorted({(f.check_id, f.remediation) for f in shown if f.status is Status.FAIL}):
         lines.append(f"fix {remediation[0]}: {remediation[1]}")
     for coverage in run.extra.get("coverage", []):
-        covered = len(coverage["covered"])
+        matrix = coverage.get("matrix", [])
+        tested = sum(1 for row in matrix if row["status"] not in ("not_tested", "not_covered"))
+        skipped = sum(1 for row in matrix if row["status"] == "not_tested")
         lines.append(
-            f"coverage {coverage['name']}: {covered} of {coverage['requirements']} requirements checked automatically; "
-            f"{len(coverage['not_covered'])} need other evidence"
+            f"coverage {coverage['name']}: {tested} of {coverage['requirements']} requirements checked automatically"
+            + (f", {skipped} not tested in this run" if skipped else "")
+            + f"; {len(coverage['not_covered'])} need other evidence"
         )
     for waiver in run.extra.get("expired_waivers", []):
         lines.append(

@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["KeyPair", "create_keys", "fingerprint", "sign_run", "verify_run"]
+__all__ = ["KeyPair", "create_keys", "fingerprint", "private_fingerprint", "sign_run", "verify_run"]
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -82,6 +82,11 @@ def load_public(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError(f"{path} is not an Ed25519 public key")
     return key
+
+
+def private_fingerprint(private_key: Path) -> str:
+    """The fingerprint a run signed with this private key will carry (reports show it before signing)."""
+    return fingerprint(_load_private(private_key).public_key())
 
 
 def sign_run(run_dir: Path, private_key: Path) -> str:

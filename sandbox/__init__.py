@@ -368,6 +368,9 @@ required_roles = ["admin", "agent"]
 endpoints = ["{running.url(EXPORTS_ENDPOINT)}"]
 expiry_warning_days = 30
 
+[evidence]
+max_age_days = 30
+
 [slo]
 p95_ms = 800
 p99_ms = 2000

@@ -68,6 +68,46 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="sign the run directory with this Ed25519 private key (vendor-audit keys create)",
     )
+    run.add_argument(
+        "--compare-to",
+        metavar="BASE",
+        help="print drift against this run id or baseline name (default: the previous run of the same profile)",
+    )
+    run.add_argument("--baseline", metavar="NAME", help="record this run as baseline NAME, e.g. go-live")
+    run.add_argument(
+        "--load-run",
+        type=Path,
+        metavar="DIR",
+        help="attach a `vendor-audit load` run: its SLO gates join the findings, its chart the HTML report",
+    )
+    run.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="for cron: print only what changed since the compared run (nothing when nothing changed); "
+        "problems go to stderr; the exit code is unchanged",
+    )
+
+    diff = commands.add_parser(
+        "diff",
+        help="what is new, fixed and still open between two recorded runs",
+        description="Compare two runs from the history (REPORT_DIR/history.sqlite). BASE and RUN are run ids (a "
+        "unique prefix will do) or baseline names; default RUN is the latest run and BASE the run of the same "
+        "profile before it. A problem counts as fixed only when the later run looked and found it gone. "
+        "Exit 0 nothing new, 1 new problems, 2 no such run.",
+    )
+    diff.add_argument("base", nargs="?", metavar="BASE")
+    diff.add_argument("run", nargs="?", metavar="RUN")
+    diff.add_argument("--report-dir", type=Path, default=Path("reports/runs"), metavar="DIR")
+    diff.add_argument("--json", action="store_true", help="one JSON document")
+    diff.add_argument("--list", action="store_true", help="list the recorded runs and baselines instead")
+
+    baseline = commands.add_parser(
+        "baseline", help="name a recorded run (default: the latest) as a baseline, e.g. go-live, for diff"
+    )
+    baseline.add_argument("name", metavar="NAME")
+    baseline.add_argument("run", nargs="?", metavar="RUN")
+    baseline.add_argument("--report-dir", type=Path, default=Path("reports/runs"), metavar="DIR")
 
     keys = commands.add_parser("keys", help="manage the Ed25519 key that signs evidence bundles")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -226,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_tls(args)
         if args.command in {"keys", "sign", "verify"}:
             return _cmd_bundle(args)
+        if args.command in {"diff", "baseline"}:
+            return _cmd_history(args)
         if args.command == "load":
             from vendor_audit.loadrun import run_load
 
@@ -308,8 +350,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.profile:
         load_profile(args.profile)  # a bad profile is refused here, before pytest starts
-    else:
+    elif not args.quiet:
         print("No profile given: auditing the bundled sandbox (leaky scenario).", flush=True)
+    if args.sign_key:
+        from reports.bundle import private_fingerprint
+
+        private_fingerprint(args.sign_key)  # an unusable key is refused before the audit, not after it
+    if args.load_run and not (args.load_run / "load.json").is_file():
+        raise ValueError(f"--load-run {args.load_run}: no load.json there; give a `vendor-audit load` run directory")
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(2)
     run_dir = args.report_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -319,18 +367,75 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Nothing is written beside the user's files but the run directory (no cache, no benchmark store).
     arguments += ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:locust"]
     arguments += ["--no-header", "--tb=no", "-rN", "-o", "console_output_style=count"]
-    arguments += [f"--junitxml={run_dir / 'junit.xml'}", "--audit-fail-on", args.fail_on]
+    if args.quiet:
+        arguments += ["-p", "no:terminal"]
+    arguments += ["--audit-fail-on", args.fail_on]
     arguments += ["--audit-report-dir", str(args.report_dir), "--audit-run-id", run_id]
-    if args.profile:
-        arguments += ["--audit-profile", str(args.profile)]
+    for option, value in (
+        ("--audit-profile", args.profile),
+        ("--audit-sign-key", args.sign_key),
+        ("--audit-compare-to", args.compare_to),
+        ("--audit-baseline", args.baseline),
+        ("--audit-load-run", args.load_run),
+    ):
+        if value:
+            arguments += [option, str(value)]
     if args.select:
         arguments += ["-k", args.select]
     code = int(pytest.main(arguments))
-    if args.sign_key:
-        from reports.bundle import sign_run
-
-        print(f"signed {run_dir} with key {sign_run(run_dir, args.sign_key)}")
+    if args.quiet:
+        _print_changes(run_dir)
     return code if code in (EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN) else EXIT_CANNOT_RUN
+
+
+def _print_changes(run_dir: Path) -> None:
+    """--quiet: the drift when something changed, and why the audit could not run, if it could not."""
+    from reports.history import Drift, render_drift
+
+    try:
+        report = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        print(f"vendor-audit: the run wrote no findings.json in {run_dir}", file=sys.stderr)
+        return
+    for problem in report.get("problems", []):
+        print(f"vendor-audit: could not run: {problem}", file=sys.stderr)
+    drift = Drift.from_json(report["drift"]) if report.get("drift") else None
+    if report.get("findings") and (drift is None or drift.changed):
+        print(f"vendor-audit {report['run_id']} ({report['profile']}): exit {report['exit_code']}")
+        print("\n".join(render_drift(drift)))
+        print(f"report: {run_dir / 'report.html'}")
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from reports.history import HISTORY_FILE, History, HistoryError, render_drift
+
+    history = History(args.report_dir / HISTORY_FILE)
+    if not history.path.exists():
+        print(
+            f"vendor-audit {args.command}: no history at {history.path}; run `vendor-audit run` first", file=sys.stderr
+        )
+        return EXIT_CANNOT_RUN
+    try:
+        if args.command == "baseline":
+            run_id = history.mark_baseline(args.name, args.run)
+            print(f"baseline {args.name} = run {run_id}")
+            return EXIT_OK
+        if args.list:
+            for entry in history.runs():
+                name = f"  baseline {entry['baseline']}" if entry["baseline"] else ""
+                print(f"{entry['run_id']}  {entry['finished']}  exit {entry['exit_code']}  {entry['profile']}{name}")
+            return EXIT_OK
+        drift = history.diff(args.base, args.run)
+    except HistoryError as exc:
+        print(f"vendor-audit {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    if args.json:
+        print(json.dumps(drift.as_json() if drift else None, indent=2))
+    else:
+        print("\n".join(render_drift(drift, limit=10_000)))
+        if drift is not None and drift.still_open:
+            print(f"  still open: {len(drift.still_open)} (vendor-audit diff --json lists them)")
+    return EXIT_FINDINGS if drift is not None and drift.new else EXIT_OK
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:

@@ -109,6 +109,7 @@ class Profile:
     expiry_warning_days: int
     slo: SLO
     waivers: tuple[Waiver, ...]
+    evidence_max_age_days: int = 30  # monthly audits; input files older than this are stale evidence
 
     @property
     def read_only(self) -> bool:
@@ -327,6 +328,7 @@ def _build(raw: dict[str, Any], path: Path) -> Profile:
         waivers=tuple(
             Waiver(w["check"], w["resource"], w["reason"], w["owner"], w["expires"]) for w in raw.get("waivers", [])
         ),
+        evidence_max_age_days=raw.get("evidence", {}).get("max_age_days", 30),
     )
 
 
