@@ -43,6 +43,7 @@ class AuditState:
     started: str = ""
     items: list[pytest.Item] = field(default_factory=list)  # the checks this run executes
     declared: list[CheckSpec] = field(default_factory=list)  # every check collected, before -k deselection
+    well_declared: bool = False
     problems: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     collection: Any = None
@@ -117,11 +118,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"{item.nodeid}: a check records findings through the `audit` fixture")
     if problems:
         pytest.exit("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems), returncode=2)
-    config.stash[STATE].declared = [s for s in (_spec(i) for i in audit_items) if s is not None]
+    state = config.stash[STATE]
+    state.declared = [s for s in (_spec(i) for i in audit_items) if s is not None]
+    state.well_declared = True
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash[STATE]
+    if not state.well_declared:  # pytest calls this even after the exit above
+        return
     state.items = [item for item in session.items if _spec(item) is not None]
     if not state.items:
         return

@@ -111,8 +111,9 @@ def test_an_audit_run_signs_its_directory(tmp_path: Path, leaky: object) -> None
         str(keys.private_path),
     )
     assert result.returncode == 1  # the leaky sandbox's export endpoint sends no HSTS
-    (run_dir,) = list(report_dir.iterdir())
-    assert f"signed {run_dir} with key {keys.fingerprint}" in result.stdout
+    (run_dir,) = [p for p in report_dir.iterdir() if p.is_dir()]
+    assert f"signed: key {keys.fingerprint}" in result.stdout
+    assert keys.fingerprint in (run_dir / "report.html").read_text()
     verification = bundle.verify_run(run_dir, keys.public_path)
     assert verification.ok, verification.problems
     assert {"findings.json", "junit.xml"} <= set(

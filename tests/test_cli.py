@@ -29,11 +29,18 @@ def test_run_without_profile_audits_the_bundled_sandbox(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
     assert "auditing the bundled sandbox (leaky scenario)" in result.stdout
-    assert "[15/15]" in result.stdout  # progress, one line per check
+    assert "[16/16]" in result.stdout  # progress, one line per check
     assert "payloads_free_of_pans" in result.stdout
     assert "result: fail (findings at or above low) -> exit code 1" in result.stdout
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
-    assert {p.name for p in run_dir.iterdir()} >= {"findings.json", "junit.xml", "evidence.json"}
+    assert {p.name for p in run_dir.iterdir()} >= {
+        "findings.json",
+        "junit.xml",
+        "evidence.json",
+        "findings.csv",
+        "report.html",
+        "assessment-results.json",
+    }
     assert "Traceback" not in result.stderr
 
 

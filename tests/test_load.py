@@ -29,7 +29,7 @@ def run_load(tmp_path: Path, profile: Path, *args: str) -> tuple[int, dict[str, 
         timeout=300,
         check=False,
     )
-    (run_dir,) = list(report_dir.iterdir())
+    (run_dir,) = [p for p in report_dir.iterdir() if p.is_dir()]
     assert (run_dir / "load.json").exists(), result.stdout[-3000:] + result.stderr[-3000:]
     load = json.loads((run_dir / "load.json").read_text())
     findings = json.loads((run_dir / "findings.json").read_text())

@@ -1,4 +1,4 @@
-"""Evidence the audit reads from files (IdP export, event exports) is no older than the profile allows."""
+"""Evidence read from files is no older than the profile's freshness limit."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ class AuditResult:
     def outputs(self) -> dict[str, str]:
         """Everything the run wrote: terminal streams and every file of its run directory."""
         texts = {"stdout": self.stdout, "stderr": self.stderr}
-        for path in self.run_dir.rglob("*"):
+        for path in [*self.run_dir.rglob("*"), self.run_dir.parent / "history.sqlite"]:
             if path.is_file():
                 texts[path.name] = path.read_text(encoding="utf-8", errors="replace")
         return texts
@@ -45,6 +45,6 @@ def run_audit(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> 
         check=False,
         env={**os.environ, **(env or {})},
     )
-    runs = sorted(report_dir.iterdir()) if report_dir.exists() else []
+    runs = sorted(p for p in report_dir.iterdir() if p.is_dir()) if report_dir.exists() else []
     assert runs, result.stdout + result.stderr
     return AuditResult(result.returncode, result.stdout, result.stderr, runs[-1])

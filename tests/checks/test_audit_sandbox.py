@@ -107,6 +107,7 @@ def digits_by_line(text: str) -> list[str]:
 def test_no_secret_or_pan_in_any_output(leaky: sandbox.RunningSandbox, leaky_run: AuditResult) -> None:
     outputs = leaky_run.outputs()
     assert {"stdout", "findings.json", "junit.xml", "evidence.json"} <= set(outputs)
+    assert {"findings.csv", "report.html", "assessment-results.json", "history.sqlite"} <= set(outputs)
     pans = [v["pan"] for v in leaky.manifest["violations"] if "pan" in v]
     plants = [p.text for p in leaky.world.plants]
     for name, text in outputs.items():
@@ -130,9 +131,10 @@ def test_reports_follow_their_formats(leaky_run: AuditResult) -> None:
     suite = ET.parse(leaky_run.run_dir / "junit.xml").getroot().find("testsuite")  # noqa: S314 - our own file
     assert suite is not None
     cases = suite.findall("testcase")
-    assert len(cases) == len(leaky_run.report["checks"]) == 15
+    assert len(cases) == len(leaky_run.report["checks"]) == 16
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
-    assert failed == {f"test_{f['check_id']}" for f in leaky_run.findings("fail")}
+    assert failed == {f["check_id"] for f in leaky_run.findings("fail")}
+    assert_valid_reports(leaky_run.run_dir)
 
 
 def test_terminal_lists_findings_with_controls_and_remediation(leaky_run: AuditResult) -> None:

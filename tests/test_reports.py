@@ -1,0 +1,211 @@
+"""Report writers as pure functions: each output against its published schema, waivers, escaping, determinism."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports import REPORT_FILES, render_findings_json, write_reports
+from reports.html import render_html
+from reports.junit import render_junit
+from reports.oscal import control_token, render_oscal
+from reports.tabular import render_csv
+from tests.report_formats import SCHEMAS, assert_valid_reports, html_structure, junit_schema, oscal_errors
+from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status
+
+PAN_SPEC = CheckSpec(
+    "payloads_free_of_pans",
+    "No clear-text card number in any payload",
+    Severity.CRITICAL,
+    ("pci_dss_4.0:3.4.1", "iso27001_2022:A.8.11"),
+    "Redact it.",
+)
+MFA_SPEC = CheckSpec(
+    "mfa_enabled_for_vendor_staff", "Every admin and agent has MFA", Severity.HIGH, ("pci_dss_4.0:8.4.2",), "Enrol."
+)
+HSTS_SPEC = CheckSpec("tls_hsts_enabled", "HSTS is sent", Severity.LOW, ("pci_dss_4.0:4.2.1",), "Send HSTS.")
+
+
+def finding(spec: CheckSpec, status: Status, resource: str, message: str = "", **extra: Any) -> Finding:
+    return Finding(
+        check_id=spec.id,
+        status=status,
+        severity=spec.severity,
+        vendor=extra.pop("vendor", "zendesk"),
+        resource=resource,
+        message=message or f"{status.value} on {resource}",
+        controls=spec.controls,
+        remediation=spec.remediation,
+        **extra,
+    )
+
+
+def matrix_row(requirement: str, status: str, checks: list[str]) -> dict[str, Any]:
+    return {"id": requirement, "title": f"Requirement {requirement}", "status": status, "checks": checks}
+
+
+def sample_run(**changes: Any) -> AuditRun:
+    findings = (
+        finding(PAN_SPEC, Status.FAIL, "tickets/12/comments/3", "Clear-text PAN visa 411111******1111 in body."),
+        finding(PAN_SPEC, Status.PASS, "payloads", vendor="shopify"),
+        finding(
+            MFA_SPEC,
+            Status.WAIVED,
+            "users/7",
+            waiver={"reason": "On leave;\nlocked at the IdP.", "owner": "secops@brand.example", "expires": "2027-01-31"},
+        ),
+        finding(MFA_SPEC, Status.MANUAL, "users", vendor="gorgias"),
+        finding(HSTS_SPEC, Status.ERROR, "endpoint/exports.example:443", "=HYPERLINK(\"http://evil\") <script>x</script>"),
+    )
+    coverage = [
+        {
+            "framework": "pci_dss_4.0",
+            "name": "PCI DSS 4.0",
+            "requirements": 4,
+            "covered": ["3.4.1", "8.4.2", "4.2.1"],
+            "not_covered": ["12.8.2"],
+            "matrix": [
+                matrix_row("3.4.1", "fail", [PAN_SPEC.id]),
+                matrix_row("4.2.1", "error", [HSTS_SPEC.id]),
+                matrix_row("8.4.2", "waived", [MFA_SPEC.id]),
+                matrix_row("12.8.2", "not_covered", []),
+            ],
+        }
+    ]
+    values: dict[str, Any] = {
+        "run_id": "20261123T100000Z-beef",
+        "started": "2026-11-23T10:00:00+00:00",
+        "finished": "2026-11-23T10:00:05+00:00",
+        "profile_name": "Acme <x> Northwind",
+        "mode": "production",
+        "findings": findings,
+        "checks": (PAN_SPEC, MFA_SPEC, HSTS_SPEC),
+        "fail_on": Severity.LOW,
+        "exit_code": 2,
+        "extra": {
+            "coverage": coverage,
+            "vendors": [{"name": "zendesk", "type": "zendesk", "base_url": "https://acme.zendesk.com"}],
+            "evidence_max_age_days": 30,
+            "evidence_files": [{"path": "evidence.json", "sha256": "ab" * 32, "media_type": "application/json"}],
+            "signing_key": "4b:4d:01:d0:e4:50:cf:b2:b2:cc:27:e5:a1:24:64:fc",
+            "certificates": [
+                {"vendor": "zendesk", "endpoint": "acme.zendesk.com:443", "subject": "CN=acme", "not_after": "2027"}
+            ],
+        },
+    }
+    values.update(changes)
+    return AuditRun(**values)
+
+
+def test_the_published_schemas_are_the_ones_we_vendored() -> None:
+    digests = {
+        "oscal_assessment-results_schema.json": "37f41f6813c78e6d2c272b27030e17e93d7f92fee519c72e7531574fa0ecbb05",
+        "junit-10.xsd": "a1a816f58d1bf95ebabf371994df0b9246dee66ea9572fbec4f9296f1b2c0ff6",
+    }
+    for name, digest in digests.items():
+        assert hashlib.sha256((SCHEMAS / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_every_writer_output_matches_its_schema(tmp_path: Path) -> None:
+    (tmp_path / "evidence.json").write_text("[]\n")
+    seen = write_reports(sample_run(), tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} == {"evidence.json", *REPORT_FILES}
+    assert seen.extra["evidence_files"] == [
+        {"path": "evidence.json", "sha256": hashlib.sha256(b"[]\n").hexdigest(), "media_type": "application/json"}
+    ]
+    checked = assert_valid_reports(tmp_path)
+    resources = checked["oscal"]["assessment-results"]["back-matter"]["resources"]
+    hashes = [h["value"] for r in resources for link in r.get("rlinks", []) for h in link["hashes"]]
+    assert hashes == [hashlib.sha256(b"[]\n").hexdigest()]
+
+
+def test_the_schema_validators_reject_what_they_should() -> None:
+    document = json.loads(render_oscal(sample_run()))
+    del document["assessment-results"]["import-ap"]
+    assert oscal_errors(document)
+    document = json.loads(render_oscal(sample_run()))
+    document["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"] = "compliant"
+    assert oscal_errors(document)
+    assert not junit_schema().is_valid('<testsuites><testsuite name="x"/></testsuites>')  # tests= etc. are required
+
+
+def test_oscal_maps_findings_risks_and_waivers() -> None:
+    result = json.loads(render_oscal(sample_run()))["assessment-results"]["results"][0]
+    targets = {f["target"]["target-id"]: f["target"]["status"] for f in result["findings"]}
+    assert targets["pci_dss_4.0_3.4.1"] == {"state": "not-satisfied", "reason": "fail"}
+    # unknown is not compliant: an error, a waiver or manual evidence is never "satisfied"
+    assert targets["pci_dss_4.0_4.2.1"]["state"] == "not-satisfied"
+    assert targets["pci_dss_4.0_8.4.2"]["state"] == "not-satisfied"
+    assert "pci_dss_4.0_12.8.2" not in targets  # no check covers it: not reviewed, not claimed
+    risks = {r["title"]: r for r in result["risks"]}
+    waived = risks["mfa_enabled_for_vendor_staff: zendesk users/7"]
+    assert waived["status"] == "deviation-approved"
+    assert waived["deadline"] == "2027-01-31T23:59:59Z"
+    assert {"name": "waiver-owner", "ns": "urn:vendor-audit:oscal", "value": "secops@brand.example"} in waived["props"]
+    assert risks["payloads_free_of_pans: zendesk tickets/12/comments/3"]["status"] == "open"
+    assert len(result["observations"]) == 5
+    assert result["observations"][0]["expires"] == "2026-12-23T10:00:05Z"  # collected + the freshness limit
+    assert control_token("soc2_2017:CC6.1") == "soc2_2017_CC6.1"
+
+
+def test_writers_are_pure_functions_of_the_run() -> None:
+    for render in (render_findings_json, render_junit, render_csv, render_html, render_oscal):
+        assert render(sample_run()) == render(sample_run()), render.__name__
+
+
+def test_junit_fails_exactly_what_makes_the_exit_code() -> None:
+    suite = ET.fromstring(render_junit(sample_run())).find("testsuite")  # noqa: S314 - our own output
+    assert suite is not None
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert cases["payloads_free_of_pans"].find("failure") is not None
+    assert cases["tls_hsts_enabled"].find("error") is not None
+    assert cases["mfa_enabled_for_vendor_staff"].find("failure") is None  # waived and manual are not failures
+    assert "WAIVED" in (cases["mfa_enabled_for_vendor_staff"].findtext("system-out") or "")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    # a low failure under --fail-on high is not a JUnit failure either
+    high = sample_run(fail_on=Severity.HIGH, findings=(finding(HSTS_SPEC, Status.FAIL, "endpoint/a:443"),))
+    assert "<failure" not in render_junit(high)
+
+
+def test_csv_keeps_formulas_as_text_and_waivers_in_columns() -> None:
+    rows = list(csv.DictReader(io.StringIO(render_csv(sample_run()))))
+    by_status = {r["status"]: r for r in rows}
+    assert by_status["error"]["message"].startswith("'=HYPERLINK")
+    assert by_status["waived"]["waiver_owner"] == "secops@brand.example"
+    assert by_status["waived"]["waiver_expires"] == "2027-01-31"
+    assert [r["status"] for r in rows] == ["fail", "error", "manual", "waived", "pass"]  # worst first
+
+
+def test_html_escapes_what_it_shows_and_loads_nothing() -> None:
+    page = render_html(sample_run())
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "Acme &lt;x&gt; Northwind" in page
+    assert "default-src 'none'" in page
+    assert re.findall(r'(?:src|href|action)="(?!data:|#)', page) == []  # nothing loaded from outside the file
+    structure = html_structure(page)
+    assert structure.problems == [] and structure.stack == []
+    assert "4b:4d:01:d0:e4:50:cf:b2:b2:cc:27:e5:a1:24:64:fc" in page
+    assert "On leave;\nlocked at the IdP." in page and "secops@brand.example" in page and "2027-01-31" in page
+    assert "no automated check" in page and "2026-12-23" in page  # coverage gap and evidence validity
+
+
+@pytest.mark.parametrize("status", ["fail", "pass"])
+def test_html_load_section_embeds_the_chart(status: str) -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>p99</text></svg>'
+    load = {
+        "run_id": "load-1",
+        "document": {"valid": status == "pass", "invalid_reasons": ["lag"], "plan": {"rate": 5, "duration": 10}},
+        "chart_svg": svg,
+    }
+    page = render_html(sample_run(extra={**sample_run().extra, "load": load}))
+    assert 'id="load"' in page and "data:image/svg+xml;base64," in page
+    assert ("INVALID" in page) is (status == "fail")
+    assert "chart_svg" not in render_findings_json(sample_run(extra={"load": load}))
