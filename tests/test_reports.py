@@ -60,10 +60,16 @@ def sample_run(**changes: Any) -> AuditRun:
             MFA_SPEC,
             Status.WAIVED,
             "users/7",
-            waiver={"reason": "On leave;\nlocked at the IdP.", "owner": "secops@brand.example", "expires": "2027-01-31"},
+            waiver={
+                "reason": "On leave;\nlocked at the IdP.",
+                "owner": "secops@brand.example",
+                "expires": "2027-01-31",
+            },
         ),
         finding(MFA_SPEC, Status.MANUAL, "users", vendor="gorgias"),
-        finding(HSTS_SPEC, Status.ERROR, "endpoint/exports.example:443", "=HYPERLINK(\"http://evil\") <script>x</script>"),
+        finding(
+            HSTS_SPEC, Status.ERROR, "endpoint/exports.example:443", '=HYPERLINK("http://evil") <script>x</script>'
+        ),
     )
     coverage = [
         {

@@ -366,9 +366,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     arguments += ["-c", os.devnull]  # the checks' own settings, whatever pytest config the current directory has
     # Nothing is written beside the user's files but the run directory (no cache, no benchmark store).
     arguments += ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:locust"]
-    arguments += ["--no-header", "--tb=no", "-rN", "-o", "console_output_style=count"]
-    if args.quiet:
+    if args.quiet:  # cron: not a line from pytest; _print_changes says what changed
         arguments += ["-p", "no:terminal"]
+    else:
+        arguments += ["--no-header", "--tb=no", "-rN", "-o", "console_output_style=count"]
+    # `checks` is imported above to find it; checks record findings rather than assert, so no rewrite is lost.
+    arguments += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     arguments += ["--audit-fail-on", args.fail_on]
     arguments += ["--audit-report-dir", str(args.report_dir), "--audit-run-id", run_id]
     for option, value in (

@@ -1,0 +1,202 @@
+"""Run history and drift: unit cases for the rules, then three audits of one sandbox with violations fixed and added."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports.history import History, HistoryError, render_drift
+from tests.conftest import StartSandbox
+from vendor_audit.findings import AuditRun, Finding, Severity, Status
+
+CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
+
+
+def audit_run(
+    run_id: str, *findings: tuple[str, str, str, Status], finished: str = "2026-11-23T10:00:00+00:00"
+) -> AuditRun:
+    return AuditRun(
+        run_id=run_id,
+        started=finished,
+        finished=finished,
+        profile_name="acme",
+        mode="production",
+        findings=tuple(
+            Finding(
+                check_id=check,
+                status=status,
+                severity=Severity.HIGH,
+                vendor=vendor,
+                resource=resource,
+                message=f"{status.value} {resource}",
+                controls=("pci_dss_4.0:3.4.1",),
+            )
+            for check, vendor, resource, status in findings
+        ),
+        checks=(),
+        fail_on=Severity.LOW,
+        exit_code=1,
+    )
+
+
+def keys(entries: list[dict[str, str]]) -> set[tuple[str, str, str]]:
+    return {(e["check_id"], e["vendor"], e["resource"]) for e in entries}
+
+
+def test_fixed_only_when_the_check_looked_again(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite")
+    history.record(
+        audit_run(
+            "r1",
+            ("pans", "zendesk", "tickets/1", Status.FAIL),
+            ("pans", "gorgias", "tickets/2", Status.FAIL),
+            ("mfa", "zendesk", "users/7", Status.FAIL),
+            ("tls", "zendesk", "endpoint", Status.FAIL),
+        )
+    )
+    history.record(
+        audit_run(
+            "r2",
+            ("pans", "zendesk", "payloads", Status.PASS),  # looked at zendesk: tickets/1 is gone -> fixed
+            ("pans", "gorgias", "-", Status.ERROR),  # could not look at gorgias: tickets/2 is not fixed
+            ("mfa", "zendesk", "users/7", Status.WAIVED),  # accepted, not fixed
+            ("tls", "zendesk", "endpoint", Status.FAIL),
+            ("pans", "zendesk", "tickets/9", Status.FAIL),
+        )
+    )
+    drift = history.diff()
+    assert drift is not None and (drift.base, drift.run) == ("r1", "r2")
+    assert keys(drift.fixed) == {("pans", "zendesk", "tickets/1")}
+    assert keys(drift.unverified) == {("pans", "gorgias", "tickets/2"), ("mfa", "zendesk", "users/7")}
+    assert keys(drift.new) == {("pans", "zendesk", "tickets/9"), ("pans", "gorgias", "-")}
+    assert keys(drift.still_open) == {("tls", "zendesk", "endpoint")}
+    assert render_drift(drift)[0] == "drift since r1: 2 new, 1 fixed, 1 still open, 2 not re-checked"
+
+
+def test_baselines_names_prefixes_and_unknown_runs(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite")
+    history.record(audit_run("20261101T000000Z-aaaa", ("a", "v", "r", Status.FAIL)), baseline="go-live")
+    history.record(audit_run("20261102T000000Z-bbbb", ("a", "v", "r", Status.PASS)))
+    history.record(audit_run("20261103T000000Z-cccc", ("a", "v", "r", Status.FAIL)))
+    from_go_live = history.diff("go-live")
+    assert from_go_live is not None and from_go_live.base_name == "go-live"
+    assert keys(from_go_live.still_open) == {("a", "v", "r")}
+    previous = history.diff(None, "20261102")  # a unique prefix names a run
+    assert previous is not None and keys(previous.fixed) == {("a", "v", "r")}
+    assert history.diff(None, "go-live") is None  # the first run has nothing before it
+    with pytest.raises(HistoryError, match="no run or baseline named 'nope'.*go-live"):
+        history.diff("nope")
+    assert history.mark_baseline("go-live", "20261102T000000Z-bbbb") == "20261102T000000Z-bbbb"
+    assert [r["baseline"] for r in history.runs()] == [None, "go-live", None]  # the name moved
+
+
+def test_stale_evidence_is_flagged(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite")
+    history.record(audit_run("r1", ("a", "v", "r", Status.PASS)), max_age_days=30)
+    history.record(audit_run("r2", ("a", "v", "r", Status.PASS)), max_age_days=30)
+    later = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
+    fresh = history.diff(now=later + dt.timedelta(days=29))
+    stale = history.diff(now=later + dt.timedelta(days=45))
+    assert fresh is not None and not fresh.changed
+    assert stale is not None and stale.changed and "45 days old" in stale.stale and "limit of 30 days" in stale.stale
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=240, check=False, cwd=cwd)
+
+
+def edit_line(path: Path, number: int, change: Any) -> None:
+    lines = path.read_text().split("\n")
+    lines[number - 1] = change(lines[number - 1])
+    path.write_text("\n".join(lines))
+
+
+def drift_of(report_dir: Path) -> dict[str, Any]:
+    latest = sorted(p for p in report_dir.iterdir() if p.is_dir())[-1]
+    drift: dict[str, Any] = json.loads((latest / "findings.json").read_text())["drift"]
+    return drift
+
+
+def test_drift_across_three_sandbox_runs(fresh: StartSandbox, tmp_path: Path) -> None:
+    running = fresh(scenario="leaky", write_exports=True)
+    profile, reports = str(running.profile_path), tmp_path / "runs"
+    exports = running.run_dir / "exports"
+    gorgias_pan = ("payloads_free_of_pans", "gorgias", "exports/gorgias_events.ndjson")
+    zendesk_pan = ("payloads_free_of_pans", "zendesk", "exports/zendesk_ticket_events.ndjson")
+    gorgias_schema = ("exports_match_schema", "gorgias", "exports/gorgias_events.ndjson")
+    stale_survey = ("evidence_within_freshness_limit", "gorgias", "file/gorgias_satisfaction_surveys.csv")
+
+    first = cli("run", profile, "--report-dir", str(reports), "--baseline", "go-live")
+    assert first.returncode == 1, first.stdout[-2000:] + first.stderr
+    assert "drift: first recorded run of this profile" in first.stdout
+
+    # The vendor re-exports: the card number in the Gorgias events is masked now; an agent pasted a new one
+    # into a Zendesk event.
+    edit_line(exports / "gorgias_events.ndjson", 184, lambda line: line.replace("4034528639415613", "403452******5613"))
+    edit_line(
+        exports / "zendesk_ticket_events.ndjson",
+        10,
+        lambda line: line.replace('"Lisbon, Portugal"', '"Lisbon, Portugal, card 4111 1111 1111 1111"'),
+    )
+    second = cli("run", profile, "--report-dir", str(reports))
+    assert second.returncode == 1
+    drift = drift_of(reports)
+    assert (keys(drift["new"]), keys(drift["fixed"])) == ({zendesk_pan}, {gorgias_pan})
+    assert "drift since " in second.stdout and "1 new, 1 fixed" in second.stdout
+    assert "4111 1111 1111 1111" not in second.stdout + second.stderr
+
+    # The Gorgias schema breaks are fixed; the survey export was not refreshed for 40 days.
+    for broken in (81, 241):
+        good = (exports / "gorgias_events.ndjson").read_text().split("\n")[broken - 2]
+        edit_line(exports / "gorgias_events.ndjson", broken, lambda _, good=good: good)
+    old = time.time() - 40 * 86400
+    os.utime(exports / "gorgias_satisfaction_surveys.csv", (old, old))
+    third = cli("run", profile, "--report-dir", str(reports))
+    assert third.returncode == 1
+    drift = drift_of(reports)
+    assert (keys(drift["new"]), keys(drift["fixed"])) == ({stale_survey}, {gorgias_schema})
+    assert zendesk_pan in keys(drift["still_open"])
+
+    since_go_live = cli("diff", "go-live", "--report-dir", str(reports), "--json")
+    assert since_go_live.returncode == 1  # new problems since the baseline
+    document = json.loads(since_go_live.stdout)
+    assert document["base_name"] == "go-live"
+    assert keys(document["new"]) == {zendesk_pan, stale_survey}
+    assert keys(document["fixed"]) == {gorgias_pan, gorgias_schema}
+    text = cli("diff", "go-live", "--report-dir", str(reports))
+    assert "2 new, 2 fixed" in text.stdout
+
+    # cron: nothing changed since the third run, so a quiet run prints nothing, and keeps its exit code
+    quiet = cli("run", profile, "--report-dir", str(reports), "--quiet")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (1, "", ""), quiet.stderr
+    listed = cli("diff", "--list", "--report-dir", str(reports))
+    assert listed.stdout.count("\n") == 4 and "baseline go-live" in listed.stdout
+    unknown = cli("diff", "nope", "--report-dir", str(reports))
+    assert unknown.returncode == 2 and "no run or baseline named 'nope'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
+def test_quiet_run_prints_only_the_changes(fresh: StartSandbox, tmp_path: Path) -> None:
+    running = fresh(scenario="leaky", write_exports=True)
+    reports = tmp_path / "runs"
+    first = cli("run", str(running.profile_path), "--report-dir", str(reports), "--quiet", "-k", "hsts or pans")
+    assert first.returncode == 1 and first.stderr == ""
+    assert "drift: first recorded run" in first.stdout and "SEVERITY" not in first.stdout
+    edit_line(
+        running.run_dir / "exports" / "zendesk_ticket_events.ndjson",
+        10,
+        lambda line: line.replace('"Lisbon, Portugal"', '"Lisbon, Portugal, card 4111 1111 1111 1111"'),
+    )
+    second = cli("run", str(running.profile_path), "--report-dir", str(reports), "--quiet", "-k", "hsts or pans")
+    lines = second.stdout.splitlines()
+    assert lines[1].endswith("1 new, 0 fixed, " + lines[1].split("fixed, ")[1])
+    assert [line.split()[:2] for line in lines if line.startswith("  ")] == [["new", "fail"]]
+    assert "no history" in cli("diff", "--report-dir", str(tmp_path / "elsewhere")).stderr
