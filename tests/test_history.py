@@ -73,7 +73,8 @@ def test_fixed_only_when_the_check_looked_again(tmp_path: Path) -> None:
         )
     )
     drift = history.diff()
-    assert drift is not None and (drift.base, drift.run) == ("r1", "r2")
+    assert drift is not None
+    assert (drift.base, drift.run) == ("r1", "r2")
     assert keys(drift.fixed) == {("pans", "zendesk", "tickets/1")}
     assert keys(drift.unverified) == {("pans", "gorgias", "tickets/2"), ("mfa", "zendesk", "users/7")}
     assert keys(drift.new) == {("pans", "zendesk", "tickets/9"), ("pans", "gorgias", "-")}
@@ -87,12 +88,14 @@ def test_baselines_names_prefixes_and_unknown_runs(tmp_path: Path) -> None:
     history.record(audit_run("20261102T000000Z-bbbb", ("a", "v", "r", Status.PASS)))
     history.record(audit_run("20261103T000000Z-cccc", ("a", "v", "r", Status.FAIL)))
     from_go_live = history.diff("go-live")
-    assert from_go_live is not None and from_go_live.base_name == "go-live"
+    assert from_go_live is not None
+    assert from_go_live.base_name == "go-live"
     assert keys(from_go_live.still_open) == {("a", "v", "r")}
     previous = history.diff(None, "20261102")  # a unique prefix names a run
-    assert previous is not None and keys(previous.fixed) == {("a", "v", "r")}
+    assert previous is not None
+    assert keys(previous.fixed) == {("a", "v", "r")}
     assert history.diff(None, "go-live") is None  # the first run has nothing before it
-    with pytest.raises(HistoryError, match="no run or baseline named 'nope'.*go-live"):
+    with pytest.raises(HistoryError, match=r"no run or baseline named 'nope'.*go-live"):
         history.diff("nope")
     assert history.mark_baseline("go-live", "20261102T000000Z-bbbb") == "20261102T000000Z-bbbb"
     assert [r["baseline"] for r in history.runs()] == [None, "go-live", None]  # the name moved
@@ -105,8 +108,12 @@ def test_stale_evidence_is_flagged(tmp_path: Path) -> None:
     later = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
     fresh = history.diff(now=later + dt.timedelta(days=29))
     stale = history.diff(now=later + dt.timedelta(days=45))
-    assert fresh is not None and not fresh.changed
-    assert stale is not None and stale.changed and "45 days old" in stale.stale and "limit of 30 days" in stale.stale
+    assert fresh is not None
+    assert not fresh.changed
+    assert stale is not None
+    assert stale.changed
+    assert "45 days old" in stale.stale
+    assert "limit of 30 days" in stale.stale
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -150,7 +157,8 @@ def test_drift_across_three_sandbox_runs(fresh: StartSandbox, tmp_path: Path) ->
     assert second.returncode == 1
     drift = drift_of(reports)
     assert (keys(drift["new"]), keys(drift["fixed"])) == ({zendesk_pan}, {gorgias_pan})
-    assert "drift since " in second.stdout and "1 new, 1 fixed" in second.stdout
+    assert "drift since " in second.stdout
+    assert "1 new, 1 fixed" in second.stdout
     assert "4111 1111 1111 1111" not in second.stdout + second.stderr
 
     # The Gorgias schema breaks are fixed; the survey export was not refreshed for 40 days.
@@ -178,9 +186,11 @@ def test_drift_across_three_sandbox_runs(fresh: StartSandbox, tmp_path: Path) ->
     quiet = cli("run", profile, "--report-dir", str(reports), "--quiet")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (1, "", ""), quiet.stderr
     listed = cli("diff", "--list", "--report-dir", str(reports))
-    assert listed.stdout.count("\n") == 4 and "baseline go-live" in listed.stdout
+    assert listed.stdout.count("\n") == 4
+    assert "baseline go-live" in listed.stdout
     unknown = cli("diff", "nope", "--report-dir", str(reports))
-    assert unknown.returncode == 2 and "no run or baseline named 'nope'" in unknown.stderr
+    assert unknown.returncode == 2
+    assert "no run or baseline named 'nope'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
 
 
@@ -188,8 +198,10 @@ def test_quiet_run_prints_only_the_changes(fresh: StartSandbox, tmp_path: Path) 
     running = fresh(scenario="leaky", write_exports=True)
     reports = tmp_path / "runs"
     first = cli("run", str(running.profile_path), "--report-dir", str(reports), "--quiet", "-k", "hsts or pans")
-    assert first.returncode == 1 and first.stderr == ""
-    assert "drift: first recorded run" in first.stdout and "SEVERITY" not in first.stdout
+    assert first.returncode == 1
+    assert first.stderr == ""
+    assert "drift: first recorded run" in first.stdout
+    assert "SEVERITY" not in first.stdout
     edit_line(
         running.run_dir / "exports" / "zendesk_ticket_events.ndjson",
         10,

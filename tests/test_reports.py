@@ -192,15 +192,20 @@ def test_csv_keeps_formulas_as_text_and_waivers_in_columns() -> None:
 
 def test_html_escapes_what_it_shows_and_loads_nothing() -> None:
     page = render_html(sample_run())
-    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
     assert "Acme &lt;x&gt; Northwind" in page
     assert "default-src 'none'" in page
     assert re.findall(r'(?:src|href|action)="(?!data:|#)', page) == []  # nothing loaded from outside the file
     structure = html_structure(page)
-    assert structure.problems == [] and structure.stack == []
+    assert structure.problems == []
+    assert structure.stack == []
     assert "4b:4d:01:d0:e4:50:cf:b2:b2:cc:27:e5:a1:24:64:fc" in page
-    assert "On leave;\nlocked at the IdP." in page and "secops@brand.example" in page and "2027-01-31" in page
-    assert "no automated check" in page and "2026-12-23" in page  # coverage gap and evidence validity
+    assert "On leave;\nlocked at the IdP." in page
+    assert "secops@brand.example" in page
+    assert "2027-01-31" in page
+    assert "no automated check" in page
+    assert "2026-12-23" in page
 
 
 @pytest.mark.parametrize("status", ["fail", "pass"])
@@ -212,6 +217,7 @@ def test_html_load_section_embeds_the_chart(status: str) -> None:
         "chart_svg": svg,
     }
     page = render_html(sample_run(extra={**sample_run().extra, "load": load}))
-    assert 'id="load"' in page and "data:image/svg+xml;base64," in page
+    assert 'id="load"' in page
+    assert "data:image/svg+xml;base64," in page
     assert ("INVALID" in page) is (status == "fail")
     assert "chart_svg" not in render_findings_json(sample_run(extra={"load": load}))

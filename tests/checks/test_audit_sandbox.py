@@ -15,6 +15,7 @@ import pytest
 import sandbox
 from schemas import load_schema
 from tests.checks.conftest import AuditResult, run_audit
+from tests.report_formats import assert_valid_reports
 
 # manifest kind -> the check that must fail for it
 CHECK_OF = {
