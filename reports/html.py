@@ -285,7 +285,7 @@ def _load(load: Mapping[str, Any]) -> str:
             s.get("max", ""),
             f"{(s.get('error_rate') or 0) * 100:.2f} %",
         ]
-        for name, s in endpoints.items()
+        for name, s in sorted(endpoints.items(), key=lambda item: (item[0] == "total", item[0]))
     ]
     validity = "valid" if document.get("valid") else "INVALID: " + "; ".join(document.get("invalid_reasons", []))
     chart = ""
