@@ -137,6 +137,10 @@ def render_oscal(run: AuditRun) -> str:
             risks.append(_risk(finding, uid(f"risk:{identity}"), observation_uuid, origins))
             risk_of[identity] = risks[-1]["uuid"]
 
+    by_control: dict[str, list[Finding]] = {}
+    for finding in run.findings:
+        for control in finding.controls:
+            by_control.setdefault(control, []).append(finding)
     findings = []
     reviewed = []
     for framework in run.extra.get("coverage", []):
@@ -146,7 +150,7 @@ def render_oscal(run: AuditRun) -> str:
             control = f"{framework['framework']}:{row['id']}"
             token = control_token(control)
             reviewed.append({"control-id": token})
-            related = [f for f in run.findings if control in f.controls]
+            related = by_control.get(control, [])
             state, reason = _SATISFIED.get(row["status"], ("not-satisfied", "other"))
             entry: dict[str, Any] = {
                 "uuid": uid(f"finding:{control}"),

@@ -16,6 +16,7 @@ import pytest
 import sandbox
 from loadtests.stats import Sample, conformance, percentile, summarize, svg_chart, validity
 from tests.conftest import StartSandbox
+from tests.report_formats import assert_valid_reports
 
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
 
@@ -35,6 +36,7 @@ def run_load(tmp_path: Path, profile: Path, *args: str) -> tuple[int, dict[str, 
     findings = json.loads((run_dir / "findings.json").read_text())
     assert (run_dir / "locust.html").stat().st_size > 10_000
     ET.fromstring((run_dir / "latency.svg").read_text())  # noqa: S314 - our own file
+    assert_valid_reports(run_dir)  # the load run's own report.html, OSCAL, JUnit, CSV
     return result.returncode, load, findings, result.stdout
 
 

@@ -94,7 +94,18 @@ def test_full_report_renders_in_chromium(fresh: StartSandbox, tmp_path: Path, br
     running = fresh(scenario="leaky", write_exports=True)
     profile = running.run_dir / "waived.toml"
     profile.write_text(running.profile_path.read_text() + WAIVERS)
-    load = cli("load", str(profile), "--rate", "4", "--duration", "3", "--warmup", "0.5", "--report-dir", str(tmp_path / "load"))
+    load = cli(
+        "load",
+        str(profile),
+        "--rate",
+        "4",
+        "--duration",
+        "3",
+        "--warmup",
+        "0.5",
+        "--report-dir",
+        str(tmp_path / "load"),
+    )
     (load_dir,) = [p for p in (tmp_path / "load").iterdir() if p.is_dir()]
     assert (load_dir / "load.json").exists(), load.stdout[-2000:] + load.stderr[-2000:]
     keys = cli("keys", "create", "--dir", str(tmp_path / "keys"))

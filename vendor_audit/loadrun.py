@@ -92,10 +92,11 @@ def run_locust(plan: dict[str, Any], run_dir: Path) -> int:
 def run_load(args: argparse.Namespace) -> int:
     from loadtests import gates
     from loadtests.stats import Sample, conformance, summarize, svg_chart, validity
-    from reports import render_findings_json, render_table
+    from reports import render_table, write_reports
     from vendor_audit.profile import load_profile
 
     warmup = args.warmup if args.warmup is not None else min(10.0, args.duration * 0.1)
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
     run_dir = args.report_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -155,22 +156,22 @@ def run_load(args: argparse.Namespace) -> int:
         "locust_exit_code": locust_code,
     }
     (run_dir / "load.json").write_text(json.dumps(document, indent=2) + "\n")
-    (run_dir / "latency.svg").write_text(svg_chart(measured, f"load {args.rate:g}/s"))
+    chart = svg_chart(measured, f"load {args.rate:g}/s")
+    (run_dir / "latency.svg").write_text(chart)
     errors = any(f.status is Status.ERROR for f in findings)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     run = AuditRun(
         run_id=run_id,
-        started=now,
-        finished=now,
+        started=started,
+        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         profile_name=profile.name,
         mode=profile.mode,
         findings=tuple(findings),
         checks=gates.SPECS,
         fail_on=Severity.LOW,
         exit_code=exit_code(findings, Severity.LOW, could_not_run=errors),
-        extra={"load": document},
+        extra={"load": {"run_id": run_id, "document": document, "chart_svg": chart}},
     )
-    (run_dir / "findings.json").write_text(render_findings_json(run))
+    write_reports(run, run_dir)
     print(
         f"{'endpoint':<52} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'err':>5} {'429':>4}"
     )
@@ -180,5 +181,5 @@ def run_load(args: argparse.Namespace) -> int:
             f"{summary.max:>8.1f} {summary.errors:>5} {summary.retries_429 + summary.throttled:>4}"
         )
     print(render_table(run))
-    print(f"reports: {run_dir}/load.json, latency.svg, locust.html, findings.json")
+    print(f"reports: {run_dir}/report.html, load.json, latency.svg, locust.html, findings.json")
     return run.exit_code
