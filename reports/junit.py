@@ -53,7 +53,8 @@ def render_junit(run: AuditRun) -> str:
         if not found:
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", message="the check recorded no finding in this run (not tested)")
-        others = [f for f in found if f not in failing and f not in errors and f.status is not Status.PASS]
+        listed = {id(f) for f in (*failing, *errors)}
+        others = [f for f in found if id(f) not in listed and f.status is not Status.PASS]
         if others:
             ET.SubElement(case, "system-out").text = _text("\n".join(_line(f) for f in others))
     for name, total in counts.items():
