@@ -71,9 +71,14 @@ def _digests(run_dir: Path) -> dict[str, str]:
 
 
 def _load_private(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    hint = "make one with `vendor-audit keys create`"
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:  # not PEM, damaged, or protected by a passphrase
+        reason = str(exc).split(". ")[0]
+        raise ValueError(f"{path} is not an Ed25519 private key in unencrypted PEM ({reason}); {hint}") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key (make one with `vendor-audit keys create`)")
+        raise ValueError(f"{path} is not an Ed25519 private key ({hint})")
     return key
 
 

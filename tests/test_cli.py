@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from vendor_audit.cli import main
 from vendor_audit.profile import load_profile
@@ -116,3 +117,27 @@ def test_bad_scenario_is_refused_by_argparse() -> None:
     )
     assert result.returncode == 2
     assert "invalid choice: 'dirty'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("--sign-key", "not an Ed25519 private key"),
+        ("--load-run", "no load.json there; give a `vendor-audit load` run directory"),
+        ("--compare-to", "no run or baseline named"),
+    ],
+)
+def test_run_refuses_bad_report_options_in_one_line(tmp_path: Path, option: str, expected: str) -> None:
+    not_a_key = tmp_path / "key.pem"
+    not_a_key.write_text("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n")
+    value = {"--sign-key": str(not_a_key), "--load-run": str(tmp_path), "--compare-to": "go-live"}[option]
+    result = subprocess.run(
+        [*CLI, "run", "-k", "hsts", "--report-dir", str(tmp_path / "runs"), option, value],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout[-2000:]
+    assert expected in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
