@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import sqlite3
 import sys
 import tempfile
 from collections import Counter
@@ -474,12 +475,13 @@ def _record_history(config: pytest.Config, state: AuditState, run: AuditRun) -> 
     if not run.findings or state.run_dir is None:
         return run  # a run that looked at nothing must not become the base of the next comparison
     history = History(state.run_dir.parent / HISTORY_FILE)
-    history.record(run, run.extra.get("evidence_max_age_days"), config.getoption("--audit-baseline"))
     try:
+        history.record(run, run.extra.get("evidence_max_age_days"), config.getoption("--audit-baseline"))
         drift = history.diff(config.getoption("--audit-compare-to"), run.run_id)
-    except HistoryError as exc:
-        state.problems.append(str(exc))
-        return dataclasses.replace(run, problems=(*run.problems, str(exc)), exit_code=2)
+    except (HistoryError, sqlite3.Error, OSError) as exc:
+        problem = f"history {history.path}: {exc}" if not isinstance(exc, HistoryError) else str(exc)
+        state.problems.append(problem)
+        return dataclasses.replace(run, problems=(*run.problems, problem), exit_code=2)
     state.drift = drift
     return dataclasses.replace(run, extra={**run.extra, "drift": drift.as_json() if drift else None})
 

@@ -212,3 +212,16 @@ def test_quiet_run_prints_only_the_changes(fresh: StartSandbox, tmp_path: Path) 
     assert lines[1].endswith("1 new, 0 fixed, " + lines[1].split("fixed, ")[1])
     assert [line.split()[:2] for line in lines if line.startswith("  ")] == [["new", "fail"]]
     assert "no history" in cli("diff", "--report-dir", str(tmp_path / "elsewhere")).stderr
+
+
+def test_a_damaged_history_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    reports = tmp_path / "runs"
+    reports.mkdir()
+    (reports / "history.sqlite").write_bytes(b"this is not a database" * 100)
+    result = cli("run", "-k", "hsts", "--report-dir", str(reports))
+    assert result.returncode == 2
+    assert "history " in result.stdout
+    assert "file is not a database" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir()]
+    assert (run_dir / "report.html").exists()  # what was learned is still written out
