@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("reports/runs"),
         metavar="DIR",
-        help="runs land in DIR/<run-id>/: findings.json, junit.xml, evidence.json (default: %(default)s)",
+        help="runs land in DIR/<run-id>/ (report.html, assessment-results.json, findings.json, junit.xml, "
+        "findings.csv, evidence.json); the history in DIR/history.sqlite (default: %(default)s)",
     )
     run.add_argument("-k", dest="select", metavar="EXPR", help="run only the checks whose id matches (pytest -k)")
     run.add_argument(
