@@ -10,7 +10,6 @@ assessment-results.json  render_oscal           NIST OSCAL 1.2.3 assessment resu
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import textwrap
 from collections.abc import Callable
@@ -99,21 +98,14 @@ def write_reports(run: AuditRun, run_dir: Path) -> AuditRun:
     The files already there (evidence.json, the attached load run) are evidence: their SHA-256 digests go
     into the reports.
     """
-    from reports.bundle import MANIFEST, SIGNATURE
+    from reports.bundle import file_digests
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    evidence = []
-    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
-        relative = path.relative_to(run_dir).as_posix()
-        if relative in REPORT_FILES or relative in (MANIFEST, SIGNATURE):
-            continue
-        evidence.append(
-            {
-                "path": relative,
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "media_type": _MEDIA.get(path.suffix, "application/octet-stream"),
-            }
-        )
+    evidence = [
+        {"path": path, "sha256": digest, "media_type": _MEDIA.get(Path(path).suffix, "application/octet-stream")}
+        for path, digest in file_digests(run_dir).items()
+        if path not in REPORT_FILES
+    ]
     run = dataclasses.replace(run, extra={**run.extra, "evidence_files": evidence})
     for name, render in _writers().items():
         (run_dir / name).write_text(render(run), encoding="utf-8")

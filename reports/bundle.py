@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["KeyPair", "create_keys", "fingerprint", "private_fingerprint", "sign_run", "verify_run"]
+__all__ = ["KeyPair", "create_keys", "file_digests", "fingerprint", "private_fingerprint", "sign_run", "verify_run"]
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -57,7 +57,8 @@ def create_keys(directory: Path, name: str = "vendor-audit") -> KeyPair:
     return KeyPair(private_path, public_path, fingerprint(key.public_key()))
 
 
-def _digests(run_dir: Path) -> dict[str, str]:
+def file_digests(run_dir: Path) -> dict[str, str]:
+    """SHA-256 of every file below run_dir but the manifest and its signature, by relative POSIX path."""
     found = {}
     for path in sorted(run_dir.rglob("*")):
         relative = path.relative_to(run_dir).as_posix()
@@ -106,7 +107,7 @@ def sign_run(run_dir: Path, private_key: Path) -> str:
         "public_key": public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode(),
-        "files": _digests(run_dir),
+        "files": file_digests(run_dir),
     }
     data = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     (run_dir / MANIFEST).write_bytes(data)
@@ -148,7 +149,7 @@ def verify_run(run_dir: Path, public_key: Path | None = None) -> Verification:
     if public_key and fingerprint(key) != manifest.get("key_fingerprint"):
         problems.append(f"signed by key {manifest.get('key_fingerprint')}, not by {fingerprint(key)}")
     recorded: dict[str, str] = manifest.get("files", {})
-    actual = _digests(run_dir)
+    actual = file_digests(run_dir)
     problems += [f"changed: {name}" for name in sorted(recorded) if name in actual and actual[name] != recorded[name]]
     problems += [f"missing: {name}" for name in sorted(recorded) if name not in actual]
     problems += [f"added: {name}" for name in sorted(actual) if name not in recorded]
