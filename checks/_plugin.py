@@ -424,7 +424,7 @@ def _write_run(session: pytest.Session) -> AuditRun:
     load_dir = config.getoption("--audit-load-run")
     if load_dir and state.run_dir is not None:
         try:
-            findings += _attach_load_run(Path(load_dir), state, specs)
+            findings += _attach_load_run(Path(load_dir), state.run_dir, state, specs)
         except (OSError, ValueError, KeyError) as exc:
             state.problems.append(f"--audit-load-run {load_dir}: not a load run directory ({exc})")
     key = config.getoption("--audit-sign-key")
@@ -486,15 +486,13 @@ def _record_history(config: pytest.Config, state: AuditState, run: AuditRun) -> 
     return dataclasses.replace(run, extra={**run.extra, "drift": drift.as_json() if drift else None})
 
 
-def _attach_load_run(load_dir: Path, state: AuditState, specs: list[CheckSpec]) -> list[Finding]:
+def _attach_load_run(load_dir: Path, run_dir: Path, state: AuditState, specs: list[CheckSpec]) -> list[Finding]:
     """A load run's gates join the audit's findings; its numbers and chart are copied in as evidence."""
     import shutil
 
-    from vendor_audit.findings import Severity as _Severity
-
     document = json.loads((load_dir / "load.json").read_text(encoding="utf-8"))
     report = json.loads((load_dir / "findings.json").read_text(encoding="utf-8"))
-    target = state.run_dir / "load" if state.run_dir else load_dir
+    target = run_dir / "load"
     target.mkdir(parents=True, exist_ok=True)
     for name in ("load.json", "latency.svg", "findings.json"):
         if (load_dir / name).exists():
@@ -505,7 +503,7 @@ def _attach_load_run(load_dir: Path, state: AuditState, specs: list[CheckSpec]) 
     for raw in report["checks"]:
         if raw["id"] not in known:
             spec = CheckSpec(
-                raw["id"], raw["title"], _Severity(raw["severity"]), tuple(raw["controls"]), raw["remediation"]
+                raw["id"], raw["title"], Severity(raw["severity"]), tuple(raw["controls"]), raw["remediation"]
             )
             specs.append(spec)
             state.declared.append(spec)

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -98,14 +99,15 @@ def render_oscal(run: AuditRun) -> str:
     ]
     origins = [{"actors": [{"type": "tool", "actor-uuid": tool}]}]
 
-    def key(finding: Finding) -> str:
-        return f"{finding.check_id}|{finding.vendor}|{finding.resource}"
-
     observations, risks = [], []
-    observation_of: dict[str, str] = {}
-    risk_of: dict[str, str] = {}
-    for finding in run.findings:
-        identity = key(finding)
+    observation_of: list[str] = []  # by finding index
+    risk_of: dict[int, str] = {}
+    seen: Counter[str] = Counter()
+    for index, finding in enumerate(run.findings):
+        # one resource can fail one check several times (records of one export file): each is its own observation
+        identity = f"{finding.check_id}|{finding.vendor}|{finding.resource}"
+        seen[identity] += 1
+        identity += f"|{seen[identity]}"
         observation_uuid = uid(f"observation:{identity}")
         observation: dict[str, Any] = {
             "uuid": observation_uuid,
@@ -132,15 +134,15 @@ def render_oscal(run: AuditRun) -> str:
                 for r in evidence_resources
             ]
         observations.append(observation)
-        observation_of.setdefault(identity, observation_uuid)
+        observation_of.append(observation_uuid)
         if finding.status in (Status.FAIL, Status.WAIVED):
             risks.append(_risk(finding, uid(f"risk:{identity}"), observation_uuid, origins))
-            risk_of[identity] = risks[-1]["uuid"]
+            risk_of[index] = risks[-1]["uuid"]
 
-    by_control: dict[str, list[Finding]] = {}
-    for finding in run.findings:
+    by_control: dict[str, list[int]] = {}
+    for index, finding in enumerate(run.findings):
         for control in finding.controls:
-            by_control.setdefault(control, []).append(finding)
+            by_control.setdefault(control, []).append(index)
     findings = []
     reviewed = []
     for framework in run.extra.get("coverage", []):
@@ -170,8 +172,8 @@ def render_oscal(run: AuditRun) -> str:
                     "failure is waived)."
                 )
             if related:
-                entry["related-observations"] = [{"observation-uuid": observation_of[key(f)]} for f in related]
-            linked = [risk_of[key(f)] for f in related if key(f) in risk_of]
+                entry["related-observations"] = [{"observation-uuid": observation_of[i]} for i in related]
+            linked = [risk_of[i] for i in related if i in risk_of]
             if linked:
                 entry["related-risks"] = [{"risk-uuid": r} for r in dict.fromkeys(linked)]
             findings.append(entry)

@@ -37,6 +37,15 @@ def junit_schema() -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(SCHEMAS / "junit-10.xsd"))
 
 
+def all_uuids(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["uuid"]] if isinstance(node.get("uuid"), str) else []
+        return own + [u for value in node.values() for u in all_uuids(value)]
+    if isinstance(node, list):
+        return [u for value in node for u in all_uuids(value)]
+    return []
+
+
 def oscal_errors(document: Any) -> list[str]:
     return [f"{list(e.instance_path)}: {e.message[:300]}" for e in oscal_validator().iter_errors(document)]
 
@@ -75,6 +84,8 @@ def assert_valid_reports(run_dir: Path) -> dict[str, Any]:
     junit_schema().validate(str(run_dir / "junit.xml"))
     oscal = json.loads((run_dir / "assessment-results.json").read_text())
     assert oscal_errors(oscal) == []
+    uuids = all_uuids(oscal)  # OSCAL identifiers must be unique in a document (the JSON schema cannot say so)
+    assert len(uuids) == len(set(uuids))
     schema = load_schema("findings.v1")
     finding_schema = {**schema["$defs"]["finding"], "$defs": schema["$defs"]}
     with (run_dir / "findings.csv").open(newline="", encoding="utf-8") as handle:

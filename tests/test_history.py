@@ -188,6 +188,9 @@ def test_drift_across_three_sandbox_runs(fresh: StartSandbox, tmp_path: Path) ->
     listed = cli("diff", "--list", "--report-dir", str(reports))
     assert listed.stdout.count("\n") == 4
     assert "baseline go-live" in listed.stdout
+    named = cli("baseline", "q4-review", "--report-dir", str(reports))
+    assert named.returncode == 0
+    assert named.stdout.startswith("baseline q4-review = run ")
     unknown = cli("diff", "nope", "--report-dir", str(reports))
     assert unknown.returncode == 2
     assert "no run or baseline named 'nope'" in unknown.stderr
@@ -225,3 +228,7 @@ def test_a_damaged_history_is_reported_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     (run_dir,) = [p for p in reports.iterdir() if p.is_dir()]
     assert (run_dir / "report.html").exists()  # what was learned is still written out
+    damaged = cli("diff", "--report-dir", str(reports))
+    assert damaged.returncode == 2
+    assert "file is not a database" in damaged.stderr
+    assert "Traceback" not in damaged.stderr

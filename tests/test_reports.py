@@ -55,6 +55,7 @@ def matrix_row(requirement: str, status: str, checks: list[str]) -> dict[str, An
 def sample_run(**changes: Any) -> AuditRun:
     findings = (
         finding(PAN_SPEC, Status.FAIL, "tickets/12/comments/3", "Clear-text PAN visa 411111******1111 in body."),
+        finding(PAN_SPEC, Status.FAIL, "tickets/12/comments/3", "Clear-text PAN visa 401288******1881 in body."),
         finding(PAN_SPEC, Status.PASS, "payloads", vendor="shopify"),
         finding(
             MFA_SPEC,
@@ -157,7 +158,8 @@ def test_oscal_maps_findings_risks_and_waivers() -> None:
     assert waived["deadline"] == "2027-01-31T23:59:59Z"
     assert {"name": "waiver-owner", "ns": "urn:vendor-audit:oscal", "value": "secops@brand.example"} in waived["props"]
     assert risks["payloads_free_of_pans: zendesk tickets/12/comments/3"]["status"] == "open"
-    assert len(result["observations"]) == 5
+    assert sum(r["title"].startswith("payloads_free_of_pans") for r in result["risks"]) == 2
+    assert len(result["observations"]) == 6  # two cards in one comment: two observations, two risks
     assert result["observations"][0]["expires"] == "2026-12-23T10:00:05Z"  # collected + the freshness limit
     assert control_token("soc2_2017:CC6.1") == "soc2_2017_CC6.1"
 
@@ -187,7 +189,7 @@ def test_csv_keeps_formulas_as_text_and_waivers_in_columns() -> None:
     assert by_status["error"]["message"].startswith("'=HYPERLINK")
     assert by_status["waived"]["waiver_owner"] == "secops@brand.example"
     assert by_status["waived"]["waiver_expires"] == "2027-01-31"
-    assert [r["status"] for r in rows] == ["fail", "error", "manual", "waived", "pass"]  # worst first
+    assert [r["status"] for r in rows] == ["fail", "fail", "error", "manual", "waived", "pass"]  # worst first
 
 
 def test_html_escapes_what_it_shows_and_loads_nothing() -> None:

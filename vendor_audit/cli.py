@@ -411,6 +411,8 @@ def _print_changes(run_dir: Path) -> None:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from reports.history import HISTORY_FILE, History, HistoryError, render_drift
 
     history = History(args.report_dir / HISTORY_FILE)
@@ -430,7 +432,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
                 print(f"{entry['run_id']}  {entry['finished']}  exit {entry['exit_code']}  {entry['profile']}{name}")
             return EXIT_OK
         drift = history.diff(args.base, args.run)
-    except HistoryError as exc:
+    except (HistoryError, sqlite3.Error) as exc:  # an unknown name, or a damaged history file
         print(f"vendor-audit {args.command}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     if args.json:
