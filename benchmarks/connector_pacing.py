@@ -24,7 +24,7 @@ from typing import Any
 
 from _common import sandbox_process
 
-import connectors
+from vendor_audit import connectors
 from vendor_audit.profile import load_profile
 
 # (vendor, list path, params, theoretical requests/s, burst the bucket allows)

@@ -23,14 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _common import REPO
+from vendor_audit.checks._plugin import _coverage
+from vendor_audit.reports import render_findings_json
+from vendor_audit.reports.html import render_html
+from vendor_audit.reports.junit import render_junit
+from vendor_audit.reports.oscal import render_oscal
+from vendor_audit.reports.tabular import render_csv
 
-import checks
-from checks._plugin import _coverage
-from reports import render_findings_json
-from reports.html import render_html
-from reports.junit import render_junit
-from reports.oscal import render_oscal
-from reports.tabular import render_csv
+from vendor_audit import checks
 from vendor_audit.findings import AuditRun, Finding, Severity, Status
 
 TRESTLE = REPO / ".bench-venv" / "trestle" / "bin" / "python"

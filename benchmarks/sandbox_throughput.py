@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 from _common import sandbox_process
 
-import sandbox
+from vendor_audit import sandbox
 
 
 def measure_start(repeats: int = 7) -> tuple[float, float]:

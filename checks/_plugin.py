@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-import checks
+from vendor_audit import checks
 from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status, exit_code
 from vendor_audit.model import CollectionError, VendorSnapshot
 from vendor_audit.pan import FragmentJoiner, Match, scan_ndjson, scan_record, scan_text
@@ -153,7 +153,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _start_default_sandbox(state: AuditState) -> Profile:
-    import sandbox  # deferred: only the default run needs the stand-ins
+    from vendor_audit import sandbox  # deferred: only the default run needs the stand-ins
 
     workdir = Path(state.sandbox_stack.enter_context(tempfile.TemporaryDirectory(prefix="vendor-audit-sandbox-")))
     running = state.sandbox_stack.enter_context(sandbox.serve(scenario="leaky", workdir=workdir))
@@ -183,7 +183,7 @@ def profile(request: pytest.FixtureRequest) -> Profile:
 
 @pytest.fixture(scope="session")
 def snapshots(request: pytest.FixtureRequest, profile: Profile) -> dict[str, VendorSnapshot]:
-    import connectors  # deferred: plain pytest runs never pay for it
+    from vendor_audit import connectors  # deferred: plain pytest runs never pay for it
 
     state = request.config.stash[STATE]
     state.collection = connectors.collect(profile)
@@ -405,7 +405,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _write_run(session: pytest.Session) -> AuditRun:
-    from reports import write_reports
+    from vendor_audit.reports import write_reports
 
     state = session.config.stash[STATE]
     config = session.config
@@ -429,7 +429,7 @@ def _write_run(session: pytest.Session) -> AuditRun:
             state.problems.append(f"--audit-load-run {load_dir}: not a load run directory ({exc})")
     key = config.getoption("--audit-sign-key")
     if key:
-        from reports.bundle import private_fingerprint
+        from vendor_audit.reports.bundle import private_fingerprint
 
         try:
             state.extra["signing_key"] = private_fingerprint(Path(key))
@@ -459,7 +459,7 @@ def _write_run(session: pytest.Session) -> AuditRun:
         run = _record_history(config, state, run)
         run = write_reports(run, state.run_dir)
         if key:
-            from reports.bundle import sign_run
+            from vendor_audit.reports.bundle import sign_run
 
             sign_run(state.run_dir, Path(key))
     state.result = run
@@ -470,7 +470,7 @@ def _record_history(config: pytest.Config, state: AuditState, run: AuditRun) -> 
     """Record the run in the history beside the run directories and attach the drift since the compared run."""
     import dataclasses
 
-    from reports.history import HISTORY_FILE, History, HistoryError
+    from vendor_audit.reports.history import HISTORY_FILE, History, HistoryError
 
     if not run.findings or state.run_dir is None:
         return run  # a run that looked at nothing must not become the base of the next comparison
@@ -558,7 +558,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(STATE, None)
     if state is None or state.result is None:
         return
-    from reports import render_table
+    from vendor_audit.reports import render_table
 
     write = terminalreporter.write_line
     terminalreporter.section("vendor-audit findings")
@@ -568,7 +568,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in render_table(state.result, width=max(width, 100)).splitlines():
         write(line)
     if state.result.findings and state.run_dir is not None:
-        from reports.history import render_drift
+        from vendor_audit.reports.history import render_drift
 
         for line in render_drift(state.drift):
             write(line)

@@ -31,10 +31,10 @@ from locust import User, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
+from vendor_audit.connectors import MODULES
+from vendor_audit.loadtests.stats import Sample
 
-import connectors
-from connectors import MODULES
-from loadtests.stats import Sample
+from vendor_audit import connectors
 from vendor_audit.profile import Profile, Vendor, load_profile
 
 # httpcore imports trio on first use when it is installed, and trio needs select.epoll, which gevent's

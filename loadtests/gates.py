@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadtests.stats import Summary
+from vendor_audit.loadtests.stats import Summary
+
 from vendor_audit.findings import CheckSpec, Finding, Severity, Status
 from vendor_audit.profile import SLO
 

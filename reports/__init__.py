@@ -74,10 +74,10 @@ def sorted_findings(findings: tuple[Finding, ...] | list[Finding]) -> list[Findi
 
 
 def _writers() -> dict[str, Callable[[AuditRun], str]]:
-    from reports.html import render_html
-    from reports.junit import render_junit
-    from reports.oscal import render_oscal
-    from reports.tabular import render_csv
+    from vendor_audit.reports.html import render_html
+    from vendor_audit.reports.junit import render_junit
+    from vendor_audit.reports.oscal import render_oscal
+    from vendor_audit.reports.tabular import render_csv
 
     return {
         "findings.json": render_findings_json,
@@ -98,7 +98,7 @@ def write_reports(run: AuditRun, run_dir: Path) -> AuditRun:
     The files already there (evidence.json, the attached load run) are evidence: their SHA-256 digests go
     into the reports.
     """
-    from reports.bundle import file_digests
+    from vendor_audit.reports.bundle import file_digests
 
     run_dir.mkdir(parents=True, exist_ok=True)
     evidence = [

@@ -304,7 +304,7 @@ def _load(load: Mapping[str, Any]) -> str:
 
 
 def render_html(run: AuditRun) -> str:
-    from reports import sorted_findings
+    from vendor_audit.reports import sorted_findings
 
     ordered = sorted_findings(run.findings)
     action = [f for f in ordered if f.status in (Status.FAIL, Status.ERROR, Status.MANUAL)]

@@ -35,7 +35,7 @@ def _cell(value: str) -> str:
 
 
 def render_csv(run: AuditRun) -> str:
-    from reports import sorted_findings
+    from vendor_audit.reports import sorted_findings
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-import sandbox
+from vendor_audit import sandbox
 
 pytest_plugins = ["pytester"]
 

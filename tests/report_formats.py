@@ -17,9 +17,8 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import xmlschema
-
-from reports.tabular import CSV_COLUMNS
-from schemas import load_schema
+from vendor_audit.reports.tabular import CSV_COLUMNS
+from vendor_audit.schemas import load_schema
 
 SCHEMAS = Path(__file__).parent / "schemas"
 VOID = {"meta", "br", "img", "hr", "input", "link", "col", "wbr", "source"}

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from reports import bundle
+from vendor_audit.reports import bundle
 
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
 
@@ -95,7 +94,7 @@ def test_a_bundle_signed_by_another_key_is_refused(tmp_path: Path, run_dir: Path
 
 
 def test_an_audit_run_signs_its_directory(tmp_path: Path, leaky: object) -> None:
-    import sandbox
+    from vendor_audit import sandbox
 
     assert isinstance(leaky, sandbox.RunningSandbox)
     keys = bundle.create_keys(tmp_path / "keys")

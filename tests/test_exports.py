@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import sandbox
-from vendor_audit import exports
+from vendor_audit import exports, sandbox
 
 FILES = [
     ("zendesk_ticket_events.ndjson", "ndjson", "zendesk.ticket_event"),

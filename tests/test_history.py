@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vendor_audit.reports.history import History, HistoryError, render_drift
 
-from reports.history import History, HistoryError, render_drift
 from tests.conftest import StartSandbox
 from vendor_audit.findings import AuditRun, Finding, Severity, Status
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checks._plugin import _scan_vendor
+from vendor_audit.checks._plugin import _scan_vendor
+
 from tests.pan_corpus import build, pans_found, precision_recall
 from vendor_audit.model import Payload, VendorSnapshot
 

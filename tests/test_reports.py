@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vendor_audit.reports import REPORT_FILES, render_findings_json, write_reports
+from vendor_audit.reports.html import render_html
+from vendor_audit.reports.junit import render_junit
+from vendor_audit.reports.oscal import control_token, render_oscal
+from vendor_audit.reports.tabular import render_csv
 
-from reports import REPORT_FILES, render_findings_json, write_reports
-from reports.html import render_html
-from reports.junit import render_junit
-from reports.oscal import control_token, render_oscal
-from reports.tabular import render_csv
 from tests.report_formats import SCHEMAS, assert_valid_reports, html_structure, junit_schema, oscal_errors
 from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status
 

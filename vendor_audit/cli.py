@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from vendor_audit.errors import ProfileError
 
 if TYPE_CHECKING:  # the heavy imports wait for the command that needs them: `tls` and `--help` stay fast
-    import sandbox
+    from vendor_audit import sandbox
 
 SCENARIOS = ("clean", "leaky")  # sandbox.SCENARIOS, without importing the sandbox to build the parser
 
@@ -313,7 +313,7 @@ def _short(version: str) -> str:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    import sandbox
+    from vendor_audit import sandbox
 
     config = sandbox.SandboxConfig(scenario=args.scenario, size=args.size, seed=args.seed)
     started = time.monotonic()
@@ -346,7 +346,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     import pytest
 
-    import checks
+    from vendor_audit import checks
     from vendor_audit.profile import load_profile
 
     if args.profile:
@@ -354,7 +354,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     elif not args.quiet:
         print("No profile given: auditing the bundled sandbox (leaky scenario).", flush=True)
     if args.sign_key:
-        from reports.bundle import private_fingerprint
+        from vendor_audit.reports.bundle import private_fingerprint
 
         private_fingerprint(args.sign_key)  # an unusable key is refused before the audit, not after it
     if args.load_run and not (args.load_run / "load.json").is_file():
@@ -394,7 +394,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _print_changes(run_dir: Path) -> None:
     """--quiet: the drift when something changed, and why the audit could not run, if it could not."""
-    from reports.history import Drift, render_drift
+    from vendor_audit.reports.history import Drift, render_drift
 
     try:
         report = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
@@ -413,7 +413,7 @@ def _print_changes(run_dir: Path) -> None:
 def _cmd_history(args: argparse.Namespace) -> int:
     import sqlite3
 
-    from reports.history import HISTORY_FILE, History, HistoryError, render_drift
+    from vendor_audit.reports.history import HISTORY_FILE, History, HistoryError, render_drift
 
     history = History(args.report_dir / HISTORY_FILE)
     if not history.path.exists():
@@ -445,7 +445,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
-    from reports import bundle
+    from vendor_audit.reports import bundle
 
     if args.command == "keys":
         try:

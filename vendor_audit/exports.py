@@ -26,7 +26,7 @@ import jsonschema
 import jsonschema_rs
 import orjson
 
-from schemas import load_schema
+from vendor_audit.schemas import load_schema
 
 __all__ = ["ExportReport", "RecordError", "iter_records", "validate_export", "validator_for"]
 

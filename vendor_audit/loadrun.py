@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import json
 import os
 import secrets
@@ -17,7 +18,9 @@ from typing import Any
 
 from vendor_audit.findings import AuditRun, Severity, Status, exit_code
 
-LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "agent_workflows.py"
+# Found, not imported: locust imports the locustfile itself, in its own process.
+_SPEC = importlib.util.find_spec("vendor_audit.loadtests.agent_workflows")
+LOCUSTFILE = Path(_SPEC.origin if _SPEC and _SPEC.origin else "agent_workflows.py")
 
 
 def _free_port() -> int:
@@ -90,10 +93,10 @@ def run_locust(plan: dict[str, Any], run_dir: Path) -> int:
 
 
 def run_load(args: argparse.Namespace) -> int:
-    from loadtests import gates
-    from loadtests.stats import Sample, conformance, summarize, svg_chart, validity
-    from reports import render_table, write_reports
+    from vendor_audit.loadtests import gates
+    from vendor_audit.loadtests.stats import Sample, conformance, summarize, svg_chart, validity
     from vendor_audit.profile import load_profile
+    from vendor_audit.reports import render_table, write_reports
 
     warmup = args.warmup if args.warmup is not None else min(10.0, args.duration * 0.1)
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -104,7 +107,7 @@ def run_load(args: argparse.Namespace) -> int:
         if args.profile:
             profile_path = Path(args.profile)
         else:
-            import sandbox
+            from vendor_audit import sandbox
 
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vendor-audit-load-")))
             running = stack.enter_context(sandbox.serve(scenario="clean", workdir=workdir))

@@ -21,8 +21,8 @@ from typing import Any
 
 import jsonschema
 
-from schemas import load_schema
 from vendor_audit.errors import ProfileError
+from vendor_audit.schemas import load_schema
 
 __all__ = [
     "SLO",

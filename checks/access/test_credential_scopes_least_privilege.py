@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from checks import Audit, Severity, Where, check
+from vendor_audit.checks import Audit, Severity, Where, check
+
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import Profile
 

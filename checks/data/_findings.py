@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks import Audit, Severity
-from checks._plugin import Hit, PayloadScan
+from vendor_audit.checks import Audit, Severity
+from vendor_audit.checks._plugin import Hit, PayloadScan
 
 
 def record_hits(scan: PayloadScan, audit: Audit, kinds: set[str], what: str) -> None:

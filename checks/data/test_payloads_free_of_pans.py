@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checks import Audit, Severity, check
-from checks._plugin import PayloadScan
-from checks.data._findings import record_hits
+from vendor_audit.checks import Audit, Severity, check
+from vendor_audit.checks._plugin import PayloadScan
+from vendor_audit.checks.data._findings import record_hits
 
 
 @check(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from checks import Audit, Severity, check
+from vendor_audit.checks import Audit, Severity, check
+
 from vendor_audit.profile import Profile
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import Audit, Severity, check
+from vendor_audit.checks import Audit, Severity, check
+
 from vendor_audit.profile import ExportSpec, Profile
 
 LISTED = 50  # failing records listed one by one; the rest are counted

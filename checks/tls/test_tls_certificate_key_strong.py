@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checks import Audit, Severity, check
-from checks._plugin import ProbedEndpoint
-from checks.tls._common import TLS_CONTROLS, leaf_present, reachable
+from vendor_audit.checks import Audit, Severity, check
+from vendor_audit.checks._plugin import ProbedEndpoint
+from vendor_audit.checks.tls._common import TLS_CONTROLS, leaf_present, reachable
 
 
 @check(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checks import Audit, Severity, Where, check
-from checks._plugin import ProbedEndpoint
-from checks.tls._common import TLS_CONTROLS, reachable
+from vendor_audit.checks import Audit, Severity, Where, check
+from vendor_audit.checks._plugin import ProbedEndpoint
+from vendor_audit.checks.tls._common import TLS_CONTROLS, reachable
 
 WEAK = ("NULL", "anonymous", "EXPORT", "RC4", "DES/3DES")
 ADVISORY = ("CBC", "no forward secrecy")

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from vendor_audit.schemas import load_schema
 
-import checks
-from schemas import load_schema
+from vendor_audit import checks
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def check_source(*, id: str, controls: tuple[str, ...] = ("pci_dss_4.0:3.4.1",), name: str | None = None) -> str:
     return f"""
-from checks import Audit, Severity, check
+from vendor_audit.checks import Audit, Severity, check
 
 @check(id={id!r}, title="Something holds", severity=Severity.LOW, controls={controls!r}, remediation="Fix it.")
 def test_{name or id}(audit: Audit) -> None:

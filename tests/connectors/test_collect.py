@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-import connectors
-import sandbox
 from tests.conftest import StartSandbox
+from vendor_audit import connectors, sandbox
 from vendor_audit.model import MFAState
 from vendor_audit.profile import load_profile
 

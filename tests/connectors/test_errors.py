@@ -8,11 +8,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from vendor_audit.connectors._base import Session
 
-import connectors
-import sandbox
-from connectors._base import Session
 from tests.conftest import StartSandbox
+from vendor_audit import connectors, sandbox
 from vendor_audit.profile import load_profile
 
 _OPEN: list[Session] = []

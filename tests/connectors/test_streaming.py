@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import tracemalloc
 
-import connectors
-import sandbox
 from tests.conftest import StartSandbox
+from vendor_audit import connectors, sandbox
 from vendor_audit.profile import load_profile
 
 FAST = {

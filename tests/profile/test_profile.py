@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import sandbox
+from vendor_audit import sandbox
 from vendor_audit.profile import ProfileError, load_profile, looks_like_secret
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-import sandbox
 from tests.conftest import gorgias_client, shopify_client, trust, zendesk_client
+from vendor_audit import sandbox
 
 
 @pytest.mark.parametrize("token", ["", "shpat_00000000000000000000000000000000"])

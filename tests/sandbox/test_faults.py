@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-import sandbox
 from tests.conftest import StartSandbox, shopify_client, zendesk_client
+from vendor_audit import sandbox
 
 
 def test_dropped_connections_give_no_answer(fresh: StartSandbox) -> None:

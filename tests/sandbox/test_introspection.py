@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sandbox
 from tests.conftest import gorgias_client, shopify_client, zendesk_client
+from vendor_audit import sandbox
 
 
 def test_shopify_access_scopes_list_the_grants(clean: sandbox.RunningSandbox, leaky: sandbox.RunningSandbox) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import sandbox
 from tests.conftest import StartSandbox, gorgias_client, shopify_client, zendesk_client
+from vendor_audit import sandbox
 
 
 def digits(text: str) -> str:

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import sandbox
 from tests.conftest import StartSandbox, gorgias_client, shopify_client, zendesk_client
+from vendor_audit import sandbox
 
 LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import httpx
+from vendor_audit.sandbox import ZendeskLimits
 
-from sandbox import ZendeskLimits
 from tests.conftest import StartSandbox, gorgias_client, shopify_client, zendesk_client
 
 

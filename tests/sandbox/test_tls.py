@@ -12,8 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-import sandbox
 from tests.conftest import StartSandbox, trust
+from vendor_audit import sandbox
 
 
 def handshake(port: int, context: ssl.SSLContext) -> tuple[str | None, bytes | None]:
