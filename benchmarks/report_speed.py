@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _common import REPO
-from vendor_audit.checks._plugin import _coverage
 from vendor_audit.reports import render_findings_json
 from vendor_audit.reports.html import render_html
 from vendor_audit.reports.junit import render_junit
@@ -31,7 +30,8 @@ from vendor_audit.reports.oscal import render_oscal
 from vendor_audit.reports.tabular import render_csv
 
 from vendor_audit import checks
-from vendor_audit.findings import AuditRun, Finding, Severity, Status
+from vendor_audit.engine import coverage
+from vendor_audit.findings import AuditRun, EvidenceFile, Finding, Severity, Status
 
 TRESTLE = REPO / ".bench-venv" / "trestle" / "bin" / "python"
 _TRESTLE_ROUND_TRIP = """
@@ -84,11 +84,9 @@ def synthetic_run(count: int) -> AuditRun:
         checks=tuple(specs),
         fail_on=Severity.LOW,
         exit_code=1,
-        extra={
-            "coverage": _coverage(specs, specs, findings),
-            "evidence_max_age_days": 30,
-            "evidence_files": [{"path": "evidence.json", "sha256": "0" * 64, "media_type": "application/json"}],
-        },
+        coverage=tuple(coverage(specs, specs, findings)),
+        evidence_max_age_days=30,
+        evidence_files=(EvidenceFile("evidence.json", "0" * 64, "application/json"),),
     )
 
 

@@ -10,22 +10,32 @@ and did not call `audit.not_applicable` becomes an `error`.
 
 from __future__ import annotations
 
-import datetime as dt
-import fnmatch
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from collections.abc import Callable
 from typing import Any, TypedDict, TypeVar
 
 import pytest
 
-from vendor_audit.findings import CheckSpec, Finding, Severity, Status
-from vendor_audit.profile import Waiver
-from vendor_audit.redact import mask_pans
+from vendor_audit.catalogs import Catalog, catalogs
+from vendor_audit.engine import Hit, PayloadScan, ProbedEndpoint
+from vendor_audit.findings import CheckSpec, Severity, Status
+from vendor_audit.recorder import FINDING_PROPERTY, Audit
 
-__all__ = ["REGISTRY", "Audit", "Catalog", "CheckSpec", "Severity", "Status", "Where", "catalogs", "check"]
+__all__ = [
+    "FINDING_PROPERTY",
+    "REGISTRY",
+    "RUN_WIDE",
+    "Audit",
+    "Catalog",
+    "CheckSpec",
+    "Hit",
+    "PayloadScan",
+    "ProbedEndpoint",
+    "Severity",
+    "Status",
+    "Where",
+    "catalogs",
+    "check",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +48,9 @@ class Where(TypedDict):
 
 
 REGISTRY: dict[str, CheckSpec] = {}
-FINDING_PROPERTY = "vendor_audit_finding"
+# Checks about the run rather than each vendor (exports, evidence files): the engine does not expect a finding
+# for every vendor from them.
+RUN_WIDE: set[str] = set()
 
 
 def check(
@@ -48,141 +60,22 @@ def check(
     severity: Severity,
     controls: tuple[str, ...],
     remediation: str,
+    per_vendor: bool = True,
 ) -> Callable[[F], F]:
-    """Declare a check; refuses a duplicate id and marks the test for the plugin."""
+    """Declare a check; refuses a duplicate id and marks the test for the plugin.
+
+    `per_vendor=False` for a check about the run as a whole; otherwise the engine expects a finding (pass,
+    fail, manual, not_applicable...) for every vendor of the profile and records an `error` for one left out.
+    """
     spec = CheckSpec(id=id, title=title, severity=severity, controls=controls, remediation=remediation)
     if id in REGISTRY and REGISTRY[id] != spec:
         raise ValueError(f"check id {id!r} is declared twice")
     REGISTRY[id] = spec
+    if not per_vendor:
+        RUN_WIDE.add(id)
 
     def mark(function: F) -> F:
         marked: F = pytest.mark.audit_check(spec)(function)
         return marked
 
     return mark
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    id: str
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    key: str
-    name: str
-    version: str
-    requirements: tuple[Requirement, ...]
-    raw: Mapping[str, Any]
-
-
-@cache
-def catalogs() -> tuple[Catalog, ...]:
-    found = []
-    for entry in sorted(resources.files(__package__).joinpath("frameworks").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json"):
-            raw = json.loads(entry.read_text(encoding="utf-8"))
-            requirements = tuple(Requirement(r["id"], r["title"]) for r in raw["requirements"])
-            found.append(Catalog(raw["key"], raw["name"], raw["version"], requirements, raw))
-    return tuple(found)
-
-
-class Audit:
-    """Records the findings of one check; every message and evidence value is masked on the way in."""
-
-    def __init__(
-        self, spec: CheckSpec, sink: list[tuple[str, object]], waivers: tuple[Waiver, ...], today: dt.date
-    ) -> None:
-        self.spec = spec
-        self._sink = sink
-        self._waivers = waivers
-        self._today = today
-        self.findings: list[Finding] = []
-        self.declared_not_applicable = False
-
-    def _add(
-        self,
-        status: Status,
-        vendor: str,
-        resource: str,
-        message: str,
-        evidence: Mapping[str, Any] | None,
-        severity: Severity | None,
-    ) -> Finding:
-        waiver = None
-        if status is Status.FAIL:
-            waiver = next(
-                (
-                    w
-                    for w in self._waivers
-                    if w.check == self.spec.id
-                    and w.expires >= self._today
-                    and fnmatch.fnmatchcase(f"{vendor}/{resource}", w.resource)
-                ),
-                None,
-            )
-        finding = Finding(
-            check_id=self.spec.id,
-            status=Status.WAIVED if waiver else status,
-            severity=severity or self.spec.severity,
-            vendor=vendor,
-            resource=resource,
-            message=mask_pans(message),
-            controls=self.spec.controls,
-            evidence=_masked(dict(evidence or {})),
-            remediation=self.spec.remediation,
-            waiver={"reason": waiver.reason, "owner": waiver.owner, "expires": waiver.expires.isoformat()}
-            if waiver
-            else None,
-        )
-        self.findings.append(finding)
-        self._sink.append((FINDING_PROPERTY, finding.as_json()))
-        return finding
-
-    def record(
-        self,
-        *,
-        vendor: str,
-        resource: str,
-        passed: bool,
-        message: str,
-        evidence: Mapping[str, Any] | None = None,
-        severity: Severity | None = None,
-    ) -> Finding:
-        return self._add(Status.PASS if passed else Status.FAIL, vendor, resource, message, evidence, severity)
-
-    def passed(self, *, vendor: str, resource: str, message: str, evidence: Mapping[str, Any] | None = None) -> Finding:
-        return self._add(Status.PASS, vendor, resource, message, evidence, None)
-
-    def fail(
-        self,
-        *,
-        vendor: str,
-        resource: str,
-        message: str,
-        evidence: Mapping[str, Any] | None = None,
-        severity: Severity | None = None,
-    ) -> Finding:
-        return self._add(Status.FAIL, vendor, resource, message, evidence, severity)
-
-    def error(self, *, vendor: str, resource: str, message: str, evidence: Mapping[str, Any] | None = None) -> Finding:
-        return self._add(Status.ERROR, vendor, resource, message, evidence, None)
-
-    def manual(self, *, vendor: str, resource: str, message: str, evidence: Mapping[str, Any] | None = None) -> Finding:
-        return self._add(Status.MANUAL, vendor, resource, message, evidence, None)
-
-    def not_applicable(self, *, vendor: str = "-", resource: str = "-", message: str) -> Finding:
-        self.declared_not_applicable = True
-        return self._add(Status.NOT_APPLICABLE, vendor, resource, message, None, None)
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_pans(value)
-    if isinstance(value, Mapping):
-        return {str(k): _masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value) if isinstance(value, set | frozenset) else value
-        return [_masked(v) for v in items]
-    return value

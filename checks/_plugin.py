@@ -1,63 +1,68 @@
-"""The pytest plugin (entry point `vendor_audit`): options, fixtures, check validation, findings, exit code.
+"""The pytest plugin (entry point `vendor_audit`): a thin adapter between pytest and the audit engine.
 
-Inert unless audit checks are collected: other test suites in the same environment see only its
-options. `pytest checks/ --audit-profile audit.toml` and `vendor-audit run audit.toml` are one suite.
+    pytest --audit-profile audit.toml            the audit's checks, beside the suite's own tests
+    pytest --audit-sandbox leaky                 the same against the bundled sandbox
+    vendor-audit run audit.toml                  the same suite, run in-process by the CLI
+
+Options become the session's `AuditOptions`; fixtures ask the session for the data the checks read; hooks
+hand each check's findings back to the session, which makes the verdict complete and publishes the run.
+Inert unless an audit is asked for: other suites in the same environment see only its options.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import json
+import importlib
 import os
-import secrets
-import sqlite3
+import signal
 import sys
-import tempfile
-from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
 
-from vendor_audit import checks
-from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status, exit_code
-from vendor_audit.model import CollectionError, VendorSnapshot
-from vendor_audit.pan import FragmentJoiner, Match, scan_ndjson, scan_record, scan_text
-from vendor_audit.profile import ExportSpec, Profile, ProfileError, load_profile
-from vendor_audit.tlsprobe import TLSReport
+from vendor_audit.catalogs import catalogs
+from vendor_audit.engine import AuditOptions, AuditSession, CannotRun, PayloadScan, ProbedEndpoint
+from vendor_audit.exports import ExportReport
+from vendor_audit.findings import CheckSpec, Severity, Status
+from vendor_audit.model import VendorSnapshot
+from vendor_audit.profile import ExportSpec, Profile
+from vendor_audit.recorder import Audit
 
-CHECKS_DIR = Path(checks.__file__).resolve().parent
-STATE = pytest.StashKey["AuditState"]()
-AUDIT = pytest.StashKey[checks.Audit]()
-
-
-@dataclass
-class AuditState:
-    profile: Profile | None = None
-    sandbox_stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-    run_id: str = ""
-    run_dir: Path | None = None
-    started: str = ""
-    items: list[pytest.Item] = field(default_factory=list)  # the checks this run executes
-    declared: list[CheckSpec] = field(default_factory=list)  # every check collected, before -k deselection
-    well_declared: bool = False
-    problems: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    collection: Any = None
-    result: AuditRun | None = None
-    drift: Any = None  # reports.history.Drift since the compared run, None for the first
+CHECKS_DIR = Path(__file__).resolve().parent
+STATE = pytest.StashKey["Adapter"]()
+AUDIT = pytest.StashKey[Audit]()
+SCENARIOS = ("clean", "leaky")
 
 
-# -- options and markers ---------------------------------------------------------------------------
+class Adapter:
+    """What the plugin keeps for one pytest run: the session, its check items, and how the run ended."""
+
+    def __init__(self, session: AuditSession | None, *, add_checks: bool) -> None:
+        self.session = session
+        self.add_checks = add_checks  # add the package's checks (an audit was asked for)
+        self.items: list[pytest.Item] = []
+        self.well_declared = False
+        self.signal_name: str | None = None
+        self.previous_handler: Any = None
+        self.published = False
+
+
+# -- options and set-up ------------------------------------------------------------------------------------
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("audit", "vendor compliance audit (vendor-audit)")
-    group.addoption("--audit-profile", metavar="TOML", help="audit profile (default: the bundled sandbox, leaky)")
+    group.addoption(
+        "--audit-profile", metavar="TOML", help="audit the vendors of this profile: adds the audit's checks to the run"
+    )
+    group.addoption(
+        "--audit-sandbox",
+        metavar="SCENARIO",
+        choices=SCENARIOS,
+        help="audit the bundled sandbox (clean or leaky) instead of a profile",
+    )
     group.addoption(
         "--audit-fail-on",
         default="low",
@@ -85,9 +90,112 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--audit-baseline", metavar="NAME", help="record this run as the baseline NAME (e.g. go-live)")
 
 
+def options_from(config: pytest.Config, *, profile: str | None, scenario: str) -> AuditOptions:
+    def path(name: str) -> Path | None:
+        value = config.getoption(name)
+        return Path(value) if value else None
+
+    return AuditOptions(
+        profile=Path(profile) if profile else None,
+        scenario=scenario,
+        fail_on=Severity(config.getoption("--audit-fail-on")),
+        report_dir=Path(config.getoption("--audit-report-dir")),
+        run_id=config.getoption("--audit-run-id"),
+        sign_key=path("--audit-sign-key"),
+        load_run=path("--audit-load-run"),
+        compare_to=config.getoption("--audit-compare-to"),
+        baseline=config.getoption("--audit-baseline"),
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "audit_check(spec): a vendor-audit check and its metadata")
-    config.stash[STATE] = AuditState()
+    # The CLI hands its session to pytest.main as a plugin object.
+    given = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, AuditSession)), None)
+    profile, scenario = config.getoption("--audit-profile"), config.getoption("--audit-sandbox")
+    if isinstance(given, AuditSession):
+        adapter = Adapter(given, add_checks=True)
+    elif profile or scenario:
+        adapter = Adapter(
+            AuditSession(options_from(config, profile=profile, scenario=scenario or "leaky")), add_checks=True
+        )
+    else:
+        adapter = Adapter(None, add_checks=False)  # a session appears only if audit checks are collected
+    config.stash[STATE] = adapter
+    if adapter.session is None:
+        return
+    if _distributed(config):
+        adapter.published = True  # nothing ran, nothing to publish
+        pytest.exit(
+            "vendor-audit: an audit is one run with one collection of vendor data; pytest-xdist (-n/--dist) would "
+            "split it into several. Run the audit without -n (its checks share one collection and are quick).",
+            returncode=2,
+        )
+    _trap_sigterm(adapter)
+
+
+def _distributed(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) or getattr(config.option, "dist", "no") != "no"
+
+
+def _trap_sigterm(adapter: Adapter) -> None:
+    """SIGTERM (systemd stop, CI cancel, `timeout`) ends the run as Ctrl-C does: published, marked interrupted."""
+    if sys.platform == "win32" or not _in_main_thread():
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        adapter.signal_name = signal.Signals(signum).name
+        raise KeyboardInterrupt
+
+    adapter.previous_handler = signal.signal(signal.SIGTERM, stop)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    adapter = config.stash.get(STATE, None)
+    if adapter is None or adapter.session is None:
+        return
+    adapter.session.close()
+    if adapter.previous_handler is not None:
+        signal.signal(signal.SIGTERM, adapter.previous_handler)
+
+
+# -- collection: the package's checks are added by import name, never by path ------------------------------
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # Collected by path, checks/ would import as a top-level `checks` package (and clash with a project's own).
+    if collection_path.resolve() == CHECKS_DIR or CHECKS_DIR in collection_path.resolve().parents:
+        return True
+    return None
+
+
+class _CheckModule(pytest.Module):
+    """A module of the checks package, imported by its package name."""
+
+    import_name = ""
+
+    def _getobj(self) -> Any:
+        return importlib.import_module(self.import_name)
+
+
+def _package_checks(session: pytest.Session) -> list[pytest.Item]:
+    items: list[pytest.Item] = []
+    for path in sorted(CHECKS_DIR.rglob("test_*.py")):
+        relative = path.relative_to(CHECKS_DIR).with_suffix("")
+        module = _CheckModule.from_parent(
+            session, path=path, nodeid="vendor_audit/checks/" + relative.as_posix() + ".py"
+        )
+        module.import_name = "vendor_audit.checks." + ".".join(relative.parts)
+        for node in module.collect():
+            if isinstance(node, pytest.Item):
+                items.append(node)
+    return items
 
 
 def _spec(item: pytest.Item) -> CheckSpec | None:
@@ -95,20 +203,26 @@ def _spec(item: pytest.Item) -> CheckSpec | None:
     return marker.args[0] if marker and marker.args and isinstance(marker.args[0], CheckSpec) else None
 
 
-def _under_checks(item: pytest.Item) -> bool:
-    return CHECKS_DIR in Path(str(item.path)).resolve().parents
+def _per_vendor(spec: CheckSpec) -> bool:
+    from vendor_audit.checks import RUN_WIDE
+
+    return spec.id not in RUN_WIDE
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: coverage tells "not tested in this run" from "no check"
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    known = {f"{c.key}:{r.id}" for c in checks.catalogs() for r in c.requirements}
-    problems = []
+    adapter = config.stash[STATE]
+    problems: list[str] = []
+    if adapter.add_checks:
+        try:
+            items[:0] = _package_checks(session)
+        except Exception as exc:  # a check module that does not import: the audit cannot vouch for anything
+            problems.append(f"the audit's checks could not be loaded: {exc.__class__.__name__}: {exc}")
+    known = {f"{c.key}:{r.id}" for c in catalogs() for r in c.requirements}
     audit_items = []
     for item in items:
         spec = _spec(item)
         if spec is None:
-            if _under_checks(item):
-                problems.append(f"{item.nodeid}: no @check metadata (id, title, severity, controls, remediation)")
             continue
         audit_items.append(item)
         name = getattr(item, "originalname", item.name)
@@ -118,77 +232,63 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if "audit" not in getattr(item, "fixturenames", ()):
             problems.append(f"{item.nodeid}: a check records findings through the `audit` fixture")
     if problems:
+        adapter.published = True
         pytest.exit("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems), returncode=2)
-    state = config.stash[STATE]
-    state.declared = [s for s in (_spec(i) for i in audit_items) if s is not None]
-    state.well_declared = True
+    if audit_items and adapter.session is None:  # a suite of its own checks, no profile: the bundled sandbox
+        adapter.session = AuditSession(options_from(config, profile=None, scenario="leaky"))
+        _trap_sigterm(adapter)
+    adapter.items = audit_items
+    adapter.well_declared = True
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    state = session.config.stash[STATE]
-    if not state.well_declared:  # pytest calls this even after the exit above
+    adapter = session.config.stash[STATE]
+    engine = adapter.session
+    if engine is None or not adapter.well_declared or session.config.option.collectonly:
         return
-    state.items = [item for item in session.items if _spec(item) is not None]
-    if not state.items:
+    declared = [s for s in (_spec(i) for i in adapter.items) if s is not None]
+    selected = [item for item in session.items if _spec(item) is not None]
+    adapter.items = selected
+    in_scope = [(s, _per_vendor(s)) for s in (_spec(i) for i in selected) if s is not None]
+    engine.declare(declared, in_scope, narrowed=_narrowing(session.config, len(in_scope), len(declared)))
+    if not selected:
         return
-    config = session.config
-    state.started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    state.run_id = config.getoption("--audit-run-id") or (
-        dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
-    )
-    state.run_dir = Path(config.getoption("--audit-report-dir")) / state.run_id
-    path = config.getoption("--audit-profile")
     try:
-        if path:
-            state.profile = load_profile(path)
-        else:
-            state.profile = _start_default_sandbox(state)
-        for vendor in state.profile.vendors:
-            for credential in vendor.credentials:
-                state.profile.secret(credential)
-    except ProfileError as exc:
-        state.problems.append(str(exc))
-        _write_run(session)
+        engine.start()
+    except CannotRun as exc:
+        _publish(session, 2)
         pytest.exit(f"vendor-audit: {exc}", returncode=2)
 
 
-def _start_default_sandbox(state: AuditState) -> Profile:
-    from vendor_audit import sandbox  # deferred: only the default run needs the stand-ins
-
-    workdir = Path(state.sandbox_stack.enter_context(tempfile.TemporaryDirectory(prefix="vendor-audit-sandbox-")))
-    running = state.sandbox_stack.enter_context(sandbox.serve(scenario="leaky", workdir=workdir))
-    state.extra["sandbox"] = {"scenario": "leaky", "manifest": str(running.manifest_path)}
-    return load_profile(running.profile_path)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    state = config.stash.get(STATE, None)
-    if state is None:
-        return
-    if state.collection is not None:
-        state.collection.close()
-    state.sandbox_stack.close()
+def _narrowing(config: pytest.Config, ran: int, declared: int) -> str | None:
+    if ran >= declared:
+        return None
+    how = [
+        f"{flag} {value!r}" for flag, value in (("-k", config.option.keyword), ("-m", config.option.markexpr)) if value
+    ]
+    return f"narrowed to {ran} of {declared} checks" + (f" ({', '.join(how)})" if how else "")
 
 
-# -- fixtures: data is collected once per session and only read by checks --------------------------
+# -- fixtures: data is collected once per session and only read by checks ----------------------------------
+
+
+def _engine(request: pytest.FixtureRequest) -> AuditSession:
+    adapter = request.config.stash[STATE]
+    if adapter.session is None or adapter.session.profile is None:
+        pytest.skip("no audit in this run (give --audit-profile or --audit-sandbox)")
+    return adapter.session
 
 
 @pytest.fixture(scope="session")
 def profile(request: pytest.FixtureRequest) -> Profile:
-    loaded = request.config.stash[STATE].profile
-    if loaded is None:
-        pytest.skip("no audit profile (vendor-audit checks were not collected)")
-    return loaded
+    found = _engine(request).profile
+    assert found is not None  # noqa: S101 - _engine skipped otherwise
+    return found
 
 
 @pytest.fixture(scope="session")
-def snapshots(request: pytest.FixtureRequest, profile: Profile) -> dict[str, VendorSnapshot]:
-    from vendor_audit import connectors  # deferred: plain pytest runs never pay for it
-
-    state = request.config.stash[STATE]
-    state.collection = connectors.collect(profile)
-    state.extra["collection_seconds"] = round(state.collection.seconds, 3)
-    return dict(state.collection.snapshots)
+def snapshots(request: pytest.FixtureRequest) -> dict[str, VendorSnapshot]:
+    return _engine(request).snapshots()
 
 
 def _vendor_fixture(kind: str) -> Any:
@@ -208,372 +308,151 @@ zendesk = _vendor_fixture("zendesk")
 gorgias = _vendor_fixture("gorgias")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    vendor: str
-    resource: str
-    location: str  # field, or "line N /pointer" in an export
-    match: Match
-
-
-@dataclass
-class PayloadScan:
-    hits: list[Hit] = field(default_factory=list)
-    scanned: Counter[tuple[str, str]] = field(default_factory=Counter)  # (vendor, "payloads" or exports/<file>)
-    errors: dict[str, list[CollectionError]] = field(default_factory=dict)
-
-
-def _scan_vendor(snapshot: VendorSnapshot) -> tuple[list[Hit], int]:
-    hits: list[Hit] = []
-    count = 0
-    # A number typed over consecutive messages of one conversation is joined (cards.md section 6).
-    joiner, thread, previous = FragmentJoiner(), "", None
-    for payload in snapshot.iter_payloads():
-        count += 1
-        hits += [Hit(payload.vendor, payload.resource, payload.field, m) for m in scan_text(payload.text)]
-        parent = payload.resource.rsplit("/", 2)[0]
-        if parent != thread and previous is not None:
-            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
-        thread = parent
-        joined = joiner.feed(payload.text, payload.resource)  # a chain the previous message ended
-        if previous is not None:
-            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joined]
-        previous = payload
-    if previous is not None:
-        hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
-    return hits, count
-
-
-def _scan_export(spec: ExportSpec, label: str) -> tuple[list[Hit], int, CollectionError | None]:
-    from vendor_audit.exports import iter_records
-
-    hits: list[Hit] = []
-    count = 0
-    resource = f"exports/{spec.path.name}"
-    try:
-        if spec.format == "ndjson":  # the chunked scanner: C-speed screening, memory of one chunk
-            with spec.path.open("rb") as handle:
-                for number, pointer, match in scan_ndjson(handle):
-                    hits.append(Hit(label, resource, f"line {number} {pointer}", match))
-            with spec.path.open("rb") as handle:
-                count = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-            return hits, count, None
-        for location, record in iter_records(spec.path, spec.format):
-            count += 1
-            if isinstance(record, ValueError):
-                continue  # unparsable records are the schema check's business
-            for pointer, match in scan_record(record):
-                hits.append(Hit(label, resource, f"{location} {pointer}", match))
-    except OSError as exc:
-        return hits, count, CollectionError(label, "payloads", "export", f"cannot read {spec.path}: {exc.strerror}")
-    return hits, count, None
-
-
 @pytest.fixture(scope="session")
-def payload_scan(snapshots: dict[str, VendorSnapshot], profile: Profile) -> PayloadScan:
+def payload_scan(request: pytest.FixtureRequest) -> PayloadScan:
     """Every payload of every vendor and every export record, scanned once for PANs and SAD."""
-    scan = PayloadScan()
-    with ThreadPoolExecutor(max_workers=max(1, len(snapshots)), thread_name_prefix="scan") as pool:
-        futures = {name: pool.submit(_scan_vendor, snapshot) for name, snapshot in snapshots.items()}
-        for name, future in futures.items():
-            hits, count = future.result()
-            scan.hits += hits
-            scan.scanned[(name, "payloads")] += count
-            scan.errors[name] = [e for e in snapshots[name].errors if e.what == "payloads"]
-    for spec in profile.exports:
-        label = spec.vendor or "exports"
-        hits, count, error = _scan_export(spec, label)
-        scan.hits += hits
-        scan.scanned[(label, f"exports/{spec.path.name}")] += count
-        if error is not None:
-            scan.errors.setdefault(label, []).append(error)
-    return scan
-
-
-@dataclass(frozen=True, slots=True)
-class ProbedEndpoint:
-    vendor: str  # the vendor whose base URL it is, or "endpoint" for the profile's extra ones
-    report: TLSReport
-
-    @property
-    def resource(self) -> str:
-        return f"endpoint/{self.report.address}"
+    return _engine(request).payload_scan()
 
 
 @pytest.fixture(scope="session")
-def tls_reports(request: pytest.FixtureRequest, profile: Profile) -> list[ProbedEndpoint]:
-    from urllib.parse import urlsplit
-
-    from vendor_audit.tlsprobe import probe
-
-    targets: dict[tuple[str, int], str] = {}
-    for vendor in profile.vendors:
-        parts = urlsplit(vendor.base_url)
-        targets.setdefault((parts.hostname or "", parts.port or 443), vendor.name)
-    for url in profile.tls_endpoints:
-        parts = urlsplit(url)
-        targets.setdefault((parts.hostname or "", parts.port or 443), "endpoint")
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="tls") as pool:
-        futures = {key: pool.submit(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets}
-        probed = [ProbedEndpoint(targets[key], future.result()) for key, future in futures.items()]
-    request.config.stash[STATE].extra["certificates"] = [
-        {"vendor": p.vendor, "endpoint": p.report.address, **c.as_json()} for p in probed for c in p.report.chain
-    ]
-    return probed
+def tls_reports(request: pytest.FixtureRequest) -> list[ProbedEndpoint]:
+    return _engine(request).tls_reports()
 
 
 @pytest.fixture(scope="session")
-def export_reports(profile: Profile) -> list[tuple[ExportSpec, Any]]:
-    from vendor_audit.exports import validate_export
-
-    results: list[tuple[ExportSpec, Any]] = []
-    for spec in profile.exports:
-        try:
-            results.append((spec, validate_export(spec.path, spec.format, spec.schema)))
-        except FileNotFoundError:
-            results.append((spec, f"export file {spec.path} does not exist"))
-        except (OSError, ValueError) as exc:
-            results.append((spec, f"cannot validate {spec.path}: {exc}"))
-    return results
+def export_reports(request: pytest.FixtureRequest) -> list[tuple[ExportSpec, ExportReport | str]]:
+    return _engine(request).export_reports()
 
 
 @pytest.fixture
-def audit(request: pytest.FixtureRequest, profile: Profile) -> checks.Audit:
+def audit(request: pytest.FixtureRequest) -> Audit:
     spec = _spec(request.node)
     if spec is None:
         raise pytest.UsageError("the `audit` fixture belongs to checks declared with @check")
-    recorder = checks.Audit(spec, request.node.user_properties, profile.waivers, dt.date.today())
+    recorder = _engine(request).recorder(spec, request.node.user_properties)
     request.node.stash[AUDIT] = recorder
     return recorder
 
 
-# -- outcome of each check, and of the run ---------------------------------------------------------
+# -- outcome of each check, and of the run -----------------------------------------------------------------
 
 
-def _fail_on(config: pytest.Config) -> Severity:
-    return Severity(config.getoption("--audit-fail-on"))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    spec = _spec(item)
-    if spec is None:
-        return (yield)
-    try:
-        result = yield
-    except pytest.skip.Exception:
-        raise
-    except Exception as exc:
-        recorder = item.stash.get(AUDIT, None)
-        if recorder is not None:
-            recorder.error(
-                vendor="-", resource="-", message=f"the check stopped on {exc.__class__.__name__}: it could not look"
-            )
-        raise
-    recorder = item.stash[AUDIT]
-    if not recorder.findings:
-        recorder.error(vendor="-", resource="-", message="the check recorded no finding")
-    fail_on = _fail_on(item.config)
+def _fail_if_bad(item: pytest.Item, findings: list[Any]) -> None:
+    fail_on = Severity(item.config.getoption("--audit-fail-on"))
+    engine = item.config.stash[STATE].session
+    if engine is not None:
+        fail_on = engine.options.fail_on
     bad = [
-        f
-        for f in recorder.findings
-        if f.status is Status.ERROR or (f.status is Status.FAIL and f.severity.rank >= fail_on.rank)
+        f for f in findings if f.status is Status.ERROR or (f.status is Status.FAIL and f.severity.rank >= fail_on.rank)
     ]
     if bad:
         lines = [f"{f.status.value.upper()} {f.severity.value} {f.vendor} {f.resource}: {f.message}" for f in bad[:20]]
         if len(bad) > 20:
             lines.append(f"... and {len(bad) - 20} more")
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    spec = _spec(item)
+    engine = item.config.stash[STATE].session
+    if spec is None or engine is None:
+        return (yield)
+    try:
+        result = yield
+    except (pytest.skip.Exception, KeyboardInterrupt, pytest.exit.Exception):
+        raise
+    except BaseException as exc:  # the check stopped: an error finding of one line, never a traceback
+        findings = engine.end_check(spec, item.stash.get(AUDIT, None), cause=_cause(exc))
+        _fail_if_bad(item, findings)
+        raise
+    _fail_if_bad(item, engine.end_check(spec, item.stash.get(AUDIT, None)))
     return result
 
 
-def findings_of(items: list[pytest.Item]) -> list[Finding]:
-    found = []
-    for item in items:
-        for name, value in item.user_properties:
-            if name == checks.FINDING_PROPERTY and isinstance(value, dict):
-                found.append(Finding.from_json(value))
-    return found
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, CannotRun):
+        return str(exc)
+    text = " ".join(str(exc).split())[:300]
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    spec = _spec(item)
+    engine = item.config.stash[STATE].session
+    if spec is None or engine is None or call.when != "setup" or call.excinfo is None:
+        return report
+    if call.excinfo.errisinstance((KeyboardInterrupt, pytest.exit.Exception)):
+        return report
+    if report.skipped:
+        reason = str(call.excinfo.value.msg) if hasattr(call.excinfo.value, "msg") else "skipped"
+        engine.end_check(spec, item.stash.get(AUDIT, None), skipped=reason)
+        return report
+    # A fixture the check needed stopped (the vendor data, a scan, a probe): the check could not look.
+    findings = engine.end_check(spec, item.stash.get(AUDIT, None), cause=_cause(call.excinfo.value))
+    report.longrepr = "\n".join(
+        f"ERROR {f.vendor} {f.resource}: {f.message}" for f in findings if f.status is Status.ERROR
+    )
+    return report
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    # Which config is not passed here; the interrupt is marked on every adapter of this process's runs.
+    for adapter in _ADAPTERS_SEEN:
+        if adapter.session is not None:
+            adapter.session.interrupt(adapter.signal_name or "SIGINT")
+
+
+_ADAPTERS_SEEN: list[Adapter] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _ADAPTERS_SEEN[:] = [session.config.stash[STATE]]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = session.config.stash.get(STATE, None)
-    if state is None or not state.items or state.profile is None or session.config.option.collectonly:
+    adapter = session.config.stash.get(STATE, None)
+    if adapter is None or adapter.session is None or adapter.published or session.config.option.collectonly:
         return
-    run = _write_run(session)
-    session.exitstatus = run.exit_code
+    if not adapter.items:
+        return
+    run = _publish(session, int(exitstatus))
+    session.exitstatus = max(int(exitstatus), run.exit_code)  # never lower than pytest's own outcome
 
 
-def _write_run(session: pytest.Session) -> AuditRun:
-    from vendor_audit.reports import write_reports
-
-    state = session.config.stash[STATE]
-    config = session.config
-    findings = findings_of(state.items)
-    specs = [s for s in (_spec(i) for i in state.items) if s is not None]
-    profile = state.profile
-    if profile is not None:
-        today = dt.date.today()
-        state.extra["expired_waivers"] = [
-            {"check": w.check, "resource": w.resource, "owner": w.owner, "expires": w.expires.isoformat()}
-            for w in profile.waivers
-            if w.expires < today
-        ]
-        state.extra["vendors"] = [{"name": v.name, "type": v.type, "base_url": v.base_url} for v in profile.vendors]
-        state.extra["evidence_max_age_days"] = profile.evidence_max_age_days
-    load_dir = config.getoption("--audit-load-run")
-    if load_dir and state.run_dir is not None:
-        try:
-            findings += _attach_load_run(Path(load_dir), state.run_dir, state, specs)
-        except (OSError, ValueError, KeyError) as exc:
-            state.problems.append(f"--audit-load-run {load_dir}: not a load run directory ({exc})")
-    key = config.getoption("--audit-sign-key")
-    if key:
-        from vendor_audit.reports.bundle import private_fingerprint
-
-        try:
-            state.extra["signing_key"] = private_fingerprint(Path(key))
-        except (OSError, ValueError) as exc:
-            state.problems.append(f"--audit-sign-key {key}: cannot use it to sign ({exc}); the run is not signed")
-            key = None
-    errors = any(f.status is Status.ERROR for f in findings)
-    state.extra["coverage"] = _coverage(state.declared, specs, findings)
-    run = AuditRun(
-        run_id=state.run_id,
-        started=state.started,
-        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        profile_name=profile.name if profile else "",
-        mode=profile.mode if profile else "",
-        findings=tuple(findings),
-        checks=tuple(specs),
-        fail_on=_fail_on(config),
-        exit_code=exit_code(findings, _fail_on(config), could_not_run=bool(state.problems) or errors),
-        problems=tuple(state.problems),
-        extra=dict(state.extra),
-    )
-    if state.run_dir is not None:
-        state.run_dir.mkdir(parents=True, exist_ok=True)
-        if state.collection is not None:
-            evidence = state.collection.recorder.as_json()
-            (state.run_dir / "evidence.json").write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
-        run = _record_history(config, state, run)
-        run = write_reports(run, state.run_dir)
-        if key:
-            from vendor_audit.reports.bundle import sign_run
-
-            sign_run(state.run_dir, Path(key))
-    state.result = run
-    return run
-
-
-def _record_history(config: pytest.Config, state: AuditState, run: AuditRun) -> AuditRun:
-    """Record the run in the history beside the run directories and attach the drift since the compared run."""
-    import dataclasses
-
-    from vendor_audit.reports.history import HISTORY_FILE, History, HistoryError
-
-    if not run.findings or state.run_dir is None:
-        return run  # a run that looked at nothing must not become the base of the next comparison
-    history = History(state.run_dir.parent / HISTORY_FILE)
-    try:
-        history.record(run, run.extra.get("evidence_max_age_days"), config.getoption("--audit-baseline"))
-        drift = history.diff(config.getoption("--audit-compare-to"), run.run_id)
-    except (HistoryError, sqlite3.Error, OSError) as exc:
-        problem = f"history {history.path}: {exc}" if not isinstance(exc, HistoryError) else str(exc)
-        state.problems.append(problem)
-        return dataclasses.replace(run, problems=(*run.problems, problem), exit_code=2)
-    state.drift = drift
-    return dataclasses.replace(run, extra={**run.extra, "drift": drift.as_json() if drift else None})
-
-
-def _attach_load_run(load_dir: Path, run_dir: Path, state: AuditState, specs: list[CheckSpec]) -> list[Finding]:
-    """A load run's gates join the audit's findings; its numbers and chart are copied in as evidence."""
-    import shutil
-
-    document = json.loads((load_dir / "load.json").read_text(encoding="utf-8"))
-    report = json.loads((load_dir / "findings.json").read_text(encoding="utf-8"))
-    target = run_dir / "load"
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("load.json", "latency.svg", "findings.json"):
-        if (load_dir / name).exists():
-            shutil.copyfile(load_dir / name, target / name)
-    chart = (load_dir / "latency.svg").read_text(encoding="utf-8") if (load_dir / "latency.svg").exists() else ""
-    state.extra["load"] = {"run_id": report["run_id"], "document": document, "chart_svg": chart}
-    known = {s.id for s in specs}
-    for raw in report["checks"]:
-        if raw["id"] not in known:
-            spec = CheckSpec(
-                raw["id"], raw["title"], Severity(raw["severity"]), tuple(raw["controls"]), raw["remediation"]
-            )
-            specs.append(spec)
-            state.declared.append(spec)
-    return [Finding.from_json(raw) for raw in report["findings"]]
-
-
-_WORST = ("fail", "error", "manual", "waived", "pass", "not_applicable")
-
-
-def _coverage(declared: list[CheckSpec], ran: list[CheckSpec], findings: list[Finding]) -> list[dict[str, Any]]:
-    """Per framework, every requirement: what this run showed, "not_tested" or "not_covered".
-
-    "not_tested": a check maps to it but did not run or recorded nothing; "not_covered": no check maps to it,
-    other evidence is needed.
-    """
-    statuses: dict[str, set[str]] = {}
-    for finding in findings:
-        for control in finding.controls:
-            statuses.setdefault(control, set()).add(finding.status.value)
-    mapped: dict[str, list[str]] = {}
-    for spec in [*declared, *(s for s in ran if s not in declared)]:
-        for control in spec.controls:
-            if spec.id not in mapped.setdefault(control, []):
-                mapped[control].append(spec.id)
-    out = []
-    for catalog in checks.catalogs():
-        matrix = []
-        for requirement in catalog.requirements:
-            control = f"{catalog.key}:{requirement.id}"
-            seen = statuses.get(control, set())
-            if seen:
-                status = next(s for s in _WORST if s in seen)
-            else:
-                status = "not_tested" if control in mapped else "not_covered"
-            matrix.append(
-                {"id": requirement.id, "title": requirement.title, "status": status, "checks": mapped.get(control, [])}
-            )
-        out.append(
-            {
-                "framework": catalog.key,
-                "name": f"{catalog.name} {catalog.version}",
-                "requirements": len(matrix),
-                "covered": [row["id"] for row in matrix if row["checks"]],
-                "not_covered": [row["id"] for row in matrix if not row["checks"]],
-                "matrix": matrix,
-            }
-        )
-    return out
+def _publish(session: pytest.Session, outcome: int) -> Any:
+    adapter = session.config.stash[STATE]
+    assert adapter.session is not None  # noqa: S101 - callers check
+    adapter.published = True
+    return adapter.session.publish(outcome=outcome)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    state = config.stash.get(STATE, None)
-    if state is None or state.result is None:
+    adapter = config.stash.get(STATE, None)
+    engine = adapter.session if adapter is not None else None
+    if engine is None or engine.result is None:
         return
     from vendor_audit.reports import render_table
 
+    run = engine.result
     write = terminalreporter.write_line
     terminalreporter.section("vendor-audit findings")
     width = int(os.environ.get("COLUMNS", "0")) or (
         getattr(getattr(terminalreporter, "_tw", None), "fullwidth", 0) if sys.stdout.isatty() else 200
     )
-    for line in render_table(state.result, width=max(width, 100)).splitlines():
+    for line in render_table(run, width=max(width, 100)).splitlines():
         write(line)
-    if state.result.findings and state.run_dir is not None:
+    if run.findings:
         from vendor_audit.reports.history import render_drift
 
-        for line in render_drift(state.drift):
+        for line in render_drift(engine.drift):
             write(line)
-    if state.run_dir is not None:
-        others = "findings.json, junit.xml, findings.csv, assessment-results.json"
-        write(f"reports: {state.run_dir}/report.html (also {others})")
-        if state.result.extra.get("signing_key"):
-            write(f"signed: key {state.result.extra['signing_key']}; check with vendor-audit verify {state.run_dir}")
+    others = "findings.json, junit.xml, findings.csv, assessment-results.json"
+    write(f"reports: {engine.run_dir}/report.html (also {others})")
+    if run.signing_key:
+        write(f"signed: key {run.signing_key}; check with vendor-audit verify {engine.run_dir}")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vendor_audit.findings import AuditRun, Finding, Status
+from vendor_audit.findings import AuditRun, EvidenceFile, Finding, RunState, Status
 
 __all__ = [
     "FINDINGS_SCHEMA",
@@ -24,6 +24,7 @@ __all__ = [
     "render_findings_json",
     "render_table",
     "sorted_findings",
+    "state_notice",
     "write_reports",
 ]
 
@@ -43,6 +44,8 @@ def render_findings_json(run: AuditRun) -> str:
         "fail_on": run.fail_on.value,
         "exit_code": run.exit_code,
         "problems": list(run.problems),
+        "state": run.state.value,
+        "state_reason": run.state_reason,
         "counts": run.counts(),
         "checks": [
             {
@@ -55,17 +58,37 @@ def render_findings_json(run: AuditRun) -> str:
             for c in run.checks
         ],
         "findings": [f.as_json() for f in sorted_findings(run.findings)],
-        "coverage": run.extra.get("coverage", []),
-        "certificates": run.extra.get("certificates", []),
-        "expired_waivers": run.extra.get("expired_waivers", []),
-        "vendors": run.extra.get("vendors", []),
-        "signing_key": run.extra.get("signing_key"),
-        "evidence_max_age_days": run.extra.get("evidence_max_age_days"),
-        "evidence_files": run.extra.get("evidence_files", []),
-        "drift": run.extra.get("drift"),
-        "load": {k: v for k, v in run.extra["load"].items() if k != "chart_svg"} if run.extra.get("load") else None,
+        "coverage": [dict(c) for c in run.coverage],
+        "certificates": [dict(c) for c in run.certificates],
+        "expired_waivers": [dataclasses.asdict(w) for w in run.expired_waivers],
+        "vendors": [dataclasses.asdict(v) for v in run.vendors],
+        "signing_key": run.signing_key,
+        "evidence_max_age_days": run.evidence_max_age_days,
+        "evidence_files": [dataclasses.asdict(f) for f in run.evidence_files],
+        "drift": dict(run.drift) if run.drift is not None else None,
+        "load": {"run_id": run.load.run_id, "document": dict(run.load.document)} if run.load else None,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def state_notice(run: AuditRun) -> str:
+    """One plain sentence when the run did not look at its whole scope ("" for a complete run).
+
+    Every report says it where a reader looks first, so a partial or interrupted run is never read as a full audit.
+    """
+    if run.state is RunState.INTERRUPTED:
+        reason = run.state_reason or "stopped before it finished"
+        return (
+            f"INTERRUPTED: {reason} — this run did not look everywhere: what it found is real, what it did not "
+            "report is unknown, not compliant; not a drift base"
+        )
+    if run.state is RunState.PARTIAL:
+        reason = run.state_reason or "narrowed to part of its checks"
+        return (
+            f"PARTIAL: {reason} — only the checks in scope ran, the others did not look; not a drift base "
+            "unless named as a baseline"
+        )
+    return ""
 
 
 def sorted_findings(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
@@ -101,12 +124,12 @@ def write_reports(run: AuditRun, run_dir: Path) -> AuditRun:
     from vendor_audit.reports.bundle import file_digests
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    evidence = [
-        {"path": path, "sha256": digest, "media_type": _MEDIA.get(Path(path).suffix, "application/octet-stream")}
+    evidence = tuple(
+        EvidenceFile(path, digest, _MEDIA.get(Path(path).suffix, "application/octet-stream"))
         for path, digest in file_digests(run_dir).items()
         if path not in REPORT_FILES
-    ]
-    run = dataclasses.replace(run, extra={**run.extra, "evidence_files": evidence})
+    )
+    run = dataclasses.replace(run, evidence_files=evidence)
     for name, render in _writers().items():
         (run_dir / name).write_text(render(run), encoding="utf-8")
     return run
@@ -115,6 +138,9 @@ def write_reports(run: AuditRun, run_dir: Path) -> AuditRun:
 def render_table(run: AuditRun, width: int = 160) -> str:
     """The terminal summary: every finding that is not a pass, counts, coverage, exit code."""
     lines = []
+    notice = state_notice(run)
+    if notice:
+        lines += [notice, ""]
     shown = [f for f in sorted_findings(run.findings) if f.status is not Status.PASS]
     columns = ("SEVERITY", "STATUS", "VENDOR", "CHECK", "RESOURCE", "MESSAGE")
     statuses = {Status.NOT_APPLICABLE: "n/a"}
@@ -140,7 +166,7 @@ def render_table(run: AuditRun, width: int = 160) -> str:
     lines.append("  ".join(f"{k}: {v}" for k, v in counts.items() if v) or "no findings")
     for remediation in sorted({(f.check_id, f.remediation) for f in shown if f.status is Status.FAIL}):
         lines.append(f"fix {remediation[0]}: {remediation[1]}")
-    for coverage in run.extra.get("coverage", []):
+    for coverage in run.coverage:
         matrix = coverage.get("matrix", [])
         tested = sum(1 for row in matrix if row["status"] not in ("not_tested", "not_covered"))
         skipped = sum(1 for row in matrix if row["status"] == "not_tested")
@@ -149,10 +175,10 @@ def render_table(run: AuditRun, width: int = 160) -> str:
             + (f", {skipped} not tested in this run" if skipped else "")
             + f"; {len(coverage['not_covered'])} need other evidence"
         )
-    for waiver in run.extra.get("expired_waivers", []):
+    for waiver in run.expired_waivers:
         lines.append(
-            f"expired waiver: {waiver['check']} {waiver['resource']} (owner {waiver['owner']}, "
-            f"expired {waiver['expires']}): no longer applied"
+            f"expired waiver: {waiver.check} {waiver.resource} (owner {waiver.owner}, "
+            f"expired {waiver.expires}): no longer applied"
         )
     for problem in run.problems:
         lines.append(f"could not run: {problem}")
@@ -161,5 +187,6 @@ def render_table(run: AuditRun, width: int = 160) -> str:
         1: f"fail (findings at or above {run.fail_on.value})",
         2: "incomplete (the audit could not look everywhere)",
     }
-    lines.append(f"result: {verdict.get(run.exit_code, run.exit_code)} -> exit code {run.exit_code}")
+    scope = {RunState.PARTIAL: " (partial run)", RunState.INTERRUPTED: " (interrupted run)"}.get(run.state, "")
+    lines.append(f"result: {verdict.get(run.exit_code, run.exit_code)}{scope} -> exit code {run.exit_code}")
     return "\n".join(lines)

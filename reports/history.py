@@ -6,7 +6,13 @@
 
 A finding is identified by (check, vendor, resource). A problem that is absent from the later run counts
 as fixed only when that check looked at that vendor without error there; otherwise it is "not
-re-checked" (unknown is not fixed).
+re-checked" (unknown is not fixed). An interrupted later run proves nothing by absence: a check it
+stopped in the middle of may not have reached the resource.
+
+Each run keeps its state (findings.RunState). The default base of a comparison is the previous *complete*
+run; a partial run (narrowed with -k / -m) is a base only when named (a baseline or a run id); an
+interrupted run is never a base and never a baseline. History files written before the state existed are
+migrated on open: their runs count as complete.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vendor_audit.findings import AuditRun
+from vendor_audit.findings import AuditRun, RunState
 
 __all__ = ["HISTORY_FILE", "Drift", "History", "HistoryError", "render_drift"]
 
@@ -29,7 +35,8 @@ _RANK = {"error": 0, "fail": 1, "waived": 2, "manual": 3, "not_applicable": 4, "
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, profile TEXT NOT NULL, started TEXT NOT NULL, finished TEXT NOT NULL,
-    exit_code INTEGER NOT NULL, max_age_days INTEGER, baseline TEXT UNIQUE
+    exit_code INTEGER NOT NULL, max_age_days INTEGER, baseline TEXT UNIQUE,
+    state TEXT NOT NULL DEFAULT 'complete'
 );
 CREATE TABLE IF NOT EXISTS findings (
     run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
@@ -41,7 +48,25 @@ CREATE INDEX IF NOT EXISTS findings_by_run ON findings(run_id);
 
 
 class HistoryError(ValueError):
-    """A run or baseline that is not in the history; the message says which ones are."""
+    """A run or baseline that is not in the history, or one that cannot serve; the message says why."""
+
+
+def _never_a_base(run_id: str, use: str) -> str:
+    return (
+        f"run {run_id} was interrupted: it did not look everywhere, so it is never {use}; "
+        "pick a complete run (vendor-audit diff --list shows each run's state)"
+    )
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Add what later versions record to a history file written by an earlier one."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "state" not in columns:
+        try:
+            db.execute("ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'complete'")
+        except sqlite3.OperationalError as exc:  # another process migrated it first
+            if "duplicate column" not in str(exc):
+                raise
 
 
 Key = tuple[str, str, str]
@@ -91,16 +116,35 @@ class History:
         with closing(sqlite3.connect(self.path, timeout=30)) as connection:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.executescript(_SCHEMA)
+            _migrate(connection)
             with connection:  # one transaction
                 yield connection
 
     def record(self, run: AuditRun, max_age_days: int | None = None, baseline: str | None = None) -> None:
+        """Record `run` with its state; `baseline` names it (the name moves from the run that had it).
+
+        An interrupted run is recorded too, but it never takes a baseline name: asked to, the run is kept
+        without the name (the name stays where it was) and HistoryError says why.
+        """
+        refused = bool(baseline) and run.state is RunState.INTERRUPTED
+        name = None if refused else baseline
         with self._connect() as db:
-            if baseline:
-                db.execute("UPDATE runs SET baseline = NULL WHERE baseline = ?", (baseline,))  # the name moves on
+            if name:
+                db.execute("UPDATE runs SET baseline = NULL WHERE baseline = ?", (name,))  # the name moves on
             db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (run.run_id, run.profile_name, run.started, run.finished, run.exit_code, max_age_days, baseline),
+                "INSERT OR REPLACE INTO runs "
+                "(run_id, profile, started, finished, exit_code, max_age_days, baseline, state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.run_id,
+                    run.profile_name,
+                    run.started,
+                    run.finished,
+                    run.exit_code,
+                    max_age_days,
+                    name,
+                    run.state.value,
+                ),
             )
             db.execute("DELETE FROM findings WHERE run_id = ?", (run.run_id,))
             db.executemany(
@@ -110,10 +154,15 @@ class History:
                     for f in run.findings
                 ],
             )
+        if refused:
+            raise HistoryError(_never_a_base(run.run_id, f"a baseline: not named {baseline!r}"))
 
     def mark_baseline(self, name: str, run: str | None = None) -> str:
+        """Name `run` (default: the latest) `name`; a partial run may be named, an interrupted one not."""
         with self._connect() as db:
             run_id = self._resolve(db, run) if run else self._latest(db)
+            if self._state(db, run_id) == RunState.INTERRUPTED:
+                raise HistoryError(_never_a_base(run_id, "a baseline"))
             db.execute("UPDATE runs SET baseline = NULL WHERE baseline = ?", (name,))
             db.execute("UPDATE runs SET baseline = ? WHERE run_id = ?", (name, run_id))
             return run_id
@@ -123,9 +172,14 @@ class History:
             return []
         with self._connect() as db:
             rows = db.execute(
-                "SELECT run_id, profile, finished, exit_code, baseline FROM runs ORDER BY started, run_id"
+                "SELECT run_id, profile, finished, exit_code, baseline, state FROM runs ORDER BY started, run_id"
             ).fetchall()
-        return [dict(zip(("run_id", "profile", "finished", "exit_code", "baseline"), r, strict=True)) for r in rows]
+        names = ("run_id", "profile", "finished", "exit_code", "baseline", "state")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    @staticmethod
+    def _state(db: sqlite3.Connection, run_id: str) -> str:
+        return str(db.execute("SELECT state FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0])
 
     def _latest(self, db: sqlite3.Connection) -> str:
         row = db.execute("SELECT run_id FROM runs ORDER BY started DESC, run_id DESC LIMIT 1").fetchone()
@@ -148,18 +202,22 @@ class History:
         return str(row[0])
 
     def previous(self, run: str) -> str | None:
-        """The run of the same profile just before `run`, if any."""
+        """The complete run of the same profile just before `run`, if any (partial and interrupted runs are skipped)."""
         with self._connect() as db:
             run_id = self._resolve(db, run)
             row = db.execute(
                 "SELECT b.run_id FROM runs b JOIN runs r ON r.run_id = ? WHERE b.profile = r.profile "
-                "AND (b.started, b.run_id) < (r.started, r.run_id) ORDER BY b.started DESC, b.run_id DESC LIMIT 1",
+                "AND b.state = 'complete' AND (b.started, b.run_id) < (r.started, r.run_id) "
+                "ORDER BY b.started DESC, b.run_id DESC LIMIT 1",
                 (run_id,),
             ).fetchone()
         return str(row[0]) if row else None
 
     def diff(self, base: str | None = None, run: str | None = None, now: dt.datetime | None = None) -> Drift | None:
-        """Drift from `base` (default: the run before `run`) to `run` (default: the latest); None: no base."""
+        """Drift from `base` (default: the complete run before `run`) to `run` (default: the latest); None: no base.
+
+        A named base may be a partial run, never an interrupted one (HistoryError).
+        """
         with self._connect() as db:
             run_id = self._resolve(db, run) if run else self._latest(db)
         base_id = base if base else self.previous(run_id)
@@ -167,12 +225,16 @@ class History:
             return None
         with self._connect() as db:
             base_id = self._resolve(db, base_id)
+            if self._state(db, base_id) == RunState.INTERRUPTED:
+                raise HistoryError(_never_a_base(base_id, "a drift base"))
+            interrupted = self._state(db, run_id) == RunState.INTERRUPTED
             base_name = db.execute("SELECT baseline FROM runs WHERE run_id = ?", (base_id,)).fetchone()[0]
             finished, max_age = db.execute(
                 "SELECT finished, max_age_days FROM runs WHERE run_id = ?", (run_id,)
             ).fetchone()
             before, after = self._findings(db, base_id), self._findings(db, run_id)
-        looked = {(c, v) for (c, v, _), f in after.items() if f["status"] != "error"}
+        # an interrupted run may have stopped a check halfway: what it did not report, it may not have reached
+        looked = set() if interrupted else {(c, v) for (c, v, _), f in after.items() if f["status"] != "error"}
         drift = Drift(base=base_id, run=run_id, base_name=base_name)
         for key, finding in sorted(after.items()):
             if finding["status"] in PROBLEMS:

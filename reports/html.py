@@ -10,11 +10,11 @@ import base64
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
-from vendor_audit.findings import AuditRun, Finding, Severity, Status
+from vendor_audit.findings import AuditRun, Finding, LoadAttachment, Severity, Status
 
 __all__ = ["render_html"]
 
@@ -54,6 +54,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .controls code { display: inline-block; background: #f3f3f6; padding: 0 4px; margin: 2px 4px 2px 0; }
 pre { background: #f7f7f9; padding: 8px; overflow-x: auto; font-size: 12px; }
 .alert { background: #fdecea; border: 1px solid var(--fail); padding: 8px 14px; }
+.scope { background: #fff4d6; border: 2px solid var(--error); padding: 10px 14px; margin: 12px 0; font-weight: 600; }
 .cov-fail, .cov-error { color: var(--fail); font-weight: 600; } .cov-pass { color: var(--pass); }
 .cov-not_covered, .cov-not_tested { color: #777; } .cov-manual { color: var(--manual); }
 .fingerprint { font-family: ui-monospace, monospace; }
@@ -83,7 +84,7 @@ def _badge(status: str) -> str:
 
 
 def _valid_until(run: AuditRun) -> str:
-    days = run.extra.get("evidence_max_age_days")
+    days = run.evidence_max_age_days
     if not days or not run.finished:
         return "no freshness limit set in the profile ([evidence] max_age_days)"
     until = dt.datetime.fromisoformat(run.finished) + dt.timedelta(days=int(days))
@@ -91,7 +92,7 @@ def _valid_until(run: AuditRun) -> str:
 
 
 def _header(run: AuditRun) -> str:
-    key = run.extra.get("signing_key")
+    key = run.signing_key
     signing = (
         f'<span class="fingerprint">{_e(key)}</span> (Ed25519; check with '
         f"<code>vendor-audit verify RUN_DIR --public-key KEY.pub</code>)"
@@ -102,6 +103,7 @@ def _header(run: AuditRun) -> str:
         ("Profile", _e(run.profile_name or "-")),
         ("Mode", _e(run.mode or "-")),
         ("Run", _e(run.run_id)),
+        ("Scope", _e(run.state.value + (f": {run.state_reason}" if run.state_reason else ""))),
         ("Started / finished", f"{_e(run.started)} / {_e(run.finished)}"),
         (
             "Result",
@@ -132,7 +134,7 @@ def _summary(run: AuditRun) -> str:
 
 
 def _drift(run: AuditRun) -> str:
-    drift = run.extra.get("drift")
+    drift = run.drift
     if not drift:
         return "<p>No earlier run of this profile is recorded: this run is the first in the history.</p>"
     parts = [
@@ -189,9 +191,9 @@ def _waivers(run: AuditRun, waived: list[Finding]) -> str:
         parts.append(_table(["check", "resource", "severity", "finding", "reason", "owner", "expires"], rows))
     else:
         parts.append("<p>No finding is waived.</p>")
-    expired = run.extra.get("expired_waivers", [])
+    expired = run.expired_waivers
     if expired:
-        rows = [[_e(w["check"]), _e(w["resource"]), _e(w["owner"]), _e(w["expires"])] for w in expired]
+        rows = [[_e(w.check), _e(w.resource), _e(w.owner), _e(w.expires)] for w in expired]
         parts.append("<h3>Expired waivers (no longer applied: their findings count again)</h3>")
         parts.append(_table(["check", "resource pattern", "owner", "expired"], rows))
     return "".join(parts)
@@ -199,7 +201,7 @@ def _waivers(run: AuditRun, waived: list[Finding]) -> str:
 
 def _coverage(run: AuditRun) -> str:
     parts = []
-    for framework in run.extra.get("coverage", []):
+    for framework in run.coverage:
         matrix = framework.get("matrix", [])
         tally = Counter(row["status"] for row in matrix)
         summary = ", ".join(f"{n} {_COVERAGE_LABEL.get(s, s)}" for s, n in sorted(tally.items()))
@@ -223,7 +225,7 @@ def _coverage(run: AuditRun) -> str:
 
 def _not_tested(run: AuditRun) -> str:
     lines = []
-    for framework in run.extra.get("coverage", []):
+    for framework in run.coverage:
         matrix = framework.get("matrix", [])
         skipped = [r["id"] for r in matrix if r["status"] == "not_tested"]
         uncovered = [r["id"] for r in matrix if r["status"] == "not_covered"]
@@ -239,7 +241,7 @@ def _not_tested(run: AuditRun) -> str:
 
 
 def _certificates(run: AuditRun) -> str:
-    certificates = run.extra.get("certificates", [])
+    certificates = run.certificates
     if not certificates:
         return "<p>No certificate was collected in this run.</p>"
     rows = [
@@ -272,8 +274,8 @@ def _certificates(run: AuditRun) -> str:
     return _table(headers, rows, numeric=[8])
 
 
-def _load(load: Mapping[str, Any]) -> str:
-    document = load.get("document", {})
+def _load(load: LoadAttachment) -> str:
+    document = load.document
     endpoints = document.get("endpoints", {})
     rows = [
         [
@@ -289,13 +291,13 @@ def _load(load: Mapping[str, Any]) -> str:
     ]
     validity = "valid" if document.get("valid") else "INVALID: " + "; ".join(document.get("invalid_reasons", []))
     chart = ""
-    if load.get("chart_svg"):
-        encoded = base64.b64encode(load["chart_svg"].encode()).decode()
+    if load.chart_svg:
+        encoded = base64.b64encode(load.chart_svg.encode()).decode()
         alt = "latency over time (p50, p95, p99) and histogram"
         chart = f'<p><img alt="{alt}" src="data:image/svg+xml;base64,{encoded}"></p>'
     plan = document.get("plan", {})
     return (
-        f"<p>Load run <code>{_e(load.get('run_id', ''))}</code>: {_e(plan.get('rate', '?'))} requests/s for "
+        f"<p>Load run <code>{_e(load.run_id)}</code>: {_e(plan.get('rate', '?'))} requests/s for "
         f"{_e(plan.get('duration', '?'))} s; {_e(validity)}. Latency in ms, counted from each request's scheduled "
         "time (corrected for coordinated omission).</p>"
         + _table(["endpoint", "requests", "p50", "p95", "p99", "max", "errors"], rows, numeric=range(1, 7))
@@ -304,7 +306,7 @@ def _load(load: Mapping[str, Any]) -> str:
 
 
 def render_html(run: AuditRun) -> str:
-    from vendor_audit.reports import sorted_findings
+    from vendor_audit.reports import sorted_findings, state_notice
 
     ordered = sorted_findings(run.findings)
     action = [f for f in ordered if f.status in (Status.FAIL, Status.ERROR, Status.MANUAL)]
@@ -327,8 +329,8 @@ def render_html(run: AuditRun) -> str:
         ("not-tested", "What this audit did not test", _not_tested(run)),
         ("certificates", "Certificate inventory (PCI DSS 4.2.1.1)", _certificates(run)),
     ]
-    if run.extra.get("load"):
-        sections.append(("load", "Load test against the SLOs", _load(run.extra["load"])))
+    if run.load:
+        sections.append(("load", "Load test against the SLOs", _load(run.load)))
     sections.append(
         (
             "passed",
@@ -338,8 +340,10 @@ def render_html(run: AuditRun) -> str:
             + "</details>",
         )
     )
+    notice = state_notice(run)
+    banner = f'<div class="scope" id="scope" role="alert">{_e(notice)}</div>' if notice else ""
     body = "".join(f'<section id="{key}"><h2>{_e(title)}</h2>{content}</section>' for key, title, content in sections)
-    files = ", ".join(f"<code>{_e(f['path'])}</code>" for f in run.extra.get("evidence_files", []))
+    files = ", ".join(f"<code>{_e(f.path)}</code>" for f in run.evidence_files)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -347,7 +351,7 @@ def render_html(run: AuditRun) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>vendor-audit: {_e(run.profile_name)} {_e(run.run_id)}</title><style>{_CSS}</style></head>"
         f"<body><header><h1>Vendor integration audit: {_e(run.profile_name or 'no profile')}</h1>"
-        f"<div>run {_e(run.run_id)} · {_e(run.finished)}</div></header><main>{_header(run)}{body}</main>"
+        f"<div>run {_e(run.run_id)} · {_e(run.finished)}</div></header><main>{banner}{_header(run)}{body}</main>"
         f"<footer>Written by vendor-audit. Evidence files: {files or 'none'}; every file of the run directory is "
         "listed with its SHA-256 in manifest.json, signed in manifest.sig.</footer></body></html>\n"
     )

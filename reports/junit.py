@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from vendor_audit.findings import AuditRun, Finding, Status
+from vendor_audit.findings import AuditRun, Finding, RunState, Status
 
 __all__ = ["render_junit"]
 
@@ -31,9 +31,19 @@ def render_junit(run: AuditRun) -> str:
     by_check: dict[str, list[Finding]] = defaultdict(list)
     for finding in run.findings:
         by_check[finding.check_id].append(finding)
-    suite = ET.Element("testsuite", name="vendor-audit", timestamp=run.started, hostname="vendor-audit")
+    from vendor_audit.reports import state_notice
+
+    notice = state_notice(run)
+    title = "vendor-audit" if run.state is RunState.COMPLETE else f"vendor-audit ({run.state.value} run)"
+    suite = ET.Element("testsuite", name=title, timestamp=run.started, hostname="vendor-audit")
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("run_id", run.run_id), ("profile", run.profile_name), ("mode", run.mode)):
+    for name, value in (
+        ("run_id", run.run_id),
+        ("profile", run.profile_name),
+        ("mode", run.mode),
+        ("state", run.state.value),
+        ("state_reason", run.state_reason),
+    ):
         ET.SubElement(properties, "property", name=name, value=_text(value))
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for spec in run.checks:
@@ -57,6 +67,8 @@ def render_junit(run: AuditRun) -> str:
         others = [f for f in found if id(f) not in listed and f.status is not Status.PASS]
         if others:
             ET.SubElement(case, "system-out").text = _text("\n".join(_line(f) for f in others))
+    if notice:
+        ET.SubElement(suite, "system-out").text = _text(notice)  # after the cases, where junit-10.xsd puts it
     for name, total in counts.items():
         suite.set(name, str(total))
     ET.indent(suite)

@@ -52,7 +52,7 @@ def render_oscal(run: AuditRun) -> str:
         return str(uuid.uuid5(namespace, name))
 
     collected = _timestamp(run.finished)
-    max_age = run.extra.get("evidence_max_age_days")
+    max_age = run.evidence_max_age_days
     expires = (
         (dt.datetime.fromisoformat(collected.replace("Z", "+00:00")) + dt.timedelta(days=int(max_age))).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
@@ -61,7 +61,7 @@ def render_oscal(run: AuditRun) -> str:
         else None
     )
     tool = uid("component:vendor-audit")
-    vendors = sorted({f.vendor for f in run.findings} | {v["name"] for v in run.extra.get("vendors", [])})
+    vendors = sorted({f.vendor for f in run.findings} | {v.name for v in run.vendors})
     components: list[dict[str, Any]] = [
         {
             "uuid": tool,
@@ -71,31 +71,32 @@ def render_oscal(run: AuditRun) -> str:
             "status": {"state": "operational"},
         }
     ]
-    described = {v["name"]: v for v in run.extra.get("vendors", [])}
+    described = {v.name: v for v in run.vendors}
     for name in vendors:
-        vendor = described.get(name, {})
+        vendor = described.get(name)
         component: dict[str, Any] = {
             "uuid": uid(f"component:{name}"),
             "type": "service" if vendor else "this-system",
             "title": name if name != "-" else "the audit itself",
-            "description": f"{vendor.get('type', 'integration')} account at {vendor.get('base_url', 'n/a')}",
+            "description": f"{vendor.type if vendor else 'integration'} account at "
+            f"{vendor.base_url if vendor else 'n/a'}",
             "status": {"state": "operational"},
         }
         components.append(component)
     evidence_resources = [
         {
-            "uuid": uid(f"evidence:{item['path']}"),
-            "title": item["path"],
-            "description": item.get("description", "evidence file of this run"),
+            "uuid": uid(f"evidence:{item.path}"),
+            "title": item.path,
+            "description": "evidence file of this run",
             "rlinks": [
                 {
-                    "href": item["path"],
-                    "media-type": item.get("media_type", "application/json"),
-                    "hashes": [{"algorithm": "SHA-256", "value": item["sha256"]}],
+                    "href": item.path,
+                    "media-type": item.media_type,
+                    "hashes": [{"algorithm": "SHA-256", "value": item.sha256}],
                 }
             ],
         }
-        for item in run.extra.get("evidence_files", [])
+        for item in run.evidence_files
     ]
     origins = [{"actors": [{"type": "tool", "actor-uuid": tool}]}]
 
@@ -145,7 +146,7 @@ def render_oscal(run: AuditRun) -> str:
             by_control.setdefault(control, []).append(index)
     findings = []
     reviewed = []
-    for framework in run.extra.get("coverage", []):
+    for framework in run.coverage:
         for row in framework.get("matrix", []):
             if row["status"] in ("not_covered", "not_tested"):
                 continue
@@ -186,7 +187,12 @@ def render_oscal(run: AuditRun) -> str:
         f"(mode {run.mode or 'n/a'}); exit code {run.exit_code}.",
         "start": _timestamp(run.started),
         "end": collected,
-        "props": [_prop("run-id", run.run_id), _prop("exit-code", str(run.exit_code))],
+        "props": [
+            _prop("run-id", run.run_id),
+            _prop("exit-code", str(run.exit_code)),
+            _prop("run-state", run.state.value),
+            *([_prop("run-state-reason", run.state_reason)] if run.state_reason else []),
+        ],
         "local-definitions": {"components": components},
         "reviewed-controls": {
             "control-selections": [{"include-controls": reviewed}]
@@ -200,8 +206,13 @@ def render_oscal(run: AuditRun) -> str:
         result["risks"] = risks
     if findings:
         result["findings"] = findings
+    from vendor_audit.reports import state_notice
+
+    remarks = [notice] if (notice := state_notice(run)) else []
     if run.problems:
-        result["remarks"] = "The audit could not run everywhere: " + "; ".join(run.problems)
+        remarks.append("The audit could not run everywhere: " + "; ".join(run.problems))
+    if remarks:
+        result["remarks"] = "\n\n".join(remarks)
     document = {
         "assessment-results": {
             "uuid": uid("assessment-results"),
@@ -210,7 +221,7 @@ def render_oscal(run: AuditRun) -> str:
                 "last-modified": collected,
                 "version": run.run_id,
                 "oscal-version": OSCAL_VERSION,
-                "props": [_prop("signing-key", str(run.extra.get("signing_key") or "unsigned"))],
+                "props": [_prop("signing-key", run.signing_key or "unsigned")],
             },
             "import-ap": {
                 "href": f"#{plan}",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,16 @@ import pytest
 from vendor_audit.reports.history import History, HistoryError, render_drift
 
 from tests.conftest import StartSandbox
-from vendor_audit.findings import AuditRun, Finding, Severity, Status
+from vendor_audit.findings import AuditRun, Finding, RunState, Severity, Status
 
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
 
 
 def audit_run(
-    run_id: str, *findings: tuple[str, str, str, Status], finished: str = "2026-11-23T10:00:00+00:00"
+    run_id: str,
+    *findings: tuple[str, str, str, Status],
+    finished: str = "2026-11-23T10:00:00+00:00",
+    state: RunState = RunState.COMPLETE,
 ) -> AuditRun:
     return AuditRun(
         run_id=run_id,
@@ -44,6 +49,10 @@ def audit_run(
         checks=(),
         fail_on=Severity.LOW,
         exit_code=1,
+        state=state,
+        state_reason={RunState.PARTIAL: "narrowed with -k 'pans'", RunState.INTERRUPTED: "interrupted by SIGTERM"}.get(
+            state, ""
+        ),
     )
 
 
@@ -114,6 +123,148 @@ def test_stale_evidence_is_flagged(tmp_path: Path) -> None:
     assert stale.changed
     assert "45 days old" in stale.stale
     assert "limit of 30 days" in stale.stale
+
+
+# The runs table as vendor-audit wrote it before runs had a state.
+OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, profile TEXT NOT NULL, started TEXT NOT NULL, finished TEXT NOT NULL,
+    exit_code INTEGER NOT NULL, max_age_days INTEGER, baseline TEXT UNIQUE
+);
+CREATE TABLE IF NOT EXISTS findings (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    check_id TEXT NOT NULL, vendor TEXT NOT NULL, resource TEXT NOT NULL,
+    status TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS findings_by_run ON findings(run_id);
+"""
+
+
+def test_an_old_history_file_is_migrated_and_its_runs_count_as_complete(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    with sqlite3.connect(path) as old:
+        old.executescript(OLD_SCHEMA)
+        old.execute(
+            "INSERT INTO runs VALUES ('r1', 'acme', ?, ?, 1, 30, 'go-live')", ("2026-11-22T10:00:00+00:00",) * 2
+        )
+        old.executemany(
+            "INSERT INTO findings VALUES ('r1', ?, ?, ?, ?, 'high', 'old')",
+            [("pans", "zendesk", "tickets/1", "fail"), ("tls", "zendesk", "endpoint", "fail")],
+        )
+    old.close()
+    history = History(path)
+    history.record(
+        audit_run("r2", ("pans", "zendesk", "payloads", Status.PASS), ("tls", "zendesk", "endpoint", Status.FAIL))
+    )
+    assert [(r["run_id"], r["state"], r["baseline"]) for r in history.runs()] == [
+        ("r1", "complete", "go-live"),
+        ("r2", "complete", None),
+    ]
+    drift = history.diff()  # the old run is the default base: it counts as complete
+    assert drift is not None
+    assert (drift.base, drift.base_name) == ("r1", "go-live")
+    assert (keys(drift.fixed), keys(drift.still_open)) == (
+        {("pans", "zendesk", "tickets/1")},
+        {("tls", "zendesk", "endpoint")},
+    )
+    with closing(sqlite3.connect(path)) as db:
+        columns = {row[1]: row for row in db.execute("PRAGMA table_info(runs)")}
+    assert columns["state"][2:5] == ("TEXT", 1, "'complete'")  # type, NOT NULL, default
+    assert History(path).diff("go-live") is not None  # opening a migrated file again changes nothing
+
+
+def test_previous_skips_partial_and_interrupted_runs(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite")
+    history.record(audit_run("r1", ("pans", "zendesk", "tickets/1", Status.FAIL), finished="2026-11-01T10:00:00+00:00"))
+    history.record(
+        audit_run(
+            "r2",
+            ("pans", "zendesk", "tickets/1", Status.FAIL),
+            finished="2026-11-02T10:00:00+00:00",
+            state=RunState.PARTIAL,
+        )
+    )
+    history.record(audit_run("r3", finished="2026-11-03T10:00:00+00:00", state=RunState.INTERRUPTED))
+    history.record(audit_run("r4", ("pans", "zendesk", "tickets/1", Status.FAIL), finished="2026-11-04T10:00:00+00:00"))
+    assert [r["state"] for r in history.runs()] == ["complete", "partial", "interrupted", "complete"]
+    assert history.previous("r4") == "r1"
+    assert history.previous("r3") == "r1"  # an interrupted run is compared with the last complete one
+    assert history.previous("r1") is None
+    drift = history.diff()
+    assert drift is not None
+    assert drift.base == "r1"
+    named = history.diff("r2", "r4")  # a partial run is a base when asked for by name
+    assert named is not None
+    assert named.base == "r2"
+    with pytest.raises(HistoryError, match=r"run r3 was interrupted.*never a drift base"):
+        history.diff("r3", "r4")
+
+
+def test_an_interrupted_run_is_recorded_but_never_a_baseline(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite")
+    history.record(
+        audit_run("r1", ("a", "v", "r", Status.FAIL), finished="2026-11-01T10:00:00+00:00"), baseline="go-live"
+    )
+    stopped = audit_run(
+        "r2", ("a", "v", "r", Status.PASS), finished="2026-11-02T10:00:00+00:00", state=RunState.INTERRUPTED
+    )
+    with pytest.raises(HistoryError, match=r"run r2 was interrupted.*never a baseline: not named 'go-live'"):
+        history.record(stopped, baseline="go-live")
+    assert [(r["run_id"], r["state"], r["baseline"]) for r in history.runs()] == [
+        ("r1", "complete", "go-live"),  # the name stayed where it was
+        ("r2", "interrupted", None),  # what the run learned is kept
+    ]
+    with pytest.raises(HistoryError, match="never a baseline"):
+        history.mark_baseline("q4", "r2")
+    with pytest.raises(HistoryError, match="never a baseline"):
+        history.mark_baseline("q4")  # the latest run is the interrupted one
+    partial = audit_run(
+        "r3", ("a", "v", "r", Status.FAIL), finished="2026-11-03T10:00:00+00:00", state=RunState.PARTIAL
+    )
+    history.record(partial, baseline="narrowed")  # a partial run may be named when asked for
+    assert history.mark_baseline("q4", "r3") == "r3"
+    assert [r["baseline"] for r in history.runs()] == ["go-live", None, "q4"]
+
+
+def test_a_partial_or_interrupted_later_run_claims_nothing_fixed_it_did_not_look_at(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite")
+    history.record(
+        audit_run(
+            "r1",
+            ("pans", "zendesk", "tickets/1", Status.FAIL),
+            ("pans", "zendesk", "tickets/2", Status.FAIL),
+            ("tls", "zendesk", "endpoint", Status.FAIL),
+            finished="2026-11-01T10:00:00+00:00",
+        )
+    )
+    # narrowed with -k pans: the tls check did not run, so its failure is not re-checked, not fixed
+    history.record(
+        audit_run(
+            "r2",
+            ("pans", "zendesk", "payloads", Status.PASS),
+            finished="2026-11-02T10:00:00+00:00",
+            state=RunState.PARTIAL,
+        )
+    )
+    partial = history.diff()
+    assert partial is not None
+    assert (partial.base, partial.run) == ("r1", "r2")
+    assert keys(partial.fixed) == {("pans", "zendesk", "tickets/1"), ("pans", "zendesk", "tickets/2")}
+    assert keys(partial.unverified) == {("tls", "zendesk", "endpoint")}
+    # stopped by SIGTERM while scanning: a resource it did not report may be one it never reached
+    history.record(
+        audit_run(
+            "r3",
+            ("pans", "zendesk", "tickets/1", Status.PASS),
+            finished="2026-11-03T10:00:00+00:00",
+            state=RunState.INTERRUPTED,
+        )
+    )
+    interrupted = history.diff()
+    assert interrupted is not None
+    assert (interrupted.base, interrupted.run) == ("r1", "r3")  # the partial r2 is not the default base
+    assert keys(interrupted.fixed) == {("pans", "zendesk", "tickets/1")}  # looked at it and it passed
+    assert keys(interrupted.unverified) == {("pans", "zendesk", "tickets/2"), ("tls", "zendesk", "endpoint")}
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -210,7 +361,19 @@ def test_quiet_run_prints_only_the_changes(fresh: StartSandbox, tmp_path: Path) 
         10,
         lambda line: line.replace('"Lisbon, Portugal"', '"Lisbon, Portugal, card 4111 1111 1111 1111"'),
     )
-    second = cli("run", str(running.profile_path), "--report-dir", str(reports), "--quiet", "-k", "hsts or pans")
+    # A narrowed run is no drift base unless asked for: the second names the first.
+    first_id = first.stdout.split()[1]
+    second = cli(
+        "run",
+        str(running.profile_path),
+        "--report-dir",
+        str(reports),
+        "--quiet",
+        "-k",
+        "hsts or pans",
+        "--compare-to",
+        first_id,
+    )
     lines = second.stdout.splitlines()
     assert lines[1].endswith("1 new, 0 fixed, " + lines[1].split("fixed, ")[1])
     assert [line.split()[:2] for line in lines if line.startswith("  ")] == [["new", "fail"]]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from vendor_audit.checks._plugin import _scan_vendor
-
 from tests.pan_corpus import build, pans_found, precision_recall
+from vendor_audit.engine import Hit, scan_vendor
 from vendor_audit.model import Payload, VendorSnapshot
 
 
@@ -31,7 +30,8 @@ def test_numbers_split_over_consecutive_chat_messages_are_joined() -> None:
     payloads = [Payload("gorgias", f"tickets/9/messages/{90 + i}", "body_text", t) for i, t in enumerate(texts)]
     other = Payload("gorgias", "tickets/10/messages/100", "body_text", "1111 1111")
     snapshot = VendorSnapshot("gorgias", "gorgias", payload_source=lambda: iter([*payloads, other]))
-    hits, count = _scan_vendor(snapshot)
+    hits: list[Hit] = []
+    count = scan_vendor(snapshot, hits)
     assert count == 6
     # "my card is 4111 1111" is not a bare fragment, so the chain is "1111 1111" alone: nothing joined there;
     # a bare split does join, and never across two tickets.
@@ -39,5 +39,6 @@ def test_numbers_split_over_consecutive_chat_messages_are_joined() -> None:
     split = ["4111 1111", "1111 1111"]
     payloads = [Payload("gorgias", f"tickets/9/messages/{90 + i}", "body_text", t) for i, t in enumerate(split)]
     snapshot = VendorSnapshot("gorgias", "gorgias", payload_source=lambda: iter([*payloads, other]))
-    hits, _ = _scan_vendor(snapshot)
+    hits = []
+    scan_vendor(snapshot, hits)
     assert [(h.resource, h.match.masked) for h in hits] == [("tickets/9/messages/91", "411111******1111")]

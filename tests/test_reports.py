@@ -11,15 +11,28 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
-from vendor_audit.reports import REPORT_FILES, render_findings_json, write_reports
+from vendor_audit.reports import REPORT_FILES, render_findings_json, render_table, write_reports
 from vendor_audit.reports.html import render_html
 from vendor_audit.reports.junit import render_junit
 from vendor_audit.reports.oscal import control_token, render_oscal
 from vendor_audit.reports.tabular import render_csv
+from vendor_audit.schemas import load_schema
 
 from tests.report_formats import SCHEMAS, assert_valid_reports, html_structure, junit_schema, oscal_errors
-from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status
+from vendor_audit.findings import (
+    AuditRun,
+    CheckSpec,
+    EvidenceFile,
+    ExpiredWaiver,
+    Finding,
+    LoadAttachment,
+    RunState,
+    Severity,
+    Status,
+    VendorRef,
+)
 
 PAN_SPEC = CheckSpec(
     "payloads_free_of_pans",
@@ -72,7 +85,7 @@ def sample_run(**changes: Any) -> AuditRun:
             HSTS_SPEC, Status.ERROR, "endpoint/exports.example:443", '=HYPERLINK("http://evil") <script>x</script>'
         ),
     )
-    coverage = [
+    coverage = (
         {
             "framework": "pci_dss_4.0",
             "name": "PCI DSS 4.0",
@@ -85,8 +98,8 @@ def sample_run(**changes: Any) -> AuditRun:
                 matrix_row("8.4.2", "waived", [MFA_SPEC.id]),
                 matrix_row("12.8.2", "not_covered", []),
             ],
-        }
-    ]
+        },
+    )
     values: dict[str, Any] = {
         "run_id": "20261123T100000Z-beef",
         "started": "2026-11-23T10:00:00+00:00",
@@ -97,16 +110,14 @@ def sample_run(**changes: Any) -> AuditRun:
         "checks": (PAN_SPEC, MFA_SPEC, HSTS_SPEC),
         "fail_on": Severity.LOW,
         "exit_code": 2,
-        "extra": {
-            "coverage": coverage,
-            "vendors": [{"name": "zendesk", "type": "zendesk", "base_url": "https://acme.zendesk.com"}],
-            "evidence_max_age_days": 30,
-            "evidence_files": [{"path": "evidence.json", "sha256": "ab" * 32, "media_type": "application/json"}],
-            "signing_key": "4b:4d:01:d0:e4:50:cf:b2:b2:cc:27:e5:a1:24:64:fc",
-            "certificates": [
-                {"vendor": "zendesk", "endpoint": "acme.zendesk.com:443", "subject": "CN=acme", "not_after": "2027"}
-            ],
-        },
+        "coverage": coverage,
+        "vendors": (VendorRef("zendesk", "zendesk", "https://acme.zendesk.com"),),
+        "evidence_max_age_days": 30,
+        "evidence_files": (EvidenceFile("evidence.json", "ab" * 32, "application/json"),),
+        "signing_key": "4b:4d:01:d0:e4:50:cf:b2:b2:cc:27:e5:a1:24:64:fc",
+        "certificates": (
+            {"vendor": "zendesk", "endpoint": "acme.zendesk.com:443", "subject": "CN=acme", "not_after": "2027"},
+        ),
     }
     values.update(changes)
     return AuditRun(**values)
@@ -125,9 +136,9 @@ def test_every_writer_output_matches_its_schema(tmp_path: Path) -> None:
     (tmp_path / "evidence.json").write_text("[]\n")
     seen = write_reports(sample_run(), tmp_path)
     assert {p.name for p in tmp_path.iterdir()} == {"evidence.json", *REPORT_FILES}
-    assert seen.extra["evidence_files"] == [
-        {"path": "evidence.json", "sha256": hashlib.sha256(b"[]\n").hexdigest(), "media_type": "application/json"}
-    ]
+    assert seen.evidence_files == (
+        EvidenceFile("evidence.json", hashlib.sha256(b"[]\n").hexdigest(), "application/json"),
+    )
     checked = assert_valid_reports(tmp_path)
     resources = checked["oscal"]["assessment-results"]["back-matter"]["resources"]
     hashes = [h["value"] for r in resources for link in r.get("rlinks", []) for h in link["hashes"]]
@@ -213,13 +224,98 @@ def test_html_escapes_what_it_shows_and_loads_nothing() -> None:
 @pytest.mark.parametrize("status", ["fail", "pass"])
 def test_html_load_section_embeds_the_chart(status: str) -> None:
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>p99</text></svg>'
-    load = {
-        "run_id": "load-1",
-        "document": {"valid": status == "pass", "invalid_reasons": ["lag"], "plan": {"rate": 5, "duration": 10}},
-        "chart_svg": svg,
-    }
-    page = render_html(sample_run(extra={**sample_run().extra, "load": load}))
+    document = {"valid": status == "pass", "invalid_reasons": ["lag"], "plan": {"rate": 5, "duration": 10}}
+    load = LoadAttachment(run_id="load-1", document=document, chart_svg=svg)
+    page = render_html(sample_run(load=load))
     assert 'id="load"' in page
     assert "data:image/svg+xml;base64," in page
     assert ("INVALID" in page) is (status == "fail")
-    assert "chart_svg" not in render_findings_json(sample_run(extra={"load": load}))
+    written = render_findings_json(sample_run(load=load))
+    assert "chart_svg" not in written
+    assert json.loads(written)["load"] == {"run_id": "load-1", "document": document}
+
+
+@pytest.mark.parametrize(
+    ("state", "reason", "banner"),
+    [
+        (RunState.PARTIAL, "narrowed with -k 'tls'", "PARTIAL: narrowed with -k 'tls'"),
+        (RunState.INTERRUPTED, "interrupted by SIGTERM", "INTERRUPTED: interrupted by SIGTERM"),
+    ],
+)
+def test_a_partial_or_interrupted_run_says_so_in_every_report(
+    tmp_path: Path, state: RunState, reason: str, banner: str
+) -> None:
+    run = sample_run(state=state, state_reason=reason)
+    (tmp_path / "evidence.json").write_text("[]\n")
+    write_reports(run, tmp_path)
+    checked = assert_valid_reports(tmp_path)  # findings.v1, junit-10.xsd and OSCAL 1.2.3 still hold
+    assert (checked["findings"]["state"], checked["findings"]["state_reason"]) == (state.value, reason)
+
+    page = (tmp_path / "report.html").read_text()
+    assert f'<div class="scope" id="scope" role="alert">{banner}' in page.replace("&#x27;", "'")
+    assert page.index('id="scope"') < page.index('class="meta"')  # above everything else
+    table = render_table(run)
+    assert table.splitlines()[0].startswith(banner)
+    assert "not a drift base" in table.splitlines()[0]
+    assert f"({state.value} run) -> exit code" in table.splitlines()[-1]
+
+    suite = ET.fromstring((tmp_path / "junit.xml").read_text()).find("testsuite")  # noqa: S314 - our own output
+    assert suite is not None
+    assert suite.get("name") == f"vendor-audit ({state.value} run)"
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert (properties["state"], properties["state_reason"]) == (state.value, reason)
+    assert (suite.findtext("system-out") or "").startswith(banner)
+
+    result = checked["oscal"]["assessment-results"]["results"][0]
+    props = {p["name"]: p["value"] for p in result["props"]}
+    assert (props["run-state"], props["run-state-reason"]) == (state.value, reason)
+    assert result["remarks"].startswith(banner)
+
+
+def test_a_complete_run_has_no_banner_and_old_reports_still_validate() -> None:
+    run = sample_run(problems=())
+    document = json.loads(render_findings_json(run))
+    assert (document["state"], document["state_reason"]) == ("complete", "")
+    assert 'id="scope"' not in render_html(run)
+    assert not render_table(run).startswith(("PARTIAL", "INTERRUPTED"))
+    assert "remarks" not in json.loads(render_oscal(run))["assessment-results"]["results"][0]
+    validator = jsonschema.Draft202012Validator(load_schema("findings.v1"), format_checker=jsonschema.FormatChecker())
+    validator.validate(document)
+    del document["state"], document["state_reason"]  # a findings.json written before runs had a state
+    validator.validate(document)
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**document, "state": "half-done"})
+
+
+def test_findings_json_keeps_the_shapes_of_the_typed_fields() -> None:
+    run = sample_run(
+        expired_waivers=(ExpiredWaiver("tls_hsts_enabled", "endpoint/*", "secops@brand.example", "2026-01-31"),),
+        drift={
+            "base": "r1",
+            "base_name": None,
+            "run": "r2",
+            "new": [],
+            "fixed": [],
+            "still_open": [],
+            "unverified": [],
+            "stale": "",
+        },
+    )
+    document = json.loads(render_findings_json(run))
+    assert document["vendors"] == [{"name": "zendesk", "type": "zendesk", "base_url": "https://acme.zendesk.com"}]
+    assert document["expired_waivers"] == [
+        {
+            "check": "tls_hsts_enabled",
+            "resource": "endpoint/*",
+            "owner": "secops@brand.example",
+            "expires": "2026-01-31",
+        }
+    ]
+    assert document["evidence_files"] == [
+        {"path": "evidence.json", "sha256": "ab" * 32, "media_type": "application/json"}
+    ]
+    assert document["coverage"][0]["matrix"][0]["id"] == "3.4.1"
+    assert document["certificates"][0]["endpoint"] == "acme.zendesk.com:443"
+    assert (document["drift"]["base"], document["load"], document["signing_key"]) == ("r1", None, run.signing_key)
+    assert "expired waiver: tls_hsts_enabled endpoint/* (owner secops@brand.example" in render_table(run)
+    assert not hasattr(run, "extra")

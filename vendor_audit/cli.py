@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vendor_audit.errors import ProfileError
+from vendor_audit.findings import AuditRun, RunState
 
 if TYPE_CHECKING:  # the heavy imports wait for the command that needs them: `tls` and `--help` stay fast
     from vendor_audit import sandbox
+    from vendor_audit.engine import AuditSession
 
 SCENARIOS = ("clean", "leaky")  # sandbox.SCENARIOS, without importing the sandbox to build the parser
 
@@ -178,6 +180,12 @@ def _parser() -> argparse.ArgumentParser:
         help="requests in flight per process before sends are dropped (default: %(default)s)",
     )
     load.add_argument("--report-dir", type=Path, default=Path("reports/runs"), metavar="DIR")
+    load.add_argument(
+        "--fail-on",
+        default="low",
+        choices=["info", "low", "medium", "high", "critical"],
+        help="lowest severity of a missed gate that makes the exit code 1 (default: %(default)s)",
+    )
 
     tls = commands.add_parser(
         "tls",
@@ -341,12 +349,11 @@ def _cmd_check_profile(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    """The audit: the checks package run as a pytest suite, which writes the reports and sets the exit code."""
-    import secrets
-
+    """The audit: one engine session, its checks run by pytest in-process; the result comes back in memory."""
     import pytest
 
-    from vendor_audit import checks
+    from vendor_audit.engine import AuditOptions, AuditSession
+    from vendor_audit.findings import Severity
     from vendor_audit.profile import load_profile
 
     if args.profile:
@@ -359,55 +366,52 @@ def _cmd_run(args: argparse.Namespace) -> int:
         private_fingerprint(args.sign_key)  # an unusable key is refused before the audit, not after it
     if args.load_run and not (args.load_run / "load.json").is_file():
         raise ValueError(f"--load-run {args.load_run}: no load.json there; give a `vendor-audit load` run directory")
-    run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(2)
-    run_dir = args.report_dir / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
-    package = Path(checks.__file__).resolve().parent
-    arguments = [str(package), "--rootdir", str(package.parent)]
-    arguments += ["-c", os.devnull]  # the checks' own settings, whatever pytest config the current directory has
-    # Nothing is written beside the user's files but the run directory (no cache, no benchmark store).
-    arguments += ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:locust"]
+    session = AuditSession(
+        AuditOptions(
+            profile=Path(args.profile) if args.profile else None,
+            fail_on=Severity(args.fail_on),
+            report_dir=args.report_dir,
+            sign_key=args.sign_key,
+            load_run=args.load_run,
+            compare_to=args.compare_to,
+            baseline=args.baseline,
+        )
+    )
+    session.run_dir.mkdir(parents=True, exist_ok=True)
+    # pytest collects nothing of its own here (an empty run directory, no config file): the plugin adds the
+    # audit's checks by package name. Nothing is written beside the user's files but the run directory.
+    arguments = [str(session.run_dir), "--rootdir", str(session.run_dir), "-c", os.devnull]
+    arguments += ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:locust", "-p", "no:xdist"]
     if args.quiet:  # cron: not a line from pytest; _print_changes says what changed
         arguments += ["-p", "no:terminal"]
     else:
         arguments += ["--no-header", "--tb=no", "-rN", "-o", "console_output_style=count"]
-    # `checks` is imported above to find it; checks record findings rather than assert, so no rewrite is lost.
-    arguments += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    arguments += ["--audit-fail-on", args.fail_on]
-    arguments += ["--audit-report-dir", str(args.report_dir), "--audit-run-id", run_id]
-    for option, value in (
-        ("--audit-profile", args.profile),
-        ("--audit-sign-key", args.sign_key),
-        ("--audit-compare-to", args.compare_to),
-        ("--audit-baseline", args.baseline),
-        ("--audit-load-run", args.load_run),
-    ):
-        if value:
-            arguments += [option, str(value)]
     if args.select:
         arguments += ["-k", args.select]
-    code = int(pytest.main(arguments))
+    outcome = int(pytest.main(arguments, plugins=[session]))  # the session is the plugin object the adapter uses
+    run = session.result
+    if run is None:  # pytest stopped before the engine could publish (a usage error)
+        print(f"vendor-audit: the audit did not run (pytest exit status {outcome})", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     if args.quiet:
-        _print_changes(run_dir)
-    return code if code in (EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN) else EXIT_CANNOT_RUN
+        _print_changes(run, session)
+    return min(max(run.exit_code, 0), EXIT_CANNOT_RUN)
 
 
-def _print_changes(run_dir: Path) -> None:
+def _print_changes(run: AuditRun, session: AuditSession) -> None:
     """--quiet: the drift when something changed, and why the audit could not run, if it could not."""
-    from vendor_audit.reports.history import Drift, render_drift
+    from vendor_audit.reports import state_notice
+    from vendor_audit.reports.history import render_drift
 
-    try:
-        report = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        print(f"vendor-audit: the run wrote no findings.json in {run_dir}", file=sys.stderr)
-        return
-    for problem in report.get("problems", []):
+    for problem in run.problems:
         print(f"vendor-audit: could not run: {problem}", file=sys.stderr)
-    drift = Drift.from_json(report["drift"]) if report.get("drift") else None
-    if report.get("findings") and (drift is None or drift.changed):
-        print(f"vendor-audit {report['run_id']} ({report['profile']}): exit {report['exit_code']}")
+    if run.state is RunState.INTERRUPTED:  # a narrowed run was asked for; an interrupted one was not
+        print(f"vendor-audit: {state_notice(run)}", file=sys.stderr)
+    drift = session.drift
+    if run.findings and (drift is None or drift.changed):
+        print(f"vendor-audit {run.run_id} ({run.profile_name}): exit {run.exit_code}")
         print("\n".join(render_drift(drift)))
-        print(f"report: {run_dir / 'report.html'}")
+        print(f"report: {session.run_dir / 'report.html'}")
 
 
 def _cmd_history(args: argparse.Namespace) -> int:

@@ -14,9 +14,14 @@ from typing import Any
 __all__ = [
     "AuditRun",
     "CheckSpec",
+    "EvidenceFile",
+    "ExpiredWaiver",
     "Finding",
+    "LoadAttachment",
+    "RunState",
     "Severity",
     "Status",
+    "VendorRef",
     "exit_code",
 ]
 
@@ -125,6 +130,51 @@ def exit_code(findings: Iterable[Finding], fail_on: Severity, *, could_not_run: 
     return 1 if any(f.status is Status.FAIL and f.severity.rank >= fail_on.rank for f in findings) else 0
 
 
+class RunState(StrEnum):
+    """How much of its scope a run looked at; only a complete run is the default base of a drift comparison."""
+
+    COMPLETE = "complete"  # every check in scope ran
+    PARTIAL = "partial"  # narrowed (pytest -k / -m / vendor-audit run -k): not a drift base unless asked
+    INTERRUPTED = "interrupted"  # SIGINT/SIGTERM: what was learned, never a drift base
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRef:
+    """A vendor of the profile, as the reports name it."""
+
+    name: str
+    type: str
+    base_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredWaiver:
+    """A waiver of the profile past its expiry: no longer applied, its findings count again."""
+
+    check: str
+    resource: str
+    owner: str
+    expires: str  # ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """A file of the run directory that is evidence (not a report), with its SHA-256."""
+
+    path: str
+    sha256: str
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadAttachment:
+    """A load run attached to the audit: its load.json and its latency chart."""
+
+    run_id: str
+    document: Mapping[str, JSONValue]  # load.json
+    chart_svg: str
+
+
 @dataclass(frozen=True)
 class AuditRun:
     """One audit, as every report writer receives it."""
@@ -139,7 +189,19 @@ class AuditRun:
     fail_on: Severity
     exit_code: int
     problems: tuple[str, ...] = ()  # why the audit could not run, when it could not
-    extra: Mapping[str, JSONValue] = field(default_factory=dict)  # certificate inventory, collection stats
+    state: RunState = RunState.COMPLETE
+    state_reason: str = ""  # e.g. "interrupted by SIGTERM", "narrowed with -k 'tls'"
+    vendors: tuple[VendorRef, ...] = ()
+    sandbox: Mapping[str, str] | None = None  # {"scenario": ..., "manifest": path} when the bundled sandbox was audited
+    collection_seconds: float | None = None
+    certificates: tuple[Mapping[str, JSONValue], ...] = ()
+    expired_waivers: tuple[ExpiredWaiver, ...] = ()
+    evidence_max_age_days: int | None = None
+    coverage: tuple[Mapping[str, JSONValue], ...] = ()  # per framework {framework, name, requirements, covered, ...}
+    signing_key: str | None = None
+    evidence_files: tuple[EvidenceFile, ...] = ()
+    drift: Mapping[str, JSONValue] | None = None
+    load: LoadAttachment | None = None
 
     def counts(self) -> dict[str, int]:
         totals = {s.value: 0 for s in Status}

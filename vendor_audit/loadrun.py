@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import importlib.util
 import json
 import os
-import secrets
 import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from vendor_audit.findings import AuditRun, Severity, Status, exit_code
+from vendor_audit.findings import Severity
 
 # Found, not imported: locust imports the locustfile itself, in its own process.
 _SPEC = importlib.util.find_spec("vendor_audit.loadtests.agent_workflows")
@@ -93,32 +90,31 @@ def run_locust(plan: dict[str, Any], run_dir: Path) -> int:
 
 
 def run_load(args: argparse.Namespace) -> int:
+    """The load test, published through the audit engine: history, coverage and fail-on as for an audit."""
+    from vendor_audit.engine import AuditOptions, AuditSession, CannotRun
+    from vendor_audit.findings import LoadAttachment
     from vendor_audit.loadtests import gates
     from vendor_audit.loadtests.stats import Sample, conformance, summarize, svg_chart, validity
-    from vendor_audit.profile import load_profile
-    from vendor_audit.reports import render_table, write_reports
+    from vendor_audit.reports import render_table
 
     warmup = args.warmup if args.warmup is not None else min(10.0, args.duration * 0.1)
-    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
-    run_dir = args.report_dir / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        if args.profile:
-            profile_path = Path(args.profile)
-        else:
-            from vendor_audit import sandbox
-
-            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vendor-audit-load-")))
-            running = stack.enter_context(sandbox.serve(scenario="clean", workdir=workdir))
-            profile_path = running.profile_path
-            print("No profile given: load-testing the bundled sandbox (clean scenario, the vendors' real limits).")
-        profile = load_profile(profile_path)
-        for vendor in profile.vendors:
-            for credential in vendor.credentials:
-                profile.secret(credential)
+    session = AuditSession(
+        AuditOptions(
+            profile=Path(args.profile) if args.profile else None,
+            scenario="clean",  # the vendors' real rate limits, nothing planted
+            fail_on=Severity(getattr(args, "fail_on", "low")),
+            report_dir=args.report_dir,
+            history_profile_suffix=" (load)",  # a load run is no drift base for an audit of the same profile
+        )
+    )
+    run_dir = session.run_dir
+    if not args.profile:
+        print("No profile given: load-testing the bundled sandbox (clean scenario, the vendors' real limits).")
+    try:
+        profile = session.start()
+        run_dir.mkdir(parents=True, exist_ok=True)
         plan = {
-            "profile": str(profile_path.resolve()),
+            "profile": str(profile.path.resolve()),
             "rate": args.rate,
             "duration": warmup + args.duration,
             "warmup": warmup,
@@ -133,48 +129,55 @@ def run_load(args: argparse.Namespace) -> int:
             f"{args.workers or 1} generator process(es); run dir {run_dir}",
             flush=True,
         )
-        locust_code = run_locust(plan, run_dir)
-    raw_path = run_dir / "load-raw.json"
-    if not raw_path.exists():
-        print(f"vendor-audit load: locust ended ({locust_code}) without results; see its output above", file=sys.stderr)
+        try:
+            locust_code = run_locust(plan, run_dir)
+        except KeyboardInterrupt:
+            session.interrupt("SIGINT")
+            run = session.publish(extra_checks=gates.SPECS)
+            print(f"vendor-audit load: interrupted; what was learned is in {run_dir}", file=sys.stderr)
+            return run.exit_code
+        raw_path = run_dir / "load-raw.json"
+        if not raw_path.exists():
+            session.problems.append(f"locust ended ({locust_code}) without results; see its output above")
+            session.publish(extra_checks=gates.SPECS)
+            print(
+                f"vendor-audit load: locust ended ({locust_code}) without results; see its output above",
+                file=sys.stderr,
+            )
+            return 2
+        raw = json.loads(raw_path.read_text())
+        samples = [Sample.from_row(row) for row in raw["samples"]]
+        measured = [s for s in samples if s.planned >= warmup]
+        summaries = summarize(measured, args.duration)
+        interval_ms = 1000 / args.rate
+        valid = validity(measured, int(raw["dropped"]), raw["cpu"], interval_ms * max(1, args.workers))
+        conform = conformance(raw["sends"])
+        scheduled = round(args.rate * (warmup + args.duration))
+        findings = gates.evaluate(summaries, profile.slo, valid, conform, scheduled, len(samples) + int(raw["dropped"]))
+        document = {
+            "plan": plan | {"duration": args.duration},
+            "valid": valid.valid,
+            "invalid_reasons": valid.reasons,
+            "schedule_lag_p99_ms": round(valid.lag_p99_ms, 3),
+            "machine_cpu_p90": valid.machine_cpu_p90,
+            "dropped": valid.dropped,
+            "endpoints": {name: summary.as_json() for name, summary in summaries.items()},
+            "conformance": conform,
+            "locust_exit_code": locust_code,
+        }
+        (run_dir / "load.json").write_text(json.dumps(document, indent=2) + "\n")
+        chart = svg_chart(measured, f"load {args.rate:g}/s")
+        (run_dir / "latency.svg").write_text(chart)
+        run = session.publish(
+            extra_findings=findings,
+            extra_checks=gates.SPECS,
+            load=LoadAttachment(run_id=session.run_id, document=document, chart_svg=chart),
+        )
+    except CannotRun as exc:
+        print(f"vendor-audit: {exc}", file=sys.stderr)
         return 2
-    raw = json.loads(raw_path.read_text())
-    samples = [Sample.from_row(row) for row in raw["samples"]]
-    measured = [s for s in samples if s.planned >= warmup]
-    summaries = summarize(measured, args.duration)
-    interval_ms = 1000 / args.rate
-    valid = validity(measured, int(raw["dropped"]), raw["cpu"], interval_ms * max(1, args.workers))
-    conform = conformance(raw["sends"])
-    scheduled = round(args.rate * (warmup + args.duration))
-    findings = gates.evaluate(summaries, profile.slo, valid, conform, scheduled, len(samples) + int(raw["dropped"]))
-    document = {
-        "plan": plan | {"duration": args.duration},
-        "valid": valid.valid,
-        "invalid_reasons": valid.reasons,
-        "schedule_lag_p99_ms": round(valid.lag_p99_ms, 3),
-        "machine_cpu_p90": valid.machine_cpu_p90,
-        "dropped": valid.dropped,
-        "endpoints": {name: summary.as_json() for name, summary in summaries.items()},
-        "conformance": conform,
-        "locust_exit_code": locust_code,
-    }
-    (run_dir / "load.json").write_text(json.dumps(document, indent=2) + "\n")
-    chart = svg_chart(measured, f"load {args.rate:g}/s")
-    (run_dir / "latency.svg").write_text(chart)
-    errors = any(f.status is Status.ERROR for f in findings)
-    run = AuditRun(
-        run_id=run_id,
-        started=started,
-        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        profile_name=profile.name,
-        mode=profile.mode,
-        findings=tuple(findings),
-        checks=gates.SPECS,
-        fail_on=Severity.LOW,
-        exit_code=exit_code(findings, Severity.LOW, could_not_run=errors),
-        extra={"load": {"run_id": run_id, "document": document, "chart_svg": chart}},
-    )
-    write_reports(run, run_dir)
+    finally:
+        session.close()
     print(
         f"{'endpoint':<52} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'err':>5} {'429':>4}"
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from vendor_audit.checks import Audit, Severity
-from vendor_audit.checks._plugin import Hit, PayloadScan
+from collections.abc import Mapping
+from typing import Any
+
+from vendor_audit.checks import Audit, Hit, PayloadScan, Severity
 
 
-def record_hits(scan: PayloadScan, audit: Audit, kinds: set[str], what: str) -> None:
+def record_hits(
+    scan: PayloadScan, audit: Audit, kinds: set[str], what: str, how_to_redact: Mapping[str, str] | None = None
+) -> None:
+    """One finding per vendor, resource and kind; `how_to_redact` (vendor name -> wording) joins the evidence."""
     groups: dict[tuple[str, str, str], list[Hit]] = {}
     for hit in scan.hits:
         if hit.match.kind in kinds:
@@ -15,6 +20,13 @@ def record_hits(scan: PayloadScan, audit: Audit, kinds: set[str], what: str) -> 
         first = hits[0]
         label = {"pan": "clear-text PAN", "track_data": "magnetic-stripe track data", "cvv": "card verification code"}
         brand = f"{first.match.brand} " if first.match.brand else ""
+        evidence: dict[str, Any] = {
+            "kind": kind,
+            "locations": [h.location for h in hits][:20],
+            "matches": [h.match.as_json() for h in hits][:20],
+        }
+        if how_to_redact and vendor in how_to_redact and not resource.startswith("exports/"):
+            evidence["redact"] = how_to_redact[vendor]  # an export file is fixed at its source, not in the vendor
         audit.fail(
             vendor=vendor,
             resource=resource,
@@ -22,11 +34,7 @@ def record_hits(scan: PayloadScan, audit: Audit, kinds: set[str], what: str) -> 
             message=f"{label[kind][0].upper()}{label[kind][1:]} {brand}{first.match.masked} in {first.location}"
             + (f" and {len(hits) - 1} more place(s)" if len(hits) > 1 else "")
             + ".",
-            evidence={
-                "kind": kind,
-                "locations": [h.location for h in hits][:20],
-                "matches": [h.match.as_json() for h in hits][:20],
-            },
+            evidence=evidence,
         )
     flagged = {(v, "payloads" if not r.startswith("exports/") else r) for v, r, _ in groups}
     for (vendor, source), count in sorted(scan.scanned.items()):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from vendor_audit.checks import Audit, Severity, check
-from vendor_audit.checks._plugin import PayloadScan
+from vendor_audit.checks import Audit, PayloadScan, Severity, check
 from vendor_audit.checks.data._findings import record_hits
+
+from vendor_audit.profile import Profile
+from vendor_audit.vendors import lookup
 
 
 @check(
@@ -21,8 +23,9 @@ from vendor_audit.checks.data._findings import record_hits
         "iso27001_2022:A.8.11",
         "iso27001_2022:A.8.12",
     ),
-    remediation="Redact the card number in the vendor (Zendesk: redact the comment; Shopify: edit the note), turn "
-    "on the helpdesk's automatic card redaction, and route card payments to a PCI-compliant payment page.",
+    remediation="Redact the card number in the vendor (each finding's evidence says how there), turn on the "
+    "helpdesk's automatic card redaction, and route card payments to a PCI-compliant payment page.",
 )
-def test_payloads_free_of_pans(payload_scan: PayloadScan, audit: Audit) -> None:
-    record_hits(payload_scan, audit, {"pan"}, "card number")
+def test_payloads_free_of_pans(payload_scan: PayloadScan, profile: Profile, audit: Audit) -> None:
+    redact = {vendor.name: lookup(vendor.type).pan_redaction_hint for vendor in profile.vendors}
+    record_hits(payload_scan, audit, {"pan"}, "card number", how_to_redact=redact)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from vendor_audit.checks import Audit, Severity, check
-from vendor_audit.checks._plugin import PayloadScan
+from vendor_audit.checks import Audit, PayloadScan, Severity, check
 from vendor_audit.checks.data._findings import record_hits
 
 

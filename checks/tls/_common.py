@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from vendor_audit.checks import Audit
-from vendor_audit.checks._plugin import ProbedEndpoint
+from vendor_audit.checks import Audit, ProbedEndpoint
 
 TLS_CONTROLS = ("pci_dss_4.0:4.2.1", "soc2_2017:CC6.7", "iso27001_2022:A.8.24")
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from vendor_audit.checks import Audit, Severity, check
-from vendor_audit.checks._plugin import ProbedEndpoint
+from vendor_audit.checks import Audit, ProbedEndpoint, Severity, check
 from vendor_audit.checks.tls._common import TLS_CONTROLS, leaf_present, reachable
 
 

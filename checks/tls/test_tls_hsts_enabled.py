@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from vendor_audit.checks import Audit, Severity, Where, check
-from vendor_audit.checks._plugin import ProbedEndpoint
+from vendor_audit.checks import Audit, ProbedEndpoint, Severity, Where, check
 from vendor_audit.checks.tls._common import reachable
 
 MIN_AGE = 180 * 86400  # SSL Labs and testssl.sh warn below 180 days (reference/tls.md section 9)

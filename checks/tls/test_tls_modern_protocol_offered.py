@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from vendor_audit.checks import Audit, Severity, Where, check
-from vendor_audit.checks._plugin import ProbedEndpoint
+from vendor_audit.checks import Audit, ProbedEndpoint, Severity, Where, check
 from vendor_audit.checks.tls._common import TLS_CONTROLS, reachable
 
 

@@ -1,0 +1,683 @@
+"""The audit engine: one session owns a run, from the profile to the published run directory.
+
+    session = AuditSession(AuditOptions(profile=Path("audit.toml")))
+    session.start()                              # the profile (or the bundled sandbox), its secrets
+    session.declare(declared, in_scope)          # the checks this run owes a verdict on
+    recorder = session.recorder(spec)            # a check records through it ...
+    session.end_check(spec, recorder, cause)     # ... and the engine makes the verdict complete
+    run = session.publish(outcome=pytest_status) # coverage, history, reports, signature
+
+The CLI and the pytest plugin are thin consumers of this session; `vendor-audit load` publishes through it
+too. The engine holds the one promise: the verdict is never green when the audit did not look. Every check
+in scope ends, for every vendor it applies to, in a finding; an exception anywhere (collection, a scan, a
+probe, a fixture, a check) becomes an `error` finding of one redacted line; an interrupted or narrowed run
+is published and marked as such; any error, problem or interruption makes the exit code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import json
+import secrets
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from vendor_audit.catalogs import catalogs
+from vendor_audit.errors import ProfileError
+from vendor_audit.findings import (
+    AuditRun,
+    CheckSpec,
+    ExpiredWaiver,
+    Finding,
+    LoadAttachment,
+    RunState,
+    Severity,
+    Status,
+    VendorRef,
+    exit_code,
+)
+from vendor_audit.model import CollectionError, VendorSnapshot
+from vendor_audit.pan import FragmentJoiner, Match, scan_ndjson, scan_record, scan_text
+from vendor_audit.profile import ExportSpec, Profile, load_profile
+from vendor_audit.recorder import Audit
+from vendor_audit.redact import Redactor
+from vendor_audit.tlsprobe import TLSReport
+
+if TYPE_CHECKING:
+    from vendor_audit.connectors import Connector, Recorder
+    from vendor_audit.exports import ExportReport
+
+__all__ = [
+    "AuditOptions",
+    "AuditSession",
+    "CannotRun",
+    "Hit",
+    "PayloadScan",
+    "ProbedEndpoint",
+]
+
+T = TypeVar("T")
+K = TypeVar("K")
+WHAT = ("grants", "users", "mfa_enforcement", "payloads")  # what a connector collects per vendor
+
+
+class CannotRun(Exception):
+    """The audit cannot run at all (a bad profile, a missing secret); the message is one line for the user."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditOptions:
+    """How one run is made; the CLI's flags and the plugin's --audit-* options both map onto it."""
+
+    profile: Path | None = None  # None: start the bundled sandbox and audit it
+    scenario: str = "leaky"  # the bundled sandbox's scenario
+    fail_on: Severity = Severity.LOW
+    report_dir: Path = Path("reports/runs")
+    run_id: str | None = None
+    sign_key: Path | None = None
+    load_run: Path | None = None
+    compare_to: str | None = None
+    baseline: str | None = None
+    environ: Mapping[str, str] | None = None
+    history_profile_suffix: str = ""  # `vendor-audit load` keeps its own line of history beside the audits'
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    vendor: str
+    resource: str
+    location: str  # field, or "line N /pointer" in an export
+    match: Match
+
+
+@dataclass
+class PayloadScan:
+    hits: list[Hit] = field(default_factory=list)
+    scanned: Counter[tuple[str, str]] = field(default_factory=Counter)  # (vendor, "payloads" or exports/<file>)
+    errors: dict[str, list[CollectionError]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbedEndpoint:
+    vendor: str  # the vendor whose base URL it is, or "endpoint" for the profile's extra ones
+    report: TLSReport
+
+    @property
+    def resource(self) -> str:
+        return f"endpoint/{self.report.address}"
+
+
+def one_line(exc: BaseException, redact: Callable[[str], str]) -> str:
+    """An exception as one redacted line: its class and message, never a traceback."""
+    text = " ".join(str(exc).split())
+    text = redact(text)[:300]
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+
+
+def in_daemon_threads(tasks: Mapping[K, Callable[[], T]], name: str) -> dict[K, T | BaseException]:
+    """Run each task in its own daemon thread; every result or exception, keyed as the tasks are.
+
+    Daemon threads and a polling wait, not a ThreadPoolExecutor: a Ctrl-C or SIGTERM reaches the main thread
+    within a fraction of a second, and a vendor that stalls cannot hold the process open at exit (an
+    executor's workers are joined at interpreter exit).
+    """
+    results: dict[K, T | BaseException] = {}
+    lock = threading.Lock()
+
+    def work(key: K, task: Callable[[], T]) -> None:
+        try:
+            value: T | BaseException = task()
+        except BaseException as exc:  # handed to the caller, which decides what it means
+            value = exc
+        with lock:
+            results[key] = value
+
+    threads = [
+        threading.Thread(target=work, args=(key, task), name=f"{name}-{index}", daemon=True)
+        for index, (key, task) in enumerate(tasks.items())
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.1)
+    return {key: results[key] for key in tasks}
+
+
+class AuditSession:
+    """One audit run, owned from start to publish. Not thread-safe: the consumer's main thread drives it."""
+
+    def __init__(self, options: AuditOptions) -> None:
+        self.options = options
+        now = dt.datetime.now(dt.UTC)
+        self.run_id = options.run_id or now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+        self.run_dir = options.report_dir / self.run_id
+        self.started = now.isoformat(timespec="seconds")
+        self.profile: Profile | None = None
+        self.problems: list[str] = []
+        self.redact: Callable[[str], str] = Redactor()
+        self.sandbox: dict[str, str] | None = None
+        self.interrupted: str | None = None  # why, when the run was interrupted
+        self.narrowed: str | None = None  # how, when the run was narrowed to some checks
+        self.result: AuditRun | None = None
+        self.drift: Any = None  # reports.history.Drift since the compared run
+        self._stack = contextlib.ExitStack()
+        self._declared: list[CheckSpec] = []
+        self._in_scope: dict[str, tuple[CheckSpec, bool]] = {}  # id -> (spec, per_vendor)
+        self._ended: dict[str, list[Finding]] = {}
+        self._cache: dict[str, Any] = {}
+        self._connectors: dict[str, Connector] = {}
+        self._recorder: Recorder | None = None
+        self._collection_seconds: float | None = None
+        self._certificates: list[dict[str, Any]] = []
+
+    # -- start -------------------------------------------------------------------------------------------------
+
+    def start(self) -> Profile:
+        """Load the profile (or start the bundled sandbox) and resolve every secret.
+
+        Raises:
+            CannotRun: the profile is not valid or a secret is missing; recorded as the run's problem.
+        """
+        try:
+            if self.options.profile is not None:
+                profile = load_profile(self.options.profile)
+            else:
+                profile = self._start_sandbox()
+            found = [profile.secret(c, self.options.environ) for v in profile.vendors for c in v.credentials]
+        except ProfileError as exc:
+            self.problems.append(str(exc))
+            raise CannotRun(str(exc)) from exc
+        except OSError as exc:  # the sandbox could not bind or write its files
+            problem = f"the bundled sandbox could not start: {exc.strerror or exc}"
+            self.problems.append(problem)
+            raise CannotRun(problem) from exc
+        self.profile = profile
+        self.redact = Redactor(found)
+        return profile
+
+    def _start_sandbox(self) -> Profile:
+        from vendor_audit import sandbox  # only the default run needs the stand-ins
+
+        workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="vendor-audit-sandbox-")))
+        running = self._stack.enter_context(sandbox.serve(scenario=self.options.scenario, workdir=workdir))
+        self.sandbox = {"scenario": self.options.scenario, "manifest": str(running.manifest_path)}
+        return load_profile(running.profile_path)
+
+    def close(self) -> None:
+        for connector in self._connectors.values():
+            for session in connector.sessions:
+                with contextlib.suppress(Exception):
+                    session.close()
+        self._stack.close()
+
+    # -- what the run owes a verdict on ------------------------------------------------------------------------
+
+    def declare(
+        self, declared: Sequence[CheckSpec], in_scope: Iterable[tuple[CheckSpec, bool]], narrowed: str | None = None
+    ) -> None:
+        """Every check known (for coverage), the ones this run must end (spec, per_vendor), and how it was narrowed."""
+        self._declared = list(declared)
+        self._in_scope = {spec.id: (spec, per_vendor) for spec, per_vendor in in_scope}
+        self.narrowed = narrowed
+
+    @property
+    def vendor_names(self) -> list[str]:
+        return [v.name for v in self.profile.vendors] if self.profile else []
+
+    # -- the data checks read, collected once; a failure is kept and told to every check that needs it ------
+
+    def _once(self, key: str, make: Callable[[], T]) -> T:
+        if key not in self._cache:
+            try:
+                self._cache[key] = make()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:  # every check that needs it reports this cause as an error
+                self._cache[key] = exc
+        value = self._cache[key]
+        if isinstance(value, Exception):
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def _require_profile(self) -> Profile:
+        if self.profile is None:
+            raise CannotRun("the audit did not start")
+        return self.profile
+
+    def snapshots(self) -> dict[str, VendorSnapshot]:
+        return self._once("snapshots", self._collect)
+
+    def _collect(self) -> dict[str, VendorSnapshot]:
+        from vendor_audit import connectors
+
+        profile = self._require_profile()
+        found = [profile.secret(c, self.options.environ) for v in profile.vendors for c in v.credentials]
+        recorder = connectors.Recorder(Redactor(found), limit=500)
+        self._recorder = recorder
+        tasks: dict[str, Callable[[], VendorSnapshot]] = {}
+        for vendor in profile.vendors:
+
+            def snapshot(vendor: Any = vendor) -> VendorSnapshot:
+                connector = connectors.open_connector(profile, vendor, recorder=recorder, environ=self.options.environ)
+                self._connectors[vendor.name] = connector
+                return connector.snapshot()
+
+            tasks[vendor.name] = snapshot
+        started = time.perf_counter()
+        outcomes = in_daemon_threads(tasks, "collect")
+        self._collection_seconds = round(time.perf_counter() - started, 3)
+        snapshots = {}
+        for vendor in profile.vendors:
+            outcome = outcomes[vendor.name]
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                outcome = self._unread(vendor.name, vendor.type, one_line(outcome, self.redact))
+            snapshots[vendor.name] = outcome
+        return snapshots
+
+    @staticmethod
+    def _unread(name: str, kind: str, cause: str) -> VendorSnapshot:
+        """The snapshot of a vendor whose connector stopped: nothing known, and why, for every check."""
+        message = f"the {kind} connector stopped on {cause}"
+        return VendorSnapshot(
+            vendor=name, type=kind, errors=[CollectionError(name, what, "internal", message) for what in WHAT]
+        )
+
+    def payload_scan(self) -> PayloadScan:
+        return self._once("payload_scan", self._scan)
+
+    def _scan(self) -> PayloadScan:
+        profile = self._require_profile()
+        snapshots = self.snapshots()
+        scan = PayloadScan()
+        hits: dict[str, list[Hit]] = {name: [] for name in snapshots}
+        outcomes = in_daemon_threads(
+            {name: functools.partial(scan_vendor, snapshot, hits[name]) for name, snapshot in snapshots.items()}, "scan"
+        )
+        for name, outcome in outcomes.items():
+            scan.hits += hits[name]  # what was found before a stream broke still counts
+            scan.errors[name] = [e for e in snapshots[name].errors if e.what == "payloads"]
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                cause = f"the payload stream stopped on {one_line(outcome, self.redact)}"
+                scan.errors[name].append(CollectionError(name, "payloads", "internal", cause))
+            else:
+                scan.scanned[(name, "payloads")] += outcome
+        for spec in profile.exports:
+            label = spec.vendor or "exports"
+            export_hits: list[Hit] = []
+            try:
+                count, error = scan_export(spec, label, export_hits)
+            except Exception as exc:
+                count, error = 0, CollectionError(label, "payloads", "internal", one_line(exc, self.redact))
+            scan.hits += export_hits
+            scan.scanned[(label, f"exports/{spec.path.name}")] += count
+            if error is not None:
+                scan.errors.setdefault(label, []).append(error)
+        return scan
+
+    def tls_reports(self) -> list[ProbedEndpoint]:
+        return self._once("tls_reports", self._probe)
+
+    def _probe(self) -> list[ProbedEndpoint]:
+        from urllib.parse import urlsplit
+
+        from vendor_audit.tlsprobe import probe
+
+        profile = self._require_profile()
+        targets: dict[tuple[str, int], list[str]] = {}
+        for vendor in profile.vendors:
+            parts = urlsplit(vendor.base_url)
+            targets.setdefault((parts.hostname or "", parts.port or 443), []).append(vendor.name)
+        for url in profile.tls_endpoints:
+            parts = urlsplit(url)
+            targets.setdefault((parts.hostname or "", parts.port or 443), ["endpoint"])
+        outcomes = in_daemon_threads(
+            {key: functools.partial(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets}, "tls"
+        )
+        probed = []
+        for key, outcome in outcomes.items():
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                outcome = TLSReport(key[0], key[1], error=f"the TLS probe stopped on {one_line(outcome, self.redact)}")
+            probed += [ProbedEndpoint(vendor, outcome) for vendor in targets[key]]  # one verdict per vendor
+        self._certificates = [
+            {"vendor": p.vendor, "endpoint": p.report.address, **c.as_json()} for p in probed for c in p.report.chain
+        ]
+        return probed
+
+    def export_reports(self) -> list[tuple[ExportSpec, ExportReport | str]]:
+        return self._once("export_reports", self._validate_exports)
+
+    def _validate_exports(self) -> list[tuple[ExportSpec, ExportReport | str]]:
+        from vendor_audit.exports import validate_export
+
+        results: list[tuple[ExportSpec, ExportReport | str]] = []
+        for spec in self._require_profile().exports:
+            try:
+                results.append((spec, validate_export(spec.path, spec.format, spec.schema)))
+            except FileNotFoundError:
+                results.append((spec, f"export file {spec.path} does not exist"))
+            except Exception as exc:
+                results.append((spec, f"cannot validate {spec.path}: {one_line(exc, self.redact)}"))
+        return results
+
+    # -- checks ------------------------------------------------------------------------------------------------
+
+    def recorder(self, spec: CheckSpec, sink: list[tuple[str, object]] | None = None) -> Audit:
+        waivers = self.profile.waivers if self.profile else ()
+        return Audit(spec, sink, waivers, dt.date.today())
+
+    def end_check(
+        self, spec: CheckSpec, recorder: Audit | None, *, cause: str | None = None, skipped: str | None = None
+    ) -> list[Finding]:
+        """Make one check's verdict complete; returns its findings (those it recorded and those the engine added).
+
+        `cause`: why the check (or a fixture it needed) stopped; `skipped`: why pytest skipped it.
+        """
+        audit = recorder or self.recorder(spec)
+        per_vendor = self._in_scope.get(spec.id, (spec, True))[1]
+        if cause is not None:
+            cause = self.redact(" ".join(cause.split()))[:400]
+        if skipped is not None and not audit.findings:
+            audit.not_applicable(message=f"Skipped: {self.redact(skipped)}")
+        seen = {f.vendor for f in audit.findings}
+        if cause is not None:
+            missing = [v for v in self.vendor_names if v not in seen] if per_vendor else []
+            for vendor in missing or ["-"]:
+                audit.error(vendor=vendor, resource="-", message=f"The check stopped, so it could not look: {cause}.")
+        elif not audit.findings:
+            audit.error(vendor="-", resource="-", message="The check recorded no finding, so it did not look.")
+        elif per_vendor and not audit.declared_not_applicable:
+            for vendor in self.vendor_names:
+                if vendor not in seen:
+                    audit.error(
+                        vendor=vendor,
+                        resource="-",
+                        message=f"The check recorded no finding for {vendor}, so it did not look there: "
+                        f"{self._why_not(vendor)}.",
+                    )
+        self._ended[spec.id] = list(audit.findings)
+        return self._ended[spec.id]
+
+    def _why_not(self, vendor: str) -> str:
+        snapshots = self._cache.get("snapshots")
+        if isinstance(snapshots, dict) and vendor in snapshots:
+            errors = snapshots[vendor].errors
+            if errors:
+                return "; ".join(sorted({e.message for e in errors}))[:300]
+        return "no data about it reached the check"
+
+    def interrupt(self, reason: str) -> None:
+        self.interrupted = self.interrupted or reason
+
+    # -- publish -----------------------------------------------------------------------------------------------
+
+    def publish(
+        self,
+        *,
+        outcome: int = 0,
+        extra_findings: Sequence[Finding] = (),
+        extra_checks: Sequence[CheckSpec] = (),
+        load: LoadAttachment | None = None,
+    ) -> AuditRun:
+        """Write what the run learned: evidence, history, every report, the signature.
+
+        Never raises for the run's own trouble (an unwritable history, a bad key): that becomes a problem of the
+        run and exit 2.
+
+        `outcome` is the consumer's own status (pytest's); the run's exit code is never lower than it.
+        """
+        findings = [f for found in self._ended.values() for f in found]
+        for check_id, (spec, per_vendor) in self._in_scope.items():
+            if check_id not in self._ended:  # never ran or never ended: say so, for every vendor it owed
+                why = (
+                    f"the run was {self.interrupted} before this check ended"
+                    if self.interrupted
+                    else "; ".join(self.problems) or "the check never ran"
+                )
+                audit = self.recorder(spec)
+                for vendor in (self.vendor_names or ["-"]) if per_vendor else ["-"]:
+                    audit.error(vendor=vendor, resource="-", message=f"Not checked: {why}.")
+                findings += audit.findings
+        specs = [spec for spec, _ in self._in_scope.values()]
+        declared = list(self._declared)
+        problems = list(self.problems)
+        load_attachment = load
+        if self.options.load_run is not None:
+            try:
+                more_specs, more_findings, load_attachment = _read_load_run(self.options.load_run, self.run_dir)
+                known = {s.id for s in specs}
+                specs += [s for s in more_specs if s.id not in known]
+                declared += [s for s in more_specs if s.id not in {d.id for d in declared}]
+                findings += more_findings
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                problems.append(f"--load-run {self.options.load_run}: not a load run directory ({exc})")
+        known = {s.id for s in specs}
+        specs += [s for s in extra_checks if s.id not in known]
+        declared += [s for s in extra_checks if s.id not in {d.id for d in declared}]
+        findings += extra_findings
+        signing_key = None
+        if self.options.sign_key is not None:
+            from vendor_audit.reports.bundle import private_fingerprint
+
+            try:
+                signing_key = private_fingerprint(self.options.sign_key)
+            except (OSError, ValueError) as exc:
+                problems.append(f"--sign-key {self.options.sign_key}: cannot use it to sign ({exc}); not signed")
+        if self.interrupted:
+            state, reason = RunState.INTERRUPTED, f"interrupted by {self.interrupted}"
+        elif self.narrowed:
+            state, reason = RunState.PARTIAL, self.narrowed
+        else:
+            state, reason = RunState.COMPLETE, ""
+        could_not_run = (
+            bool(problems) or state is RunState.INTERRUPTED or any(f.status is Status.ERROR for f in findings)
+        )
+        code = max(exit_code(findings, self.options.fail_on, could_not_run=could_not_run), _as_audit_code(outcome))
+        profile = self.profile
+        today = dt.date.today()
+        run = AuditRun(
+            run_id=self.run_id,
+            started=self.started,
+            finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            profile_name=profile.name if profile else "",
+            mode=profile.mode if profile else "",
+            findings=tuple(findings),
+            checks=tuple(specs),
+            fail_on=self.options.fail_on,
+            exit_code=code,
+            problems=tuple(problems),
+            state=state,
+            state_reason=reason,
+            vendors=tuple(VendorRef(v.name, v.type, v.base_url) for v in profile.vendors) if profile else (),
+            sandbox=self.sandbox,
+            collection_seconds=self._collection_seconds,
+            certificates=tuple(self._certificates),
+            expired_waivers=tuple(
+                ExpiredWaiver(w.check, w.resource, w.owner, w.expires.isoformat())
+                for w in (profile.waivers if profile else ())
+                if w.expires < today
+            ),
+            evidence_max_age_days=profile.evidence_max_age_days if profile else None,
+            coverage=tuple(coverage(declared, specs, findings)),
+            signing_key=signing_key,
+            load=load_attachment,
+        )
+        run = self._write(run)
+        self.result = run
+        return run
+
+    def _write(self, run: AuditRun) -> AuditRun:
+        from vendor_audit.reports import write_reports
+
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            if self._recorder is not None:
+                evidence = self._recorder.as_json()
+                (self.run_dir / "evidence.json").write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            return dataclasses.replace(
+                run, problems=(*run.problems, f"{self.run_dir}: cannot write the run ({exc.strerror})"), exit_code=2
+            )
+        if self.profile is not None:  # a run that could not start is no base for the next comparison
+            run = self._record_history(run)
+        run = write_reports(run, self.run_dir)
+        if run.signing_key and self.options.sign_key is not None:
+            from vendor_audit.reports.bundle import sign_run
+
+            sign_run(self.run_dir, self.options.sign_key)
+        return run
+
+    def _record_history(self, run: AuditRun) -> AuditRun:
+        from vendor_audit.reports.history import HISTORY_FILE, History, HistoryError
+
+        if not run.findings:
+            return run
+        history = History(self.run_dir.parent / HISTORY_FILE)
+        recorded = run
+        if self.options.history_profile_suffix:
+            recorded = dataclasses.replace(run, profile_name=run.profile_name + self.options.history_profile_suffix)
+        baseline = self.options.baseline
+        if baseline and run.state is RunState.INTERRUPTED:
+            run = dataclasses.replace(
+                run, problems=(*run.problems, f"not recorded as baseline {baseline}: the run was interrupted")
+            )
+            baseline = None
+        try:
+            history.record(recorded, run.evidence_max_age_days, baseline)
+            drift = history.diff(self.options.compare_to, run.run_id)
+        except (HistoryError, sqlite3.Error, OSError) as exc:
+            problem = f"history {history.path}: {exc}" if not isinstance(exc, HistoryError) else str(exc)
+            return dataclasses.replace(run, problems=(*run.problems, problem), exit_code=2)
+        self.drift = drift
+        return dataclasses.replace(run, drift=drift.as_json() if drift else None)
+
+
+def _as_audit_code(outcome: int) -> int:
+    """Pytest's status as the audit's 0/1/2: tests failed is 1; interrupted, internal or usage errors are 2."""
+    return {0: 0, 1: 1, 5: 0}.get(outcome, 2)
+
+
+def scan_vendor(snapshot: VendorSnapshot, hits: list[Hit]) -> int:
+    """Scan one vendor's payload stream into `hits`; returns how many payloads were read."""
+    count = 0
+    # A number typed over consecutive messages of one conversation is joined (cards.md section 6).
+    joiner, thread, previous = FragmentJoiner(), "", None
+    for payload in snapshot.iter_payloads():
+        count += 1
+        hits += [Hit(payload.vendor, payload.resource, payload.field, m) for m in scan_text(payload.text)]
+        parent = payload.resource.rsplit("/", 2)[0]
+        if parent != thread and previous is not None:
+            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
+        thread = parent
+        joined = joiner.feed(payload.text, payload.resource)  # a chain the previous message ended
+        if previous is not None:
+            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joined]
+        previous = payload
+    if previous is not None:
+        hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
+    return count
+
+
+def scan_export(spec: ExportSpec, label: str, hits: list[Hit]) -> tuple[int, CollectionError | None]:
+    from vendor_audit.exports import iter_records
+
+    count = 0
+    resource = f"exports/{spec.path.name}"
+    try:
+        if spec.format == "ndjson":  # the chunked scanner: C-speed screening, memory of one chunk
+            with spec.path.open("rb") as handle:
+                for number, pointer, match in scan_ndjson(handle):
+                    hits.append(Hit(label, resource, f"line {number} {pointer}", match))
+            with spec.path.open("rb") as handle:
+                count = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+            return count, None
+        for location, record in iter_records(spec.path, spec.format):
+            count += 1
+            if isinstance(record, ValueError):
+                continue  # unparsable records are the schema check's business
+            for pointer, match in scan_record(record):
+                hits.append(Hit(label, resource, f"{location} {pointer}", match))
+    except OSError as exc:
+        return count, CollectionError(label, "payloads", "export", f"cannot read {spec.path}: {exc.strerror}")
+    return count, None
+
+
+def _read_load_run(load_dir: Path, run_dir: Path) -> tuple[list[CheckSpec], list[Finding], LoadAttachment]:
+    """A load run's gates join the audit's findings; its numbers and chart are copied in as evidence."""
+    document = json.loads((load_dir / "load.json").read_text(encoding="utf-8"))
+    report = json.loads((load_dir / "findings.json").read_text(encoding="utf-8"))
+    target = run_dir / "load"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("load.json", "latency.svg", "findings.json"):
+        if (load_dir / name).exists():
+            shutil.copyfile(load_dir / name, target / name)
+    chart = (load_dir / "latency.svg").read_text(encoding="utf-8") if (load_dir / "latency.svg").exists() else ""
+    specs = [
+        CheckSpec(raw["id"], raw["title"], Severity(raw["severity"]), tuple(raw["controls"]), raw["remediation"])
+        for raw in report["checks"]
+    ]
+    findings = [Finding.from_json(raw) for raw in report["findings"]]
+    return specs, findings, LoadAttachment(run_id=report["run_id"], document=document, chart_svg=chart)
+
+
+_WORST = ("fail", "error", "manual", "waived", "pass", "not_applicable")
+
+
+def coverage(
+    declared: Sequence[CheckSpec], ran: Sequence[CheckSpec], findings: Sequence[Finding]
+) -> list[dict[str, Any]]:
+    """Per framework, every requirement: what this run showed, "not_tested" or "not_covered".
+
+    "not_tested": a check maps to it but did not run or recorded nothing; "not_covered": no check maps to it,
+    other evidence is needed.
+    """
+    statuses: dict[str, set[str]] = {}
+    for finding in findings:
+        for control in finding.controls:
+            statuses.setdefault(control, set()).add(finding.status.value)
+    mapped: dict[str, list[str]] = {}
+    for spec in [*declared, *(s for s in ran if s not in declared)]:
+        for control in spec.controls:
+            if spec.id not in mapped.setdefault(control, []):
+                mapped[control].append(spec.id)
+    out = []
+    for catalog in catalogs():
+        matrix = []
+        for requirement in catalog.requirements:
+            control = f"{catalog.key}:{requirement.id}"
+            seen = statuses.get(control, set())
+            if seen:
+                status = next(s for s in _WORST if s in seen)
+            else:
+                status = "not_tested" if control in mapped else "not_covered"
+            matrix.append(
+                {"id": requirement.id, "title": requirement.title, "status": status, "checks": mapped.get(control, [])}
+            )
+        out.append(
+            {
+                "framework": catalog.key,
+                "name": f"{catalog.name} {catalog.version}",
+                "requirements": len(matrix),
+                "covered": [row["id"] for row in matrix if row["checks"]],
+                "not_covered": [row["id"] for row in matrix if not row["checks"]],
+                "matrix": matrix,
+            }
+        )
+    return out
