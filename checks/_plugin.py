@@ -358,15 +358,15 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     engine = item.config.stash[STATE].session
     if spec is None or engine is None:
         return (yield)
+    cause = None
     try:
         result = yield
     except (pytest.skip.Exception, KeyboardInterrupt, pytest.exit.Exception):
         raise
     except BaseException as exc:  # the check stopped: an error finding of one line, never a traceback
-        findings = engine.end_check(spec, item.stash.get(AUDIT, None), cause=_cause(exc))
-        _fail_if_bad(item, findings)
-        raise
-    _fail_if_bad(item, engine.end_check(spec, item.stash.get(AUDIT, None)))
+        cause = _cause(exc)  # failed below, outside this block, so no chained traceback shows the raw exception
+        result = None
+    _fail_if_bad(item, engine.end_check(spec, item.stash.get(AUDIT, None), cause=cause))
     return result
 
 
@@ -400,27 +400,14 @@ def pytest_runtest_makereport(
     return report
 
 
-def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-    # Which config is not passed here; the interrupt is marked on every adapter of this process's runs.
-    for adapter in _ADAPTERS_SEEN:
-        if adapter.session is not None:
-            adapter.session.interrupt(adapter.signal_name or "SIGINT")
-
-
-_ADAPTERS_SEEN: list[Adapter] = []
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _ADAPTERS_SEEN[:] = [session.config.stash[STATE]]
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     adapter = session.config.stash.get(STATE, None)
     if adapter is None or adapter.session is None or adapter.published or session.config.option.collectonly:
         return
     if not adapter.items:
         return
+    if exitstatus == pytest.ExitCode.INTERRUPTED:  # Ctrl-C, or SIGTERM turned into one by _trap_sigterm
+        adapter.session.interrupt(adapter.signal_name or "SIGINT")
     run = _publish(session, int(exitstatus))
     session.exitstatus = max(int(exitstatus), run.exit_code)  # never lower than pytest's own outcome
 

@@ -23,12 +23,8 @@ def stage_installed_tree(target: Path) -> Path:
         for entry in (REPO / folder).iterdir():
             if entry.is_file() and entry.suffix in {".py", ".json", ".typed"}:
                 shutil.copy2(entry, destination / entry.name)
-            elif (
-                entry.is_dir()
-                and (entry / "__init__.py").exists()
-                and f"{package}.{entry.name}" not in config["tool"]["setuptools"]["package-dir"]
-            ):
-                shutil.copytree(entry, destination / entry.name, ignore=ignore, dirs_exist_ok=True)
+            elif entry.is_dir() and f"{package}.{entry.name}" not in config["tool"]["setuptools"]["package-dir"]:
+                shutil.copytree(entry, destination / entry.name, ignore=ignore, dirs_exist_ok=True)  # and data
     for folder in ("tests", "benchmarks"):
         shutil.copytree(REPO / folder, target / folder, ignore=ignore)
     shutil.copy2(REPO / "pyproject.toml", target / "pyproject.toml")

@@ -433,7 +433,10 @@ def _cmd_history(args: argparse.Namespace) -> int:
         if args.list:
             for entry in history.runs():
                 name = f"  baseline {entry['baseline']}" if entry["baseline"] else ""
-                print(f"{entry['run_id']}  {entry['finished']}  exit {entry['exit_code']}  {entry['profile']}{name}")
+                state = f"  ({entry['state']})" if entry.get("state", "complete") != "complete" else ""
+                print(
+                    f"{entry['run_id']}  {entry['finished']}  exit {entry['exit_code']}  {entry['profile']}{name}{state}"
+                )
             return EXIT_OK
         drift = history.diff(args.base, args.run)
     except (HistoryError, sqlite3.Error) as exc:  # an unknown name, or a damaged history file
@@ -586,3 +589,7 @@ def entrypoint() -> None:
         )
         code = EXIT_CANNOT_RUN
     sys.exit(code)
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -447,7 +447,7 @@ class AuditSession:
         for check_id, (spec, per_vendor) in self._in_scope.items():
             if check_id not in self._ended:  # never ran or never ended: say so, for every vendor it owed
                 why = (
-                    f"the run was {self.interrupted} before this check ended"
+                    f"the run was interrupted ({self.interrupted}) before this check ended"
                     if self.interrupted
                     else "; ".join(self.problems) or "the check never ran"
                 )
