@@ -434,9 +434,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
             for entry in history.runs():
                 name = f"  baseline {entry['baseline']}" if entry["baseline"] else ""
                 state = f"  ({entry['state']})" if entry.get("state", "complete") != "complete" else ""
-                print(
-                    f"{entry['run_id']}  {entry['finished']}  exit {entry['exit_code']}  {entry['profile']}{name}{state}"
-                )
+                print(f"{entry['run_id']}  {entry['finished']}  exit {entry['exit_code']}  {entry['profile']}", end="")
+                print(f"{name}{state}")
             return EXIT_OK
         drift = history.diff(args.base, args.run)
     except (HistoryError, sqlite3.Error) as exc:  # an unknown name, or a damaged history file
