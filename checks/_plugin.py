@@ -45,7 +45,7 @@ class Adapter:
         self.items: list[pytest.Item] = []
         self.well_declared = False
         self.signal_name: str | None = None
-        self.previous_handler: Any = None
+        self.previous_handlers: dict[int, Any] = {}
         self.published = False
 
 
@@ -131,23 +131,28 @@ def pytest_configure(config: pytest.Config) -> None:
             "split it into several. Run the audit without -n (its checks share one collection and are quick).",
             returncode=2,
         )
-    _trap_sigterm(adapter)
+    _trap_signals(adapter)
 
 
 def _distributed(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "numprocesses", None)) or getattr(config.option, "dist", "no") != "no"
 
 
-def _trap_sigterm(adapter: Adapter) -> None:
-    """SIGTERM (systemd stop, CI cancel, `timeout`) ends the run as Ctrl-C does: published, marked interrupted."""
-    if sys.platform == "win32" or not _in_main_thread():
+def _trap_signals(adapter: Adapter) -> None:
+    """SIGTERM (systemd stop, CI cancel, `timeout`) ends the run as Ctrl-C does: published, marked interrupted.
+
+    Both handlers note which signal it was, so the run says so (and a collection error, which pytest also reports
+    as an interruption, is not mistaken for one).
+    """
+    if sys.platform == "win32" or not _in_main_thread() or adapter.previous_handlers:
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        adapter.signal_name = signal.Signals(signum).name
+        adapter.signal_name = adapter.signal_name or signal.Signals(signum).name
         raise KeyboardInterrupt
 
-    adapter.previous_handler = signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        adapter.previous_handlers[signum] = signal.signal(signum, stop)
 
 
 def _in_main_thread() -> bool:
@@ -161,8 +166,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if adapter is None or adapter.session is None:
         return
     adapter.session.close()
-    if adapter.previous_handler is not None:
-        signal.signal(signal.SIGTERM, adapter.previous_handler)
+    for signum, handler in adapter.previous_handlers.items():
+        signal.signal(signum, handler)
 
 
 # -- collection: the package's checks are added by import name, never by path ------------------------------
@@ -192,9 +197,7 @@ def _package_checks(session: pytest.Session) -> list[pytest.Item]:
             session, path=path, nodeid="vendor_audit/checks/" + relative.as_posix() + ".py"
         )
         module.import_name = "vendor_audit.checks." + ".".join(relative.parts)
-        for node in module.collect():
-            if isinstance(node, pytest.Item):
-                items.append(node)
+        items += session.genitems(module)  # as pytest's own collection: reported, counted, errors shown
     return items
 
 
@@ -236,7 +239,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         pytest.exit("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems), returncode=2)
     if audit_items and adapter.session is None:  # a suite of its own checks, no profile: the bundled sandbox
         adapter.session = AuditSession(options_from(config, profile=None, scenario="leaky"))
-        _trap_sigterm(adapter)
+        _trap_signals(adapter)
     adapter.items = audit_items
     adapter.well_declared = True
 
@@ -289,23 +292,6 @@ def profile(request: pytest.FixtureRequest) -> Profile:
 @pytest.fixture(scope="session")
 def snapshots(request: pytest.FixtureRequest) -> dict[str, VendorSnapshot]:
     return _engine(request).snapshots()
-
-
-def _vendor_fixture(kind: str) -> Any:
-    @pytest.fixture(scope="session", name=kind)
-    def one_vendor(snapshots: dict[str, VendorSnapshot]) -> VendorSnapshot:
-        found = [s for s in snapshots.values() if s.type == kind]
-        if not found:
-            pytest.skip(f"the profile has no {kind} vendor")
-        return found[0]
-
-    one_vendor.__doc__ = f"The snapshot of the profile's {kind} vendor, for the rare vendor-specific check."
-    return one_vendor
-
-
-shopify = _vendor_fixture("shopify")
-zendesk = _vendor_fixture("zendesk")
-gorgias = _vendor_fixture("gorgias")
 
 
 @pytest.fixture(scope="session")
@@ -361,7 +347,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     cause = None
     try:
         result = yield
-    except (pytest.skip.Exception, KeyboardInterrupt, pytest.exit.Exception):
+    except pytest.skip.Exception as skipped:
+        engine.end_check(spec, item.stash.get(AUDIT, None), skipped=str(skipped.msg))
+        raise
+    except (KeyboardInterrupt, pytest.exit.Exception):
         raise
     except BaseException as exc:  # the check stopped: an error finding of one line, never a traceback
         cause = _cause(exc)  # failed below, outside this block, so no chained traceback shows the raw exception
@@ -406,8 +395,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if not adapter.items:
         return
-    if exitstatus == pytest.ExitCode.INTERRUPTED:  # Ctrl-C, or SIGTERM turned into one by _trap_sigterm
-        adapter.session.interrupt(adapter.signal_name or "SIGINT")
+    if adapter.signal_name:
+        adapter.session.interrupt(adapter.signal_name)
+    elif exitstatus == pytest.ExitCode.INTERRUPTED:  # pytest stopped the session itself: errors during collection
+        adapter.session.problems.append("pytest stopped the session early (errors during collection, shown above)")
     run = _publish(session, int(exitstatus))
     session.exitstatus = max(int(exitstatus), run.exit_code)  # never lower than pytest's own outcome
 

@@ -4,27 +4,29 @@
     for snapshot in collection.snapshots.values():
         snapshot.grants, snapshot.users, snapshot.mfa_enforcement, snapshot.iter_payloads()
 
-Adding a vendor is one module with `TYPE`, `make_auth`, `make_budget` and a connector class.
+Adding a vendor is one module that declares `VENDOR = VendorSpec(...)` (vendor_audit.vendors): its auth
+kinds, budget, connector class, agent workflow and wording. The registry finds the modules of this package;
+one that lives elsewhere calls `vendor_audit.vendors.register(spec)`.
 """
 
 from __future__ import annotations
 
+import functools
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Protocol
 
 import httpx
 
+from vendor_audit._threads import in_daemon_threads
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import Profile, ProfileError, Vendor
 from vendor_audit.redact import Redactor
+from vendor_audit.vendors import lookup
 
-from . import gorgias, shopify, zendesk
-from ._base import Session
+from ._base import Session, redacting, stopped_snapshot
 from ._errors import (
     AuthenticationError,
     ConnectorError,
@@ -65,21 +67,14 @@ __all__ = [
     "trust_context",
 ]
 
-MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (shopify, zendesk, gorgias)}
-
 
 class Connector(Protocol):
+    """What a vendor module's connector class builds (VendorSpec.connector), typed with this package's Session."""
+
     name: str
     sessions: list[Session]
 
     def snapshot(self) -> VendorSnapshot: ...
-
-
-_CLASSES: dict[str, Callable[[list[Session]], Connector]] = {
-    "shopify": shopify.ShopifyConnector,
-    "zendesk": zendesk.ZendeskConnector,
-    "gorgias": gorgias.GorgiasConnector,
-}
 
 
 @dataclass
@@ -112,20 +107,20 @@ def open_connector(
     and tests against a stand-in whose limits were lifted). `transport` builds the innermost
     transport from the trust context: the load tests wrap it to log every request that leaves.
     """
-    module = MODULES[vendor.type]
+    spec = lookup(vendor.type)
     verify = trust_context(profile.ca_file)
-    sessions = []
+    sessions: list[Session] = []
     for credential in vendor.credentials:
         secret = profile.secret(credential, environ)
-        make = module.make_budget
+        make: Callable[[], Budget] = spec.make_budget
         if vendor.requests_per_second is not None:
             rate = Rate(vendor.requests_per_second, vendor.burst or max(1, int(vendor.requests_per_second)))
-            make = lambda rate=rate: Budget([rate])  # noqa: E731 - the profile's plan-specific pace
+            make = functools.partial(Budget, [rate])  # the profile's plan-specific pace
         key = (vendor.type, vendor.base_url, credential.name, str(vendor.requests_per_second))
         account_budget = budget or shared_budget(key, make)
         client = build_client(
             base_url=vendor.base_url,
-            auth=module.make_auth(credential.auth, secret, credential.email),
+            auth=spec.make_auth(credential.auth, secret, credential.email),
             verify=verify,
             read_only=profile.read_only,
             budget=account_budget,
@@ -134,7 +129,7 @@ def open_connector(
             transport=transport(verify) if transport is not None else None,
         )
         sessions.append(Session(vendor, credential, client))
-    return _CLASSES[vendor.type](sessions)
+    return spec.connector(sessions)
 
 
 def collect(profile: Profile, *, environ: Mapping[str, str] | None = None, record_limit: int = 500) -> Collection:
@@ -146,11 +141,28 @@ def collect(profile: Profile, *, environ: Mapping[str, str] | None = None, recor
     secrets = [profile.secret(c, environ) for v in profile.vendors for c in v.credentials]
     redactor = Redactor(secrets)
     recorder = Recorder(redactor, limit=record_limit)
-    connectors = {v.name: open_connector(profile, v, recorder=recorder, environ=environ) for v in profile.vendors}
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, len(connectors)), thread_name_prefix="collect") as pool:
-        futures = {name: pool.submit(c.snapshot) for name, c in connectors.items()}
-        snapshots = {name: future.result() for name, future in futures.items()}
+    connectors: dict[str, Connector] = {}
+
+    # One vendor's failure, a bug or a hostile answer the connector did not foresee, is that vendor's
+    # snapshot: nothing known and why, for every check; it never stops another vendor or the collection.
+    def snapshot_of(vendor: Vendor) -> VendorSnapshot:
+        try:
+            connector = open_connector(profile, vendor, recorder=recorder, environ=environ)
+            connectors[vendor.name] = connector
+            found = connector.snapshot()
+        except Exception as exc:
+            found = stopped_snapshot(vendor, exc, redactor)
+        return redacting(found, redactor)
+
+    # Daemon threads, not an executor: a Ctrl-C reaches the caller at once, and a stalled vendor cannot hold the
+    # process open at exit. snapshot_of never raises, so every outcome is a snapshot.
+    outcomes = in_daemon_threads({v.name: functools.partial(snapshot_of, v) for v in profile.vendors}, "collect")
+    snapshots = {}
+    for name, outcome in outcomes.items():
+        if isinstance(outcome, BaseException):  # KeyboardInterrupt or SystemExit in a worker: the caller's to see
+            raise outcome
+        snapshots[name] = outcome
     return Collection(snapshots, connectors, recorder, time.perf_counter() - started, redactor)
 
 

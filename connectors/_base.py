@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,10 +11,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vendor_audit.model import CollectionError, Endpoint, Grants, VendorSnapshot
+from vendor_audit.model import CollectionError, Endpoint, Grants, Payload, VendorSnapshot
 from vendor_audit.profile import Credential, Vendor
+from vendor_audit.vendors import WorkflowStep
 
-from ._errors import ConnectorError, map_transport_errors, raise_for_answer
+from ._errors import ConnectorError, UnexpectedShape, map_transport_errors, raise_for_answer
 
 T = TypeVar("T")
 
@@ -36,6 +38,20 @@ class Session:
         )
         return body, response.headers
 
+    def follow(self, url: str) -> tuple[Any, httpx.Headers]:
+        """GET a next-page link the vendor gave, which must stay on base_url's origin.
+
+        The session sends its credential with every request, so a link elsewhere (a hostile or
+        compromised vendor, a proxy rewriting bodies) is refused, never followed.
+        """
+        target, base = self.client.build_request("GET", url).url, self.client.base_url
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise UnexpectedShape(
+                f"{self.vendor.name}: a next-page link leads to {target.host[:100]}:{target.port or 443}, not to "
+                "base_url's origin; refused, so the credential is not sent there"
+            )
+        return self.get(url)
+
     def send(self, method: str, url: str, json: Any) -> Any:
         request = self.client.build_request(method, url, json=json)
         with map_transport_errors(request):
@@ -44,8 +60,21 @@ class Session:
             response, vendor=self.vendor.name, credential=self.credential.name, secret_env=self.credential.secret_env
         )
 
+    def answer(self, method: str, url: str, *, params: Any = None, json: Any = None) -> httpx.Response:
+        """The vendor's answer whatever its status: the load test counts 4xx and 5xx instead of raising them."""
+        return self.client.request(method, url, params=params, json=json)
+
     def close(self) -> None:
         self.client.close()
+
+
+# One agent's round touches this many tickets (and their customers' orders) before it starts over.
+ROUND_TICKETS = range(1, 41)
+
+
+def step(session: Session, name: str, method: str, url: str, *, params: Any = None, json: Any = None) -> WorkflowStep:
+    """One workflow request through `session`; `name` templates its ids so one endpoint aggregates."""
+    return WorkflowStep(name, method, functools.partial(session.answer, method, url, params=params, json=json))
 
 
 def endpoint_of(vendor: Vendor) -> Endpoint:
@@ -80,3 +109,38 @@ def collect_grants(snapshot: VendorSnapshot, sessions: list[Session], read: Call
         found = attempt(snapshot, "grants", functools.partial(read, session))
         if found is not None:
             snapshot.grants.append(found)
+
+
+COLLECTED = ("grants", "users", "mfa_enforcement", "payloads")  # every `what` a CollectionError names
+
+
+def stopped_snapshot(vendor: Vendor, exc: Exception, redact: Callable[[str], str]) -> VendorSnapshot:
+    """The snapshot of a vendor whose connector raised: nothing known, and why (one redacted line), for every check."""
+    text = redact(" ".join(str(exc).split()))[:300]
+    cause = f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+    message = f"the {vendor.type} connector stopped on {cause}"
+    errors = [CollectionError(vendor.name, what, "internal", message) for what in COLLECTED]
+    return VendorSnapshot(vendor.name, vendor.type, errors=errors)
+
+
+def redacting(snapshot: VendorSnapshot, redact: Callable[[str], str]) -> VendorSnapshot:
+    """The snapshot with its error messages redacted, now and once its payload stream ends or breaks.
+
+    Connector messages quote the vendor's own error text, and a hostile vendor may echo the credential.
+    """
+
+    def scrub() -> None:
+        snapshot.errors[:] = [dataclasses.replace(e, message=redact(e.message)) for e in snapshot.errors]
+
+    scrub()
+    stream = snapshot.payload_source
+    if stream is not None:
+
+        def run() -> Iterator[Payload]:
+            try:
+                yield from stream()
+            finally:
+                scrub()
+
+        snapshot.payload_source = run
+    return snapshot

@@ -1,10 +1,11 @@
-"""The connector error tree; `raise_for_answer()` and `map_transport_errors()` alone build it.
+"""The connector error tree; `raise_for_answer()`, `map_transport_errors()` and `_shape` alone build it.
 
     ConnectorError
      ├── AuthenticationError      401: the vendor rejected the credential
      ├── PermissionDenied         403: missing scope or role
      ├── RateLimitedError         429 beyond what retries and pacing absorb
      ├── VendorAPIError           other 4xx/5xx, or an answer that is not the JSON the API promises
+     │    └── UnexpectedShape     2xx, but not JSON, or JSON not shaped as the vendor documents (_shape.py)
      ├── ReadOnlyViolation        production mode refused a write before it left the process
      └── TransportFailure         unreachable, timed out, dropped
           └── TLSFailure          certificate untrusted, expired, wrong host; handshake refused
@@ -15,12 +16,15 @@ credentials travel in headers) and never echo a response body beyond the vendor'
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ssl
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
+from vendor_audit.redact import Redactor
 
 __all__ = [
     "AuthenticationError",
@@ -30,6 +34,7 @@ __all__ = [
     "ReadOnlyViolation",
     "TLSFailure",
     "TransportFailure",
+    "UnexpectedShape",
     "VendorAPIError",
     "map_transport_errors",
     "raise_for_answer",
@@ -58,6 +63,16 @@ class RateLimitedError(ConnectorError):
 
 class VendorAPIError(ConnectorError):
     kind = "vendor_api"
+
+
+class UnexpectedShape(VendorAPIError):
+    """A successful answer the connector cannot translate: HTML, or JSON of another shape.
+
+    Vendors change shapes (a list enveloped in one version, bare in another) and proxies answer 200
+    with login pages; either way the audit learned nothing and must say so, never guess.
+    """
+
+    kind = "unexpected_shape"
 
 
 class ReadOnlyViolation(ConnectorError):
@@ -117,8 +132,13 @@ def map_transport_errors(request: httpx.Request) -> Iterator[None]:
         raise TransportFailure(f"{_where(request)}: the vendor closed the connection without an answer") from exc
 
 
-def _vendor_message(body: Any) -> str:
+_SAID_LIMIT = 300
+
+
+def _vendor_message(body: Any, depth: int = 0) -> str:
     """The vendor's own error text, whatever its shape (string, list, object; vendor-apis.md 1.8, 2.8, 3.8)."""
+    if depth > 3:  # real error bodies nest two levels; deeper is noise (or a hostile body)
+        return "..."
     if isinstance(body, dict):
         for key in ("errors", "error", "description", "message", "msg", "title"):
             if key in body:
@@ -126,15 +146,37 @@ def _vendor_message(body: Any) -> str:
                 if isinstance(inner, dict):
                     named = [str(inner[k]) for k in ("title", "message", "msg", "description") if k in inner]
                     return ": ".join(named) or ", ".join(f"{k}: {v}" for k, v in inner.items())
-                text = _vendor_message(inner) if isinstance(inner, list) else str(inner)
+                text = _vendor_message(inner, depth + 1) if isinstance(inner, list) else str(inner)[:_SAID_LIMIT]
                 if key == "error" and "description" in body:
                     text += f": {body['description']}"
                 elif key == "error" and "error_description" in body:
                     text += f": {body['error_description']}"
                 return text
     if isinstance(body, list):
-        return "; ".join(_vendor_message(item) if not isinstance(item, str) else item for item in body)
-    return str(body) if body is not None else ""
+        return "; ".join(_vendor_message(item, depth + 1) if not isinstance(item, str) else item for item in body[:10])
+    return str(body)[:_SAID_LIMIT] if body is not None else ""
+
+
+def _credentials_sent(request: httpx.Request) -> list[str]:
+    """The secrets the request carried in its headers: a token, a Basic pair and its encoding."""
+    found: list[str] = []
+    for name in _CREDENTIAL_HEADERS:
+        value = request.headers.get(name)
+        if not value:
+            continue
+        scheme, _, rest = value.partition(" ")
+        if scheme.lower() == "basic" and rest:
+            found.append(rest)
+            with contextlib.suppress(ValueError):
+                pair = base64.b64decode(rest, validate=True).decode()
+                found += [pair, pair.partition(":")[2]]
+        elif scheme.lower() == "bearer" and rest:
+            found.append(rest)
+        found.append(value)
+    return found
+
+
+_CREDENTIAL_HEADERS = ("authorization", "x-shopify-access-token")
 
 
 def raise_for_answer(response: httpx.Response, *, vendor: str, credential: str, secret_env: str) -> Any:
@@ -146,9 +188,13 @@ def raise_for_answer(response: httpx.Response, *, vendor: str, credential: str, 
     parse_failed = False
     try:
         body = response.json()
-    except ValueError:  # HTML error pages, text/plain 429s, truncated bodies
+    except (ValueError, RecursionError):  # HTML error pages, text/plain 429s, truncated or absurdly nested bodies
         parse_failed = True
     said = _vendor_message(body) if not parse_failed else response.text[:120].strip()
+    # A vendor (or whatever answers in its place) may echo the credential it was sent: never quote it.
+    said = Redactor(_credentials_sent(request))(said)
+    if len(said) > _SAID_LIMIT:  # the vendor's words, not a dump of whatever it sent
+        said = said[: _SAID_LIMIT - 3] + "..."
     if parse_failed and "html" in content_type:
         said = "an HTML page"
     status = response.status_code
@@ -173,7 +219,7 @@ def raise_for_answer(response: httpx.Response, *, vendor: str, credential: str, 
         raise VendorAPIError(f"{vendor} answered {status} at {where}: {said or 'no error text'}", status=status)
     if parse_failed or "json" not in content_type:
         shown = "an HTML page" if "html" in content_type or response.text.lstrip().startswith("<") else "non-JSON"
-        raise VendorAPIError(
+        raise UnexpectedShape(
             f"{vendor} answered {status} with {shown} instead of JSON at {where}; check base_url (a proxy or login "
             "page may be answering)",
             status=status,

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from vendor_audit.redact import Redactor
+from vendor_audit.vendors import registered
 
 from ._errors import ConnectorError
 from ._pacing import Budget
@@ -22,16 +23,12 @@ from ._retry import ReadOnlyTransport, RetryTransport
 __all__ = ["Exchange", "Recorder", "build_client", "trust_context"]
 
 log = logging.getLogger("vendor_audit.connectors")
-_EVIDENCE_HEADERS = (
-    "content-type",
-    "retry-after",
-    "x-request-id",
-    "x-shopify-shop-api-call-limit",
-    "x-shopify-api-version",
-    "x-rate-limit",
-    "x-rate-limit-remaining",
-    "x-gorgias-account-api-call-limit",
-)
+_COMMON_EVIDENCE_HEADERS = ("content-type", "retry-after", "x-request-id")
+
+
+def evidence_headers() -> frozenset[str]:
+    """Response headers kept as evidence: the common ones and what each registered vendor declares."""
+    return frozenset(_COMMON_EVIDENCE_HEADERS).union(*(s.evidence_headers for s in registered().values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +49,7 @@ class Recorder:
 
     redact: Redactor
     limit: int = 500
+    keep_headers: frozenset[str] = field(default_factory=evidence_headers)
     exchanges: list[Exchange] = field(default_factory=list)
     total: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,7 +71,7 @@ class Recorder:
             method=request.method,
             url=shown_url,
             status=response.status_code,
-            headers={k: v for k, v in response.headers.items() if k.lower() in _EVIDENCE_HEADERS},
+            headers={k: v for k, v in response.headers.items() if k.lower() in self.keep_headers},
             elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
             body_excerpt=self.redact(excerpt),
         )

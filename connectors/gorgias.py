@@ -14,10 +14,22 @@ from typing import Any
 import httpx
 
 from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
+from vendor_audit.vendors import VendorSpec, WorkflowStep
 
-from ._base import Session, attempt, collect_grants, endpoint_of, guarded
+from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages
+from ._shape import (
+    MissingIds,
+    expect_object,
+    field_object,
+    field_str,
+    next_page,
+    objects,
+    optional_id,
+    record_id,
+    records,
+)
 from .zendesk import BearerAuth
 
 TYPE = "gorgias"
@@ -43,13 +55,13 @@ def make_budget() -> Budget:
     return Budget([Rate(per_second=2.0, burst=36)], usage_header=USAGE_HEADER)
 
 
-def user_from(raw: dict[str, Any], vendor: str) -> User:
-    vendor_role = ((raw.get("role") or {}).get("name")) or ""
+def user_from(raw: dict[str, Any], vendor: str, where: str = "GET /api/users") -> User:
+    vendor_role = field_str(field_object(raw, "role", where), "name", where)
     return User(
         vendor=vendor,
-        id=str(raw["id"]),
-        name=raw.get("name") or "",
-        email=raw.get("email") or "",
+        id=record_id(raw, where),
+        name=field_str(raw, "name", where),
+        email=field_str(raw, "email", where),
         role=ROLES.get(vendor_role, "agent"),
         vendor_role=vendor_role,
         active=bool(raw.get("active", True)) and not raw.get("deactivated_datetime"),
@@ -58,12 +70,16 @@ def user_from(raw: dict[str, Any], vendor: str) -> User:
     )
 
 
-def message_payloads(message: dict[str, Any], vendor: str) -> Iterator[Payload]:
-    resource = f"tickets/{message['ticket_id']}/messages/{message['id']}"
+def message_payloads(message: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
+    resource = f"tickets/{ids(message, where, key='ticket_id')}/messages/{ids(message, where)}"
     # stripped_text and body_html repeat body_text; scanning one keeps a PAN to one finding.
-    text = message.get("body_text") or message.get("stripped_text") or message.get("body_html")
+    text = (
+        field_str(message, "body_text", where)
+        or field_str(message, "stripped_text", where)
+        or field_str(message, "body_html", where)
+    )
     if text:
-        yield Payload(vendor, resource, "body_text", str(text))
+        yield Payload(vendor, resource, "body_text", text)
 
 
 class GorgiasConnector:
@@ -74,7 +90,9 @@ class GorgiasConnector:
 
     def grants(self, session: Session) -> Grants:
         me, _ = session.get("/api/users/0")
-        role = ((me.get("role") or {}).get("name")) or None
+        where = f"{self.name}: GET /api/users/0"
+        me = expect_object(me, where, "the current user object")
+        role = field_str(field_object(me, "role", where), "name", where) or None
         source = "GET /api/users/0"
         if session.credential.auth == "oauth":
             source += " (OAuth scopes are only in the token response, not readable through the API)"
@@ -84,39 +102,94 @@ class GorgiasConnector:
             session.credential.auth,
             None,
             role,
-            str(me.get("id")) if me.get("id") is not None else None,
+            optional_id(me, where),
             source,
         )
 
-    def _list(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _list(self, path: str, params: dict[str, Any], *, bare: bool = False) -> Iterator[dict[str, Any]]:
+        """The records of a cursor-paged list: {"data": [...], "meta": {"next_cursor": ...}}.
+
+        Args:
+            path: the list endpoint.
+            params: its query parameters (the cursor is added page by page).
+            bare: also accept a bare JSON array, a single page, where the vendor documents one.
+        """
+        where = f"{self.name}: GET {path}"
+
         def fetch(cursor: str | None) -> tuple[Any, Any]:
             return self.primary.get(path, params=params | ({"cursor": cursor} if cursor else {}))
 
-        for body in iter_pages(fetch, lambda body, headers: (body.get("meta") or {}).get("next_cursor")):
-            yield from body.get("data", [])
+        def following(body: Any, headers: Any) -> str | None:
+            # https://developers.gorgias.com/reference/pagination-1: next_cursor null ends the list
+            if bare and isinstance(body, list):
+                return None
+            meta = field_object(expect_object(body, where), "meta", where)
+            return next_page(meta.get("next_cursor"), where, "a cursor")
+
+        for body in iter_pages(fetch, following):
+            if bare and isinstance(body, list):
+                yield from objects(body, where)
+            else:
+                yield from records(body, "data", where)
 
     def users(self) -> list[User]:
-        return [user_from(raw, self.name) for raw in self._list("/api/users", {"limit": 100})]
+        where = f"{self.name}: GET /api/users"
+        return [user_from(raw, self.name, where) for raw in self._list("/api/users", {"limit": 100})]
 
     def iter_payloads(self) -> Iterator[Payload]:
+        ids = MissingIds()
+        where = f"{self.name}: GET /api/tickets"
         for ticket in self._list("/api/tickets", {"limit": 100, "order_by": "created_datetime:asc"}):
-            if ticket.get("subject"):
-                yield Payload(self.name, f"tickets/{ticket['id']}", "subject", str(ticket["subject"]))
+            if subject := field_str(ticket, "subject", where):
+                yield Payload(self.name, f"tickets/{ids(ticket, where)}", "subject", subject)
+        where = f"{self.name}: GET /api/messages"
         for message in self._list("/api/messages", {"limit": 100}):
-            yield from message_payloads(message, self.name)
+            yield from message_payloads(message, self.name, ids, where)
+        where = f"{self.name}: GET /api/customers"
         for customer in self._list("/api/customers", {"limit": 100}):
-            if customer.get("note"):
-                yield Payload(self.name, f"customers/{customer['id']}", "note", str(customer["note"]))
-        for survey in self._list("/api/satisfaction-surveys", {"limit": 100}):
-            if survey.get("body_text"):
-                yield Payload(self.name, f"satisfaction-surveys/{survey['id']}", "body_text", str(survey["body_text"]))
+            if note := field_str(customer, "note", where):
+                yield Payload(self.name, f"customers/{ids(customer, where)}", "note", note)
+        where = f"{self.name}: GET /api/satisfaction-surveys"
+        # Gorgias's reference (https://developers.gorgias.com/reference/satisfaction-surveys, and its OpenAPI
+        # schema) declares a bare array; Airbyte's source-gorgias manifest and mocks read a `data` envelope
+        # (airbytehq/airbyte, airbyte-integrations/connectors/source-gorgias/manifest.yaml): accept both.
+        for survey in self._list("/api/satisfaction-surveys", {"limit": 100}, bare=True):
+            if text := field_str(survey, "body_text", where):
+                yield Payload(self.name, f"satisfaction-surveys/{ids(survey, where)}", "body_text", text)
+        ids.raise_if_any()
 
     def snapshot(self) -> VendorSnapshot:
         snapshot = VendorSnapshot(self.name, TYPE, endpoints=[endpoint_of(self.primary.vendor)])
         collect_grants(snapshot, self.sessions, self.grants)
         snapshot.users = attempt(snapshot, "users", self.users)
-        snapshot.mfa_enforcement = MFAEnforcement(
-            self.name, None, "all users", "not exposed by the Gorgias API (Settings > Access management)"
-        )
+        snapshot.mfa_enforcement = MFAEnforcement(self.name, None, "all users", "not exposed by the Gorgias API")
         snapshot.payload_source = guarded(snapshot, "payloads", self.iter_payloads)
         return snapshot
+
+
+def workflow(connector: GorgiasConnector, writes: bool) -> list[WorkflowStep]:
+    """One agent's round: the queue, a ticket and its messages."""
+    session = connector.primary
+    out: list[WorkflowStep] = []
+    for i in ROUND_TICKETS:
+        out += [
+            step(session, "gorgias GET /api/tickets (queue)", "GET", "/api/tickets", params={"limit": 25}),
+            step(session, "gorgias GET /api/tickets/{id}", "GET", f"/api/tickets/{i}"),
+            step(session, "gorgias GET /api/messages?ticket_id=", "GET", "/api/messages", params={"ticket_id": i}),
+        ]
+    return out
+
+
+VENDOR = VendorSpec(
+    type=TYPE,
+    # https://developers.gorgias.com/docs/access-tokens-api-keys: an API key is Basic {email}:{key}
+    auth_kinds={"api_key": True, "oauth": False},
+    make_auth=make_auth,
+    make_budget=make_budget,
+    connector=GorgiasConnector,
+    workflow=workflow,
+    # https://docs.gorgias.com/en-US/manage-account-access-in-gorgias-214445
+    mfa_setting_hint="Gorgias: Settings > Access management, Require 2FA for all users",
+    pan_redaction_hint="Gorgias: delete the message, or edit the customer note",
+    evidence_headers=(USAGE_HEADER,),
+)

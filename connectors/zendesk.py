@@ -15,10 +15,27 @@ from typing import Any
 import httpx
 
 from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
+from vendor_audit.vendors import VendorSpec, WorkflowStep
 
-from ._base import Session, attempt, collect_grants, endpoint_of, guarded
+from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages
+from ._shape import (
+    MISSING_ID,
+    MissingIds,
+    describe,
+    expect_list,
+    expect_object,
+    field_list,
+    field_object,
+    field_str,
+    flag,
+    next_page,
+    optional_id,
+    record_id,
+    records,
+    unexpected,
+)
 
 TYPE = "zendesk"
 ROLES = {"admin": "admin", "agent": "agent", "end-user": "end-user"}
@@ -58,37 +75,44 @@ def mfa_state(value: Any) -> MFAState:
     return MFAState.UNKNOWN
 
 
-def user_from(raw: dict[str, Any], vendor: str) -> User:
+def user_from(raw: dict[str, Any], vendor: str, where: str = "GET /api/v2/users.json") -> User:
+    role = field_str(raw, "role", where)
     return User(
         vendor=vendor,
-        id=str(raw["id"]),
-        name=raw.get("name") or "",
-        email=raw.get("email") or "",
-        role=ROLES.get(raw.get("role") or "", "agent"),
-        vendor_role=raw.get("role") or "",
+        id=record_id(raw, where),
+        name=field_str(raw, "name", where),
+        email=field_str(raw, "email", where),
+        role=ROLES.get(role, "agent"),
+        vendor_role=role,
         active=bool(raw.get("active", True)) and not raw.get("suspended", False),
         mfa=mfa_state(raw.get("two_factor_auth_enabled")),
         source="GET /api/v2/users?role[]=admin&role[]=agent",
     )
 
 
-def ticket_payloads(ticket: dict[str, Any], vendor: str) -> Iterator[Payload]:
-    resource = f"tickets/{ticket['id']}"
+def ticket_payloads(ticket: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
+    resource = f"tickets/{ids(ticket, where)}"
     for field in ("subject", "description"):
-        if ticket.get(field):
-            yield Payload(vendor, resource, field, str(ticket[field]))
+        if text := field_str(ticket, field, where):
+            yield Payload(vendor, resource, field, text)
 
 
-def comment_payloads(event: dict[str, Any], vendor: str) -> Iterator[Payload]:
+def comment_payloads(event: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
     """Comment child events of one ticket audit (`include=comment_events`)."""
-    for child in event.get("child_events") or []:
-        if child.get("event_type") == "Comment" and child.get("body"):
-            yield Payload(vendor, f"tickets/{event['ticket_id']}/comments/{child['id']}", "body", str(child["body"]))
+    ticket = ids(event, where, key="ticket_id")
+    for child in field_list(event, "child_events", where):
+        child = expect_object(child, where, "'child_events' to hold objects")
+        if field_str(child, "event_type", where) == "Comment" and (body := field_str(child, "body", where)):
+            # Child events may come without an id: the documented example of the incremental ticket event
+            # export shows them so (https://developer.zendesk.com/api-reference/ticketing/ticket-management/
+            # incremental_exports/#incremental-ticket-event-export). Their text is scanned all the same.
+            comment = ids(child, where, documented=True)
+            yield Payload(vendor, f"tickets/{ticket}/comments/{comment}", "body", body)
 
 
-def rating_payloads(rating: dict[str, Any], vendor: str) -> Iterator[Payload]:
-    if rating.get("comment"):
-        yield Payload(vendor, f"satisfaction_ratings/{rating['id']}", "comment", str(rating["comment"]))
+def rating_payloads(rating: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
+    if comment := field_str(rating, "comment", where):
+        yield Payload(vendor, f"satisfaction_ratings/{ids(rating, where)}", "comment", comment)
 
 
 class ZendeskConnector:
@@ -99,11 +123,18 @@ class ZendeskConnector:
 
     def grants(self, session: Session) -> Grants:
         me, _ = session.get("/api/v2/users/me.json")
-        user = me.get("user") or {}
-        role, acts_as = user.get("role"), str(user.get("id")) if user.get("id") is not None else None
+        where = f"{self.name}: GET /api/v2/users/me.json"
+        user = expect_object(expect_object(me, where, "an object with a 'user'").get("user"), where, "a 'user' object")
+        role, acts_as = field_str(user, "role", where) or None, optional_id(user, where)
         if session.credential.auth == "oauth":
             token, _ = session.get("/api/v2/oauth/tokens/current.json")
-            scopes = frozenset((token.get("token") or {}).get("scopes") or [])
+            where = f"{self.name}: GET /api/v2/oauth/tokens/current.json"
+            token = expect_object(expect_object(token, where).get("token"), where, "a 'token' object")
+            # Scopes that cannot be read must not read as "no scopes": least privilege would pass.
+            listed = expect_list(token.get("scopes"), where, "'scopes' to be a list")
+            if not all(isinstance(s, str) for s in listed):
+                raise unexpected(where, "'scopes' to hold scope names", "another kind of value among them")
+            scopes = frozenset(listed)
             source = "GET /api/v2/oauth/tokens/current.json, GET /api/v2/users/me.json"
             return Grants(self.name, session.credential.name, "oauth", scopes, role, acts_as, source)
         # API tokens have no scopes: they carry the role of the user they act as.
@@ -119,53 +150,84 @@ class ZendeskConnector:
 
     def _cursor(self, path: str, key: str, params: Any) -> Iterator[dict[str, Any]]:
         def fetch(url: str | None) -> tuple[Any, Any]:
-            return self.primary.get(url or path, params=None if url else params)
+            return self.primary.follow(url) if url else self.primary.get(path, params=params)
+
+        where = f"{self.name}: GET {path}"
 
         def following(body: Any, headers: Any) -> str | None:
-            return (body.get("links") or {}).get("next") if (body.get("meta") or {}).get("has_more") else None
+            # https://developer.zendesk.com/api-reference/introduction/pagination/: links.next while meta.has_more
+            body = expect_object(body, where)
+            if not flag(field_object(body, "meta", where), "has_more", where):
+                return None
+            return next_page(field_object(body, "links", where).get("next"), where)
 
         for body in iter_pages(fetch, following):
-            yield from body.get(key, [])
+            yield from records(body, key, where)
 
     def users(self) -> list[User]:
         params = [("role[]", "admin"), ("role[]", "agent"), ("page[size]", "100")]
-        return [user_from(raw, self.name) for raw in self._cursor("/api/v2/users.json", "users", params)]
+        where = f"{self.name}: GET /api/v2/users.json"
+        return [user_from(raw, self.name, where) for raw in self._cursor("/api/v2/users.json", "users", params)]
 
     def mfa_enforcement(self) -> MFAEnforcement:
         body, _ = self.primary.get("/api/v2/security_settings.json")
-        agent = ((body.get("security_settings") or {}).get("authentication") or {}).get("agent") or {}
+        where = f"{self.name}: GET /api/v2/security_settings.json"
+        # The sub-fields below security_settings are unverified (vendor-apis.md 2.4): absent ones read as
+        # "not exposed" (a manual finding); present ones of the wrong type are a shape error.
+        settings = expect_object(body, where, "an object with a 'security_settings' object").get("security_settings")
+        settings = expect_object(settings, where, "a 'security_settings' object")
+        agent = field_object(field_object(settings, "authentication", where), "agent", where)
         enforced = agent.get("two_factor_enforce")
+        if enforced is not None and not isinstance(enforced, bool):
+            raise unexpected(where, "'two_factor_enforce' to be true or false", describe(enforced))
         return MFAEnforcement(
             self.name,
-            enforced if isinstance(enforced, bool) else None,
+            enforced,
             "agents and admins",
             "GET /api/v2/security_settings",
         )
 
     def iter_payloads(self) -> Iterator[Payload]:
         def tickets(url: str | None) -> tuple[Any, Any]:
-            return self.primary.get(
-                url or "/api/v2/incremental/tickets/cursor.json", params=None if url else {"start_time": 0}
-            )
+            if url:
+                return self.primary.follow(url)
+            return self.primary.get("/api/v2/incremental/tickets/cursor.json", params={"start_time": 0})
 
-        for body in iter_pages(tickets, lambda b, h: None if b.get("end_of_stream") else b.get("after_url")):
-            for ticket in body.get("tickets", []):
-                yield from ticket_payloads(ticket, self.name)
+        ids = MissingIds()
+        where = f"{self.name}: GET /api/v2/incremental/tickets/cursor.json"
+
+        def after(body: Any, headers: Any) -> str | None:
+            # end_of_stream ends it: after_url keeps answering (vendor-apis.md 2.9)
+            body = expect_object(body, where)
+            return None if flag(body, "end_of_stream", where) else next_page(body.get("after_url"), where)
+
+        for body in iter_pages(tickets, after):
+            for ticket in records(body, "tickets", where):
+                yield from ticket_payloads(ticket, self.name, ids, where)
 
         def events(url: str | None) -> tuple[Any, Any]:
-            return self.primary.get(
-                url or "/api/v2/incremental/ticket_events.json",
-                params=None if url else {"start_time": 0, "include": "comment_events"},
-            )
+            if url:
+                return self.primary.follow(url)
+            params = {"start_time": 0, "include": "comment_events"}
+            return self.primary.get("/api/v2/incremental/ticket_events.json", params=params)
 
-        seen: set[int] = set()  # time-based pages repeat the events at end_time
-        for body in iter_pages(events, lambda b, h: None if b.get("end_of_stream") else b.get("next_page")):
-            for event in body.get("ticket_events", []):
-                if event["id"] not in seen:
-                    seen.add(event["id"])
-                    yield from comment_payloads(event, self.name)
+        events_where = f"{self.name}: GET /api/v2/incremental/ticket_events.json"
+
+        def following(body: Any, headers: Any) -> str | None:
+            body = expect_object(body, events_where)
+            return None if flag(body, "end_of_stream", events_where) else next_page(body.get("next_page"), events_where)
+
+        seen: set[str] = set()  # time-based pages repeat the events at end_time
+        for body in iter_pages(events, following):
+            for event in records(body, "ticket_events", events_where):
+                event_id = ids(event, events_where)
+                if event_id == MISSING_ID or event_id not in seen:  # an event without an id cannot repeat one
+                    seen.add(event_id)
+                    yield from comment_payloads(event, self.name, ids, events_where)
+        where = f"{self.name}: GET /api/v2/satisfaction_ratings.json"
         for rating in self._cursor("/api/v2/satisfaction_ratings.json", "satisfaction_ratings", {"page[size]": 100}):
-            yield from rating_payloads(rating, self.name)
+            yield from rating_payloads(rating, self.name, ids, where)
+        ids.raise_if_any()
 
     def snapshot(self) -> VendorSnapshot:
         snapshot = VendorSnapshot(self.name, TYPE, endpoints=[endpoint_of(self.primary.vendor)])
@@ -174,3 +236,38 @@ class ZendeskConnector:
         snapshot.mfa_enforcement = attempt(snapshot, "mfa_enforcement", self.mfa_enforcement)
         snapshot.payload_source = guarded(snapshot, "payloads", self.iter_payloads)
         return snapshot
+
+
+def workflow(connector: ZendeskConnector, writes: bool) -> list[WorkflowStep]:
+    """One agent's round: the queue, a ticket, its comments and, where writes are allowed, an internal note."""
+    session = connector.primary
+    queue = {"page[size]": 25}
+    out: list[WorkflowStep] = []
+    for i in ROUND_TICKETS:
+        out += [
+            step(session, "zendesk GET /api/v2/tickets (queue)", "GET", "/api/v2/tickets.json", params=queue),
+            step(session, "zendesk GET /api/v2/tickets/{id}", "GET", f"/api/v2/tickets/{i}.json"),
+            step(session, "zendesk GET /api/v2/tickets/{id}/comments", "GET", f"/api/v2/tickets/{i}/comments.json"),
+        ]
+        if writes:
+            note = {"ticket": {"comment": {"body": "vendor-audit load test note", "public": False}}}
+            name = "zendesk PUT /api/v2/tickets/{id} (internal note)"
+            out.append(step(session, name, "PUT", f"/api/v2/tickets/{i}.json", json=note))
+    return out
+
+
+VENDOR = VendorSpec(
+    type=TYPE,
+    # https://developer.zendesk.com/api-reference/introduction/security-and-auth/: an API token signs in as
+    # {email}/token, so it needs the user's email; an OAuth token carries its user.
+    auth_kinds={"oauth": False, "api_token": True},
+    make_auth=make_auth,
+    make_budget=make_budget,
+    connector=ZendeskConnector,
+    workflow=workflow,
+    # https://support.zendesk.com/hc/en-us/articles/4408826974874 (managing two-factor authentication)
+    mfa_setting_hint="Zendesk: Admin Center > Account > Security > Team member authentication, require 2FA",
+    # PUT /api/v2/tickets/{id}/comments/{comment_id}/redact (shared/reference/vendor-apis.md 2.5)
+    pan_redaction_hint="Zendesk: redact the comment (Redact in the ticket, or the comment redaction API)",
+    evidence_headers=("x-rate-limit", "x-rate-limit-remaining"),
+)

@@ -31,11 +31,11 @@ from locust import User, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
-from vendor_audit.connectors import MODULES
 from vendor_audit.loadtests.stats import Sample
 
 from vendor_audit import connectors
-from vendor_audit.profile import Profile, Vendor, load_profile
+from vendor_audit.profile import Profile, load_profile
+from vendor_audit.vendors import WorkflowStep, lookup
 
 # httpcore imports trio on first use when it is installed, and trio needs select.epoll, which gevent's
 # patching (done by locust before this file runs) removed: keep trio out of this process.
@@ -133,49 +133,7 @@ class LoggingTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-Step = tuple[str, str, str, dict[str, Any] | None, Any]  # (name, method, url, params, json body)
-
-
-def steps_for(vendor: Vendor, writes: bool) -> list[Step]:
-    """One agent's round: open the queue, read a ticket and its conversation, look up the customer's orders."""
-    ids = range(1, 41)
-    out: list[Step] = []
-    if vendor.type == "zendesk":
-        for i in ids:
-            out += [
-                ("zendesk GET /api/v2/tickets (queue)", "GET", "/api/v2/tickets.json", {"page[size]": 25}, None),
-                ("zendesk GET /api/v2/tickets/{id}", "GET", f"/api/v2/tickets/{i}.json", None, None),
-                ("zendesk GET /api/v2/tickets/{id}/comments", "GET", f"/api/v2/tickets/{i}/comments.json", None, None),
-            ]
-            if writes:
-                note = {"ticket": {"comment": {"body": "vendor-audit load test note", "public": False}}}
-                out.append(
-                    ("zendesk PUT /api/v2/tickets/{id} (internal note)", "PUT", f"/api/v2/tickets/{i}.json", None, note)
-                )
-    elif vendor.type == "gorgias":
-        for i in ids:
-            out += [
-                ("gorgias GET /api/tickets (queue)", "GET", "/api/tickets", {"limit": 25}, None),
-                ("gorgias GET /api/tickets/{id}", "GET", f"/api/tickets/{i}", None, None),
-                ("gorgias GET /api/messages?ticket_id=", "GET", "/api/messages", {"ticket_id": i}, None),
-            ]
-    elif vendor.type == "shopify":
-        version = vendor.api_version or "2026-10"
-        for _ in ids:
-            out += [
-                (
-                    "shopify GET /orders.json (customer's orders)",
-                    "GET",
-                    f"/admin/api/{version}/orders.json",
-                    {"status": "any", "limit": 5},
-                    None,
-                ),
-                ("shopify GET /customers.json", "GET", f"/admin/api/{version}/customers.json", {"limit": 5}, None),
-            ]
-    return out
-
-
-def _interleave(per_vendor: list[list[tuple[str, Step]]]) -> list[tuple[str, Step]]:
+def _interleave(per_vendor: list[list[tuple[str, WorkflowStep]]]) -> list[tuple[str, WorkflowStep]]:
     return [step for round_ in itertools.zip_longest(*per_vendor) for step in round_ if step is not None]
 
 
@@ -188,17 +146,17 @@ class AgentUser(User):
         profile: Profile = load_profile(plan["profile"])
         share = int(plan.get("workers", 1)) or 1
         started = time.monotonic()
-        sessions: dict[str, Any] = {}
+        opened: list[Any] = []  # every session of every connector, closed when the schedule ends
         transports: dict[str, LoggingTransport] = {}
-        plans: list[list[tuple[str, Step]]] = []
+        plans: list[list[tuple[str, WorkflowStep]]] = []
         for vendor in profile.vendors:
             if plan.get("vendor") and vendor.name != plan["vendor"]:
                 continue
-            module = MODULES[vendor.type]
+            spec = lookup(vendor.type)
             budget = (
                 connectors.Budget([connectors.Rate(vendor.requests_per_second, vendor.burst or 1)])
                 if vendor.requests_per_second
-                else module.make_budget()
+                else spec.make_budget()
             ).share(share)
 
             def wrap(verify: Any, name: str = vendor.name) -> httpx.BaseTransport:
@@ -206,9 +164,10 @@ class AgentUser(User):
                 return transports[name]
 
             connector = connectors.open_connector(profile, vendor, budget=budget, transport=wrap)
-            sessions[vendor.name] = connector.sessions[0]
+            opened += connector.sessions
             writes = not profile.read_only and bool(plan.get("writes", True))
-            plans.append([(vendor.name, step) for step in steps_for(vendor, writes)])
+            # One agent's round is the vendor's own workflow, declared beside its connector and sent through it.
+            plans.append([(vendor.name, step) for step in spec.workflow(connector, writes)])
         schedule = itertools.cycle(_interleave(plans))
         rate = float(plan["rate"]) / share
         duration = float(plan["duration"])
@@ -229,24 +188,22 @@ class AgentUser(User):
                 if pool.full():
                     COLLECTOR.dropped += 1
                     continue
-                pool.spawn(self._one, sessions[vendor_name], transports[vendor_name], step, started, planned, lag)
+                pool.spawn(self._one, transports[vendor_name], step, started, planned, lag)
             pool.join(timeout=max(30.0, duration))
         finally:
             sampler.kill()
-            for session in sessions.values():
+            for session in opened:
                 session.close()
         if not isinstance(self.environment.runner, WorkerRunner) and self.environment.runner is not None:
             self.environment.runner.quit()  # a local run ends when its schedule does
         raise StopUser
 
-    def _one(
-        self, session: Any, transport: LoggingTransport, step: Step, started: float, planned: float, lag: float
-    ) -> None:
-        name, method, url, params, body = step
+    def _one(self, transport: LoggingTransport, step: WorkflowStep, started: float, planned: float, lag: float) -> None:
+        name, method = step.name, step.method
         sent = time.monotonic()
         status, length, error = 0, 0, None
         try:
-            response = session.client.request(method, url, params=params, json=body)
+            response = step.send()
             status, length = response.status_code, len(response.content)
         except (httpx.HTTPError, connectors.ConnectorError) as exc:
             error = exc

@@ -1,4 +1,4 @@
-"""Local HTTPS stand-ins for the Shopify Admin, Zendesk Support and Gorgias APIs.
+"""Local HTTPS stand-ins for the vendors' APIs: Shopify Admin, Zendesk Support, Gorgias, and any registered.
 
 The audit reaches them over real sockets and real TLS, exactly as it reaches a vendor. This package
 imports nothing of vendor-audit's own, so it stays an honest stand-in.
@@ -6,6 +6,11 @@ imports nothing of vendor-audit's own, so it stays an honest stand-in.
     with sandbox.serve(scenario="leaky", workdir=tmp) as running:
         running.profile_path   # audit.toml pointing at the stand-ins, the CA bundle and the env file
         running.manifest       # every planted violation
+        running.url("zendesk"), running.zendesk.primary_token   # each stand-in by name
+
+Each stand-in is one module declaring `STANDIN = StandIn(...)` (its API, TLS policy per scenario, planted
+violations, profile tables, secrets, exports); this module names none of them. One that lives elsewhere
+calls `register_standin`; `SandboxConfig(standins=(...))` chooses which a sandbox serves.
 """
 
 from __future__ import annotations
@@ -14,87 +19,172 @@ import asyncio
 import contextlib
 import json
 import os
-import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._data import World, manifest_entries
-from ._exports import write_exports
-from ._http import Faults, Latency, Listener, Request, Response, json_response
+from ._api import Router, basic_credentials, bearer_token, new_token
+from ._data import World
+from ._exports import schema_reference, write_export
+from ._http import Faults, Latency, Listener, Request, Response, json_response, text_response
+from ._standin import ExportFile, Served, StandIn, register_standin, standins, unregister_standin
 from ._tls import LocalCA, TLSPolicy, server_context
-from .gorgias import GorgiasAPI, GorgiasLimits
-from .shopify import LEAKY_EXTRA_SCOPES, ShopifyAPI, ShopifyLimits
-from .zendesk import CLEAN_SCOPES as ZENDESK_CLEAN_SCOPES
-from .zendesk import ZendeskAPI, ZendeskLimits
 
 __all__ = [
+    "EXPORTS_ENDPOINT",
     "SCENARIOS",
-    "VENDORS",
+    "ExportFile",
     "Faults",
-    "GorgiasLimits",
     "Latency",
+    "Request",
+    "Response",
+    "Router",
     "RunningSandbox",
     "SandboxConfig",
-    "ShopifyLimits",
+    "Served",
+    "StandIn",
     "TLSPolicy",
-    "ZendeskLimits",
+    "World",
+    "basic_credentials",
+    "bearer_token",
+    "json_response",
+    "new_token",
+    "register_standin",
     "serve",
     "serve_forever",
+    "standins",
+    "text_response",
+    "unregister_standin",
 ]
 
 SCENARIOS = ("clean", "leaky")
-VENDORS = ("shopify", "zendesk", "gorgias")
-ENV_NAMES = {"shopify": "VA_SHOPIFY_TOKEN", "zendesk": "VA_ZENDESK_OAUTH_TOKEN", "gorgias": "VA_GORGIAS_API_KEY"}
 # The brand's own export drop: served over HTTPS so it has a TLS policy of its own to audit.
 EXPORTS_ENDPOINT = "exports"
 
 
-def default_policies(scenario: str) -> dict[str, TLSPolicy]:
-    policies = {name: TLSPolicy() for name in (*VENDORS, EXPORTS_ENDPOINT)}
-    if scenario == "leaky":
-        policies["zendesk"] = TLSPolicy(min_version="TLSv1")  # still accepts TLS 1.0 and 1.1
-        policies["gorgias"] = TLSPolicy(not_after_days=5)  # expires within the warning window
-        policies[EXPORTS_ENDPOINT] = TLSPolicy(key_type="rsa", key_size=1024, signature_hash="sha1", hsts=False)
+def __getattr__(name: str) -> Any:
+    """Each stand-in's limits class by its own name (`sandbox.ZendeskLimits`), from the stand-in registry."""
+    if not name.startswith("__"):
+        for standin in standins().values():
+            if getattr(standin.limits, "__name__", None) == name:
+                return standin.limits
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def default_policies(scenario: str, served: Iterable[StandIn[Any]]) -> dict[str, TLSPolicy]:
+    policies = {standin.name: standin.tls(scenario) for standin in served}
+    policies[EXPORTS_ENDPOINT] = (
+        TLSPolicy(key_type="rsa", key_size=1024, signature_hash="sha1", hsts=False)
+        if scenario == "leaky"
+        else TLSPolicy()
+    )
     return policies
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class SandboxConfig:
-    scenario: str = "leaky"
-    size: int = 200
-    seed: int = 7
-    shopify: ShopifyLimits = field(default_factory=ShopifyLimits)
-    zendesk: ZendeskLimits = field(default_factory=ZendeskLimits)
-    gorgias: GorgiasLimits = field(default_factory=GorgiasLimits)
-    tls: dict[str, TLSPolicy] = field(default_factory=dict)  # overrides of the scenario's policies
-    write_exports: bool = True
+    """What a sandbox serves and how.
 
-    def __post_init__(self) -> None:
-        if self.scenario not in SCENARIOS:
-            raise ValueError(f"unknown scenario {self.scenario!r}; choose one of {', '.join(SCENARIOS)}")
-        if self.size < 20:
+    Attributes:
+        scenario: "clean" or "leaky" (planted violations, listed in the manifest).
+        size: tickets per helpdesk and orders in the shop.
+        seed: the data seed; the same seed serves the same data.
+        tls: overrides of the scenario's TLS policies, by endpoint name.
+        write_exports: write the vendors' export files (exports/).
+        standins: the stand-ins served, by name (default: every registered one).
+        limits: rate limits by stand-in name; also given as keywords: `SandboxConfig(zendesk=ZendeskLimits(...))`.
+    """
+
+    scenario: str
+    size: int
+    seed: int
+    tls: Mapping[str, TLSPolicy]
+    write_exports: bool
+    standins: tuple[str, ...]
+    limits: Mapping[str, Any]
+
+    def __init__(
+        self,
+        scenario: str = "leaky",
+        size: int = 200,
+        seed: int = 7,
+        *,
+        tls: Mapping[str, TLSPolicy] | None = None,
+        write_exports: bool = True,
+        standins: Iterable[str] | None = None,
+        limits: Mapping[str, Any] | None = None,
+        **per_standin: Any,
+    ) -> None:
+        known = _registered()
+        chosen = tuple(standins) if standins is not None else tuple(known)
+        values = {
+            "scenario": scenario,
+            "size": size,
+            "seed": seed,
+            "tls": dict(tls or {}),
+            "write_exports": write_exports,
+            "standins": chosen,
+            "limits": dict(limits or {}) | per_standin,
+        }
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+        if size < 20:
             raise ValueError("size must be at least 20")
-        unknown = set(self.tls) - {*VENDORS, EXPORTS_ENDPOINT}
+        unknown = sorted({*chosen, *self.limits} - set(known))
         if unknown:
-            raise ValueError(f"unknown endpoint(s) {sorted(unknown)}; endpoints are {[*VENDORS, EXPORTS_ENDPOINT]}")
+            raise ValueError(f"unknown stand-in(s) {unknown}; registered: {sorted(known)}")
+        if EXPORTS_ENDPOINT in chosen:
+            raise ValueError(f"{EXPORTS_ENDPOINT!r} is the brand's export endpoint, not a stand-in's name")
+        endpoints = [*chosen, EXPORTS_ENDPOINT]
+        unknown = sorted(set(self.tls) - set(endpoints))
+        if unknown:
+            raise ValueError(f"unknown endpoint(s) {unknown}; endpoints are {endpoints}")
+
+    def limits_for(self, name: str) -> Any:
+        """The rate limits the stand-in `name` serves with: the configured ones, else its defaults."""
+        return self.limits[name] if name in self.limits else _registered()[name].limits()
+
+    def __getattr__(self, name: str) -> Any:
+        # Compatibility: `config.zendesk` is the Zendesk stand-in's limits.
+        if not name.startswith("_") and name in _registered():
+            return self.limits_for(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _registered() -> Mapping[str, StandIn[Any]]:
+    return standins()
 
 
 @dataclass
 class RunningSandbox:
-    """A started sandbox: where it listens, its credentials and what it planted."""
+    """A started sandbox: where it listens, its credentials and what it planted.
+
+    Each served stand-in's API object is an attribute by its name: `running.zendesk.primary_token`.
+    """
 
     config: SandboxConfig
     run_dir: Path
     world: World
-    shopify: ShopifyAPI
-    zendesk: ZendeskAPI
-    gorgias: GorgiasAPI
+    served: dict[str, StandIn[Any]]
+    apis: dict[str, Any]
     listeners: dict[str, Listener]
     policies: dict[str, TLSPolicy]
     manifest: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        apis = self.__dict__.get("apis") or {}
+        if name in apis:
+            return apis[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def vendors(self) -> tuple[str, ...]:
+        """The stand-ins served, by name (the profile's vendor names)."""
+        return tuple(self.apis)
 
     @property
     def ca_path(self) -> Path:
@@ -122,11 +212,14 @@ class RunningSandbox:
     @property
     def secrets(self) -> dict[str, str]:
         """Env var name to value, for the credentials the generated profile uses."""
-        return {
-            ENV_NAMES["shopify"]: self.shopify.primary_token,
-            ENV_NAMES["zendesk"]: self.zendesk.primary_token,
-            ENV_NAMES["gorgias"]: self.gorgias.api_key,
-        }
+        found: dict[str, str] = {}
+        for name, standin in self.served.items():
+            found.update(standin.secrets(self.apis[name]))
+        return found
+
+    def exports(self) -> list[ExportFile]:
+        """Every export file the served stand-ins' vendors produce."""
+        return [export for name, standin in self.served.items() for export in standin.exports(self.apis[name])]
 
     def set_faults(self, name: str, faults: Faults) -> None:
         """Inject faults into one endpoint from now on (Faults() clears them)."""
@@ -150,58 +243,37 @@ def _exports_handler(directory: Path) -> Callable[[Request], Response]:
 def _build(config: SandboxConfig, run_dir: Path) -> RunningSandbox:
     run_dir.mkdir(parents=True, exist_ok=True)
     world = World(seed=config.seed, size=config.size, scenario=config.scenario)
-    shopify = ShopifyAPI(world, config.shopify)
-    zendesk = ZendeskAPI(world, config.zendesk)
-    gorgias = GorgiasAPI(world, config.gorgias)
-    policies = default_policies(config.scenario) | config.tls
+    known = _registered()
+    served = {name: known[name] for name in config.standins}
+    apis = {name: standin.start(world, config.limits_for(name)) for name, standin in served.items()}
+    policies = default_policies(config.scenario, served.values()) | dict(config.tls)
     ca = LocalCA(run_dir)
 
-    def contexts(name: str) -> ssl.SSLContext:
-        return server_context(policies[name], ca.issue(name, policies[name]))
-
-    def hsts(name: str) -> bool:
-        return policies[name].hsts
+    def listener(
+        name: str, handler: Callable[[Request], Response], error: Callable[[int, str], Response], seed: int
+    ) -> Listener:
+        policy = policies[name]
+        context = server_context(policy, ca.issue(name, policy))
+        return Listener(name, handler, context, error_response=error, hsts=policy.hsts, seed=seed)
 
     listeners = {
-        "shopify": Listener(
-            "shopify",
-            shopify.handle,
-            contexts("shopify"),
-            error_response=shopify.error,
-            hsts=hsts("shopify"),
-            seed=config.seed,
-        ),
-        "zendesk": Listener(
-            "zendesk",
-            zendesk.handle,
-            contexts("zendesk"),
-            error_response=zendesk.error,
-            hsts=hsts("zendesk"),
-            seed=config.seed + 1,
-        ),
-        "gorgias": Listener(
-            "gorgias",
-            gorgias.handle,
-            contexts("gorgias"),
-            error_response=gorgias.error,
-            hsts=hsts("gorgias"),
-            seed=config.seed + 2,
-        ),
-        EXPORTS_ENDPOINT: Listener(
-            EXPORTS_ENDPOINT,
-            _exports_handler(run_dir / "exports"),
-            contexts(EXPORTS_ENDPOINT),
-            error_response=lambda status, message: json_response(status, {"error": message}),
-            hsts=hsts(EXPORTS_ENDPOINT),
-        ),
+        name: listener(name, api.handle, api.error, config.seed + index)
+        for index, (name, api) in enumerate(apis.items())
     }
-    return RunningSandbox(config, run_dir, world, shopify, zendesk, gorgias, listeners, policies)
+    listeners[EXPORTS_ENDPOINT] = listener(
+        EXPORTS_ENDPOINT,
+        _exports_handler(run_dir / "exports"),
+        lambda status, message: json_response(status, {"error": message}),
+        0,
+    )
+    return RunningSandbox(config, run_dir, world, served, apis, listeners, policies)
 
 
-def _tls_violations(policies: dict[str, TLSPolicy]) -> list[dict[str, Any]]:
+def _tls_violations(policies: dict[str, TLSPolicy], served: Iterable[str]) -> list[dict[str, Any]]:
+    vendors = set(served)
     found: list[dict[str, Any]] = []
     for name, policy in policies.items():
-        vendor = name if name in VENDORS else "brand"
+        vendor = name if name in vendors else "brand"
         resource = f"endpoint/{name}"
         if policy.min_version in {"TLSv1", "TLSv1.1"}:
             found.append(
@@ -239,53 +311,18 @@ def _tls_violations(policies: dict[str, TLSPolicy]) -> list[dict[str, Any]]:
     return found
 
 
-def _access_violations(running: RunningSandbox) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if running.config.scenario != "leaky":
-        return found
-    found.append(
-        {
-            "vendor": "shopify",
-            "kind": "over_scoped_credential",
-            "resource": "credential/cs-app",
-            "detail": sorted(LEAKY_EXTRA_SCOPES),
-        }
-    )
-    extra = sorted(set(running.zendesk.oauth_tokens[running.zendesk.primary_token].scopes) - set(ZENDESK_CLEAN_SCOPES))
-    found.append(
-        {"vendor": "zendesk", "kind": "over_scoped_credential", "resource": "credential/bpo-oauth", "detail": extra}
-    )
-    found.append(
-        {
-            "vendor": "gorgias",
-            "kind": "over_scoped_credential",
-            "resource": "credential/bpo-api-key",
-            "detail": "acts as an admin user",
-        }
-    )
-    for staff in running.world.zendesk_staff():
-        if staff.active and staff.mfa is False:
-            found.append(
-                {"vendor": "zendesk", "kind": "mfa_disabled", "resource": f"users/{staff.id}", "detail": staff.role}
-            )
-    found.append(
-        {
-            "vendor": "zendesk",
-            "kind": "mfa_not_enforced",
-            "resource": "account/security_settings",
-            "detail": "agent two_factor_enforce is false",
-        }
-    )
-    return found
-
-
 def _write_files(running: RunningSandbox) -> None:
     run_dir = running.run_dir
     broken = (
-        write_exports(running.world, running.zendesk, running.gorgias, run_dir / "exports")
+        [entry for export in running.exports() for entry in write_export(running.world, export, run_dir / "exports")]
         if running.config.write_exports
         else []
     )
+    planted = [
+        entry
+        for name, standin in running.served.items()
+        for entry in standin.violations(running.apis[name], running.config.scenario)
+    ]
     running.manifest = {
         "scenario": running.config.scenario,
         "seed": running.config.seed,
@@ -293,12 +330,7 @@ def _write_files(running: RunningSandbox) -> None:
         "endpoints": running.urls,
         "ca_file": "ca.pem",
         "profile": "audit.toml",
-        "violations": [
-            *manifest_entries(running.world),
-            *_access_violations(running),
-            *_tls_violations(running.policies),
-            *broken,
-        ],
+        "violations": [*planted, *_tls_violations(running.policies, running.served), *broken],
     }
     running.manifest_path.write_text(json.dumps(running.manifest, indent=2, ensure_ascii=False) + "\n")
     env_lines = "".join(f"{name}={value}\n" for name, value in running.secrets.items())
@@ -311,14 +343,14 @@ def _write_files(running: RunningSandbox) -> None:
 
 def render_profile(running: RunningSandbox) -> str:
     """The audit profile that points at this sandbox."""
+    vendors = "\n".join(
+        standin.profile(running.apis[name], running.url(name)) for name, standin in running.served.items()
+    )
     exports = "\n".join(
-        f'[[exports]]\nvendor = "{vendor}"\npath = "exports/{name}"\nformat = "{fmt}"\nschema = "{schema}"\n'
-        for vendor, name, fmt, schema in (
-            ("zendesk", "zendesk_ticket_events.ndjson", "ndjson", "zendesk.ticket_event"),
-            ("zendesk", "zendesk_satisfaction_ratings.csv", "csv", "zendesk.satisfaction_rating"),
-            ("gorgias", "gorgias_events.ndjson", "ndjson", "gorgias.event"),
-            ("gorgias", "gorgias_satisfaction_surveys.csv", "csv", "gorgias.satisfaction_survey"),
-        )
+        f"[[exports]]\nvendor = {json.dumps(export.vendor)}\npath = {json.dumps(f'exports/{export.name}')}\n"
+        f"format = {json.dumps(export.format)}\n"
+        f"schema = {json.dumps(schema_reference(export, running.run_dir / 'exports'))}\n"
+        for export in running.exports()
     )
     return f"""\
 # Written by `vendor-audit sandbox` for the {running.config.scenario} scenario: the stand-ins listen only while it runs.
@@ -328,38 +360,7 @@ mode = "sandbox"
 ca_file = "ca.pem"
 env_file = "sandbox.env"
 
-[vendors.shopify]
-type = "shopify"
-base_url = "{running.url("shopify")}"
-api_version = "2026-10"
-
-[[vendors.shopify.credentials]]
-name = "cs-app"
-auth = "access_token"
-secret_env = "{ENV_NAMES["shopify"]}"
-allowed_scopes = ["read_orders", "read_customers", "read_users"]
-
-[vendors.zendesk]
-type = "zendesk"
-base_url = "{running.url("zendesk")}"
-
-[[vendors.zendesk.credentials]]
-name = "bpo-oauth"
-auth = "oauth"
-secret_env = "{ENV_NAMES["zendesk"]}"
-allowed_scopes = {json.dumps(list(ZENDESK_CLEAN_SCOPES))}
-
-[vendors.gorgias]
-type = "gorgias"
-base_url = "{running.url("gorgias")}"
-
-[[vendors.gorgias.credentials]]
-name = "bpo-api-key"
-auth = "api_key"
-email = "{running.gorgias.api_key_email}"
-secret_env = "{ENV_NAMES["gorgias"]}"
-allowed_roles = ["observer-agent"]
-
+{vendors}
 [mfa]
 required_roles = ["admin", "agent"]
 

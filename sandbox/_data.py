@@ -289,10 +289,12 @@ class World:
         return self.fill(rng.choice(SUBJECTS), rng, ticket)
 
 
-def manifest_entries(world: World) -> list[dict[str, Any]]:
-    """The planted PANs, track data and CVVs as manifest entries."""
+def manifest_entries(world: World, vendor: str | None = None) -> list[dict[str, Any]]:
+    """The planted PANs, track data and CVVs (of one vendor's stand-in, or all) as manifest entries."""
     entries: list[dict[str, Any]] = []
     for plant in world.plants:
+        if vendor is not None and plant.vendor != vendor:
+            continue
         kind = "track_data" if plant.disguise == "track2" else "pan"
         entries.append(
             {

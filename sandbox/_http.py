@@ -95,6 +95,9 @@ class Faults:
         stall_seconds: how long a stalled request is held.
         pause_every: period of endpoint-wide freezes (a garbage-collection pause, a failover), 0 for none.
         pause_seconds: length of each freeze.
+        rewrite: called with each request and the stand-in's answer, returns the answer to send
+            instead: a vendor answering in a shape its docs do not promise (a bare array, records
+            without ids, HTML with a 200), or one a proxy in front of it produced.
         paths: glob patterns of paths the faults apply to; empty means every path.
     """
 
@@ -106,6 +109,7 @@ class Faults:
     stall_seconds: float = 5.0
     pause_every: float = 0.0  # every so many seconds the whole endpoint freezes...
     pause_seconds: float = 0.0  # ...for this long: every request arriving meanwhile waits for the end
+    rewrite: Callable[[Request, Response], Response] | None = None
     paths: tuple[str, ...] = ()
 
     def applies_to(self, path: str) -> bool:
@@ -247,7 +251,10 @@ class Listener:
             if delay:
                 await asyncio.sleep(delay)
         try:
-            return self.handler(request)
+            response = self.handler(request)
+            if faults.rewrite is not None and faults.applies_to(request.path):
+                response = faults.rewrite(request, response)
+            return response
         except Exception:  # a bug in a stand-in answers 500 like a real server; it must not kill the listener
             return self._error_response(500, "Internal Server Error")
 

@@ -14,15 +14,17 @@ import bisect
 import datetime as dt
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from ._api import Router, basic_credentials, bearer_token, decode_cursor, encode_cursor, new_token
-from ._data import DATA_END, DATA_SPAN, Staff, World, gorgias_time
+from ._data import DATA_END, DATA_SPAN, Staff, World, gorgias_time, manifest_entries
 from ._http import Request, Response, json_response
 from ._ratelimit import LeakyBucket
+from ._standin import ExportFile, StandIn
+from ._tls import TLSPolicy
 
 CLEAN_OAUTH_SCOPES = ("tickets:read", "customers:read", "users:read", "events:read", "account:read")
 SURVEY_ID_BASE = 800_000
@@ -440,3 +442,104 @@ class GorgiasAPI:
 
     def surveys(self, request: Request, user: Staff) -> Response:
         return self._list(request, range(1, self.world.size // 3 + 1), self.survey_json)
+
+
+# -- what the sandbox needs of this stand-in --------------------------------------------------------------------
+
+NAME = "gorgias"
+ENV_NAME = "VA_GORGIAS_API_KEY"
+SURVEY_COLUMNS = (
+    "id",
+    "ticket_id",
+    "customer_id",
+    "score",
+    "body_text",
+    "created_datetime",
+    "sent_datetime",
+    "scored_datetime",
+)
+
+
+def _tls(scenario: str) -> TLSPolicy:
+    return TLSPolicy(not_after_days=5) if scenario == "leaky" else TLSPolicy()  # expires within the warning window
+
+
+def _violations(api: GorgiasAPI, scenario: str) -> list[dict[str, Any]]:
+    found = manifest_entries(api.world, NAME)
+    if scenario == "leaky":
+        found.append(
+            {
+                "vendor": NAME,
+                "kind": "over_scoped_credential",
+                "resource": "credential/bpo-api-key",
+                "detail": "acts as an admin user",
+            }
+        )
+    return found
+
+
+def _profile(api: GorgiasAPI, base_url: str) -> str:
+    return f"""\
+[vendors.{NAME}]
+type = "gorgias"
+base_url = "{base_url}"
+
+[[vendors.{NAME}.credentials]]
+name = "bpo-api-key"
+auth = "api_key"
+email = "{api.api_key_email}"
+secret_env = "{ENV_NAME}"
+allowed_roles = ["observer-agent"]
+"""
+
+
+def _exports(api: GorgiasAPI) -> list[ExportFile]:
+    size, leaky = api.world.size, api.world.scenario == "leaky"
+    pan_plant = next((p for p in api.world.plants if p.store == "export"), None)
+
+    def events() -> Iterator[dict[str, Any]]:
+        for event in range(1, 2 * size + 1):
+            record = api.event_json(event)
+            if pan_plant is not None and event == pan_plant.record_id:
+                record["data"] = record["data"] | {"note": pan_plant.text}
+            yield record
+
+    return [
+        ExportFile(
+            vendor=NAME,
+            name="gorgias_events.ndjson",
+            format="ndjson",
+            schema="gorgias.event",
+            records=events,
+            total=2 * size,
+            breaks=[
+                (0.2, "bad_datetime", lambda r: r | {"created_datetime": "2026-13-45T25:61:00"}),
+                (0.6, "wrong_type", lambda r: r | {"object_id": "abc"}),
+            ]
+            if leaky
+            else [],
+        ),
+        ExportFile(
+            vendor=NAME,
+            name="gorgias_satisfaction_surveys.csv",
+            format="csv",
+            schema="gorgias.satisfaction_survey",
+            records=lambda: (api.survey_json(j) for j in range(1, size // 3 + 1)),
+            total=size // 3,
+            columns=SURVEY_COLUMNS,
+            breaks=[(0.45, "out_of_range", lambda r: r | {"score": 7})] if leaky else [],
+        ),
+    ]
+
+
+STANDIN: StandIn[GorgiasAPI] = StandIn(
+    name=NAME,
+    vendor_type="gorgias",
+    limits=GorgiasLimits,
+    start=GorgiasAPI,
+    tls=_tls,
+    violations=_violations,
+    profile=_profile,
+    secrets=lambda api: {ENV_NAME: api.api_key},
+    exports=_exports,
+)

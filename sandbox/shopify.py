@@ -10,14 +10,16 @@ Staff accounts carry no 2FA field: the real API does not expose it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._api import Router, decode_cursor, encode_cursor, int_arg, new_token, scan, url_with
-from ._data import CUSTOMER_ID_BASE, ORDER_ID_BASE, SHOPIFY_MASK, World, make_pan, shop_time
+from ._data import CUSTOMER_ID_BASE, ORDER_ID_BASE, SHOPIFY_MASK, World, make_pan, manifest_entries, shop_time
 from ._http import Request, Response, json_response
 from ._ratelimit import LeakyBucket
+from ._standin import StandIn
 
 SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
 LINE_ITEM_ID_BASE = 14_801_000_000_000
@@ -416,3 +418,49 @@ class ShopifyAPI:
 
     def events(self, request: Request) -> Response:
         return self._page(request, "events", 2 * self.world.size + 1, lambda i, f: True, self._event_json, ())
+
+
+# -- what the sandbox needs of this stand-in --------------------------------------------------------------------
+
+NAME = "shopify"
+ENV_NAME = "VA_SHOPIFY_TOKEN"
+
+
+def _violations(api: ShopifyAPI, scenario: str) -> list[dict[str, Any]]:
+    found = manifest_entries(api.world, NAME)
+    if scenario == "leaky":
+        found.append(
+            {
+                "vendor": NAME,
+                "kind": "over_scoped_credential",
+                "resource": "credential/cs-app",
+                "detail": sorted(LEAKY_EXTRA_SCOPES),
+            }
+        )
+    return found
+
+
+def _profile(api: ShopifyAPI, base_url: str) -> str:
+    return f"""\
+[vendors.{NAME}]
+type = "shopify"
+base_url = "{base_url}"
+api_version = "{SUPPORTED_VERSIONS[-1]}"
+
+[[vendors.{NAME}.credentials]]
+name = "cs-app"
+auth = "access_token"
+secret_env = "{ENV_NAME}"
+allowed_scopes = {json.dumps(list(CLEAN_SCOPES))}
+"""
+
+
+STANDIN: StandIn[ShopifyAPI] = StandIn(
+    name=NAME,
+    vendor_type="shopify",
+    limits=ShopifyLimits,
+    start=ShopifyAPI,
+    violations=_violations,
+    profile=_profile,
+    secrets=lambda api: {ENV_NAME: api.primary_token},
+)

@@ -13,15 +13,18 @@ https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremen
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._api import Router, basic_credentials, bearer_token, decode_cursor, encode_cursor, int_arg, new_token, url_with
-from ._data import DATA_END, DATA_SPAN, SATISFACTION_ID_BASE, Staff, World, iso
+from ._data import DATA_END, DATA_SPAN, SATISFACTION_ID_BASE, Staff, World, iso, manifest_entries
 from ._http import Request, Response, json_response, text_response
 from ._ratelimit import Decision, FixedWindow
+from ._standin import ExportFile, StandIn
+from ._tls import TLSPolicy
 
 END_USER_ID_BASE = 1000
 CLEAN_SCOPES = ("tickets:read", "tickets:write", "users:read", "security:read")  # notes need tickets:write
@@ -646,3 +649,112 @@ class ZendeskAPI:
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
+
+
+# -- what the sandbox needs of this stand-in --------------------------------------------------------------------
+
+NAME = "zendesk"
+ENV_NAME = "VA_ZENDESK_OAUTH_TOKEN"
+RATING_COLUMNS = (
+    "id",
+    "ticket_id",
+    "score",
+    "comment",
+    "reason",
+    "requester_id",
+    "assignee_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def _tls(scenario: str) -> TLSPolicy:
+    return TLSPolicy(min_version="TLSv1") if scenario == "leaky" else TLSPolicy()  # leaky still accepts 1.0 and 1.1
+
+
+def _violations(api: ZendeskAPI, scenario: str) -> list[dict[str, Any]]:
+    found = manifest_entries(api.world, NAME)
+    if scenario != "leaky":
+        return found
+    extra = sorted(set(api.oauth_tokens[api.primary_token].scopes) - set(CLEAN_SCOPES))
+    found.append(
+        {"vendor": NAME, "kind": "over_scoped_credential", "resource": "credential/bpo-oauth", "detail": extra}
+    )
+    for staff in api.world.zendesk_staff():
+        if staff.active and staff.mfa is False:
+            found.append(
+                {"vendor": NAME, "kind": "mfa_disabled", "resource": f"users/{staff.id}", "detail": staff.role}
+            )
+    found.append(
+        {
+            "vendor": NAME,
+            "kind": "mfa_not_enforced",
+            "resource": "account/security_settings",
+            "detail": "agent two_factor_enforce is false",
+        }
+    )
+    return found
+
+
+def _profile(api: ZendeskAPI, base_url: str) -> str:
+    return f"""\
+[vendors.{NAME}]
+type = "zendesk"
+base_url = "{base_url}"
+
+[[vendors.{NAME}.credentials]]
+name = "bpo-oauth"
+auth = "oauth"
+secret_env = "{ENV_NAME}"
+allowed_scopes = {json.dumps(list(CLEAN_SCOPES))}
+"""
+
+
+def _exports(api: ZendeskAPI) -> list[ExportFile]:
+    size, leaky = api.world.size, api.world.scenario == "leaky"
+    return [
+        ExportFile(
+            vendor=NAME,
+            name="zendesk_ticket_events.ndjson",
+            format="ndjson",
+            schema="zendesk.ticket_event",
+            records=lambda: (api.ticket_event_json(e) for e in range(1, 2 * size + 1)),
+            total=2 * size,
+            breaks=[
+                (0.15, "bad_datetime", lambda r: r | {"created_at": "yesterday"}),
+                (0.35, "wrong_type", lambda r: r | {"ticket_id": f"T-{r['ticket_id']}"}),
+                (0.55, "missing_field", lambda r: {k: v for k, v in r.items() if k != "event_type"}),
+                (0.75, "malformed_json", lambda r: json.dumps(r)[:40]),
+            ]
+            if leaky
+            else [],
+        ),
+        ExportFile(
+            vendor=NAME,
+            name="zendesk_satisfaction_ratings.csv",
+            format="csv",
+            schema="zendesk.satisfaction_rating",
+            records=lambda: (api.rating_json("https://sandbox.zendesk.example", j) for j in range(1, size // 3 + 1)),
+            total=size // 3,
+            columns=RATING_COLUMNS,
+            breaks=[
+                (0.25, "bad_enum", lambda r: r | {"score": "excellent"}),
+                (0.65, "missing_field", lambda r: r | {"ticket_id": ""}),
+            ]
+            if leaky
+            else [],
+        ),
+    ]
+
+
+STANDIN: StandIn[ZendeskAPI] = StandIn(
+    name=NAME,
+    vendor_type="zendesk",
+    limits=ZendeskLimits,
+    start=ZendeskAPI,
+    tls=_tls,
+    violations=_violations,
+    profile=_profile,
+    secrets=lambda api: {ENV_NAME: api.primary_token},
+    exports=_exports,
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -44,9 +45,8 @@ def variant(running: sandbox.RunningSandbox, *, slo: str | None = None, rps: flo
     text = running.profile_path.read_text()
     if slo is not None:
         text = text[: text.index("[slo]")] + "[slo]\n" + slo + "\n"
-    if rps is not None:
-        for vendor in ("shopify", "zendesk", "gorgias"):
-            text = text.replace(f'type = "{vendor}"\n', f'type = "{vendor}"\nrequests_per_second = {rps}\n')
+    if rps is not None:  # after every vendor's type line, whichever vendors the sandbox serves
+        text = re.sub(r'^(type = "[^"]+"\n)', rf"\g<1>requests_per_second = {rps}\n", text, flags=re.MULTILINE)
     path = running.run_dir / f"load-{abs(hash((slo, rps)))}.toml"
     path.write_text(text)
     return path

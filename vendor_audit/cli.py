@@ -311,7 +311,7 @@ def _describe(running: sandbox.RunningSandbox) -> str:
         "    sandbox.env    credentials (mode 0600), read through the profile's env_file",
         f"    manifest.json  {sum(counts.values())} planted violations: "
         + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"),
-        f"  try: curl --cacert {running.ca_path} {running.url('zendesk')}/api/v2/users/me.json  (answers 401)",
+        f"  try: curl --cacert {running.ca_path} {running.url(running.vendors[0])}/  (real TLS, the vendor's errors)",
     ]
     return "\n".join(lines)
 
@@ -380,7 +380,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     session.run_dir.mkdir(parents=True, exist_ok=True)
     # pytest collects nothing of its own here (an empty run directory, no config file): the plugin adds the
     # audit's checks by package name. Nothing is written beside the user's files but the run directory.
-    arguments = [str(session.run_dir), "--rootdir", str(session.run_dir), "-c", os.devnull]
+    arguments = [str(session.run_dir), "--rootdir", os.getcwd(), "-c", os.devnull]
     arguments += ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:locust", "-p", "no:xdist"]
     if args.quiet:  # cron: not a line from pytest; _print_changes says what changed
         arguments += ["-p", "no:terminal"]

@@ -25,14 +25,13 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from vendor_audit._threads import in_daemon_threads
 from vendor_audit.catalogs import catalogs
 from vendor_audit.errors import ProfileError
 from vendor_audit.findings import (
@@ -55,7 +54,7 @@ from vendor_audit.redact import Redactor
 from vendor_audit.tlsprobe import TLSReport
 
 if TYPE_CHECKING:
-    from vendor_audit.connectors import Connector, Recorder
+    from vendor_audit.connectors import Collection
     from vendor_audit.exports import ExportReport
 
 __all__ = [
@@ -68,8 +67,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-K = TypeVar("K")
-WHAT = ("grants", "users", "mfa_enforcement", "payloads")  # what a connector collects per vendor
 
 
 class CannotRun(Exception):
@@ -125,36 +122,6 @@ def one_line(exc: BaseException, redact: Callable[[str], str]) -> str:
     return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
-def in_daemon_threads(tasks: Mapping[K, Callable[[], T]], name: str) -> dict[K, T | BaseException]:
-    """Run each task in its own daemon thread; every result or exception, keyed as the tasks are.
-
-    Daemon threads and a polling wait, not a ThreadPoolExecutor: a Ctrl-C or SIGTERM reaches the main thread
-    within a fraction of a second, and a vendor that stalls cannot hold the process open at exit (an
-    executor's workers are joined at interpreter exit).
-    """
-    results: dict[K, T | BaseException] = {}
-    lock = threading.Lock()
-
-    def work(key: K, task: Callable[[], T]) -> None:
-        try:
-            value: T | BaseException = task()
-        except BaseException as exc:  # handed to the caller, which decides what it means
-            value = exc
-        with lock:
-            results[key] = value
-
-    threads = [
-        threading.Thread(target=work, args=(key, task), name=f"{name}-{index}", daemon=True)
-        for index, (key, task) in enumerate(tasks.items())
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.1)
-    return {key: results[key] for key in tasks}
-
-
 class AuditSession:
     """One audit run, owned from start to publish. Not thread-safe: the consumer's main thread drives it."""
 
@@ -177,8 +144,7 @@ class AuditSession:
         self._in_scope: dict[str, tuple[CheckSpec, bool]] = {}  # id -> (spec, per_vendor)
         self._ended: dict[str, list[Finding]] = {}
         self._cache: dict[str, Any] = {}
-        self._connectors: dict[str, Connector] = {}
-        self._recorder: Recorder | None = None
+        self._collection: Collection | None = None
         self._collection_seconds: float | None = None
         self._certificates: list[dict[str, Any]] = []
 
@@ -216,10 +182,9 @@ class AuditSession:
         return load_profile(running.profile_path)
 
     def close(self) -> None:
-        for connector in self._connectors.values():
-            for session in connector.sessions:
-                with contextlib.suppress(Exception):
-                    session.close()
+        if self._collection is not None:
+            with contextlib.suppress(Exception):
+                self._collection.close()
         self._stack.close()
 
     # -- what the run owes a verdict on ------------------------------------------------------------------------
@@ -262,39 +227,11 @@ class AuditSession:
     def _collect(self) -> dict[str, VendorSnapshot]:
         from vendor_audit import connectors
 
-        profile = self._require_profile()
-        found = [profile.secret(c, self.options.environ) for v in profile.vendors for c in v.credentials]
-        recorder = connectors.Recorder(Redactor(found), limit=500)
-        self._recorder = recorder
-        tasks: dict[str, Callable[[], VendorSnapshot]] = {}
-        for vendor in profile.vendors:
-
-            def snapshot(vendor: Any = vendor) -> VendorSnapshot:
-                connector = connectors.open_connector(profile, vendor, recorder=recorder, environ=self.options.environ)
-                self._connectors[vendor.name] = connector
-                return connector.snapshot()
-
-            tasks[vendor.name] = snapshot
-        started = time.perf_counter()
-        outcomes = in_daemon_threads(tasks, "collect")
-        self._collection_seconds = round(time.perf_counter() - started, 3)
-        snapshots = {}
-        for vendor in profile.vendors:
-            outcome = outcomes[vendor.name]
-            if isinstance(outcome, BaseException):
-                if not isinstance(outcome, Exception):
-                    raise outcome
-                outcome = self._unread(vendor.name, vendor.type, one_line(outcome, self.redact))
-            snapshots[vendor.name] = outcome
-        return snapshots
-
-    @staticmethod
-    def _unread(name: str, kind: str, cause: str) -> VendorSnapshot:
-        """The snapshot of a vendor whose connector stopped: nothing known, and why, for every check."""
-        message = f"the {kind} connector stopped on {cause}"
-        return VendorSnapshot(
-            vendor=name, type=kind, errors=[CollectionError(name, what, "internal", message) for what in WHAT]
-        )
+        # collect() never raises for one vendor's trouble: that vendor's snapshot says what stopped it.
+        collection = connectors.collect(self._require_profile(), environ=self.options.environ)
+        self._collection = collection
+        self._collection_seconds = round(collection.seconds, 3)
+        return dict(collection.snapshots)
 
     def payload_scan(self) -> PayloadScan:
         return self._once("payload_scan", self._scan)
@@ -381,7 +318,7 @@ class AuditSession:
 
     def recorder(self, spec: CheckSpec, sink: list[tuple[str, object]] | None = None) -> Audit:
         waivers = self.profile.waivers if self.profile else ()
-        return Audit(spec, sink, waivers, dt.date.today())
+        return Audit(spec, sink, waivers, dt.date.today(), self.redact)
 
     def end_check(
         self, spec: CheckSpec, recorder: Audit | None, *, cause: str | None = None, skipped: str | None = None
@@ -441,7 +378,7 @@ class AuditSession:
         Never raises for the run's own trouble (an unwritable history, a bad key): that becomes a problem of the
         run and exit 2.
 
-        `outcome` is the consumer's own status (pytest's); the run's exit code is never lower than it.
+        `outcome` is the consumer's own status (pytest's): a session that broke makes the run's exit code 2.
         """
         findings = [f for found in self._ended.values() for f in found]
         for check_id, (spec, per_vendor) in self._in_scope.items():
@@ -489,7 +426,8 @@ class AuditSession:
         could_not_run = (
             bool(problems) or state is RunState.INTERRUPTED or any(f.status is Status.ERROR for f in findings)
         )
-        code = max(exit_code(findings, self.options.fail_on, could_not_run=could_not_run), _as_audit_code(outcome))
+        # The consumer's trouble (pytest interrupted, an internal or usage error) is the run's; its own tests are not.
+        code = max(exit_code(findings, self.options.fail_on, could_not_run=could_not_run), _cannot_run(outcome))
         profile = self.profile
         today = dt.date.today()
         run = AuditRun(
@@ -528,8 +466,8 @@ class AuditSession:
 
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            if self._recorder is not None:
-                evidence = self._recorder.as_json()
+            if self._collection is not None:
+                evidence = self._collection.recorder.as_json()
                 (self.run_dir / "evidence.json").write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
         except OSError as exc:
             return dataclasses.replace(
@@ -569,9 +507,12 @@ class AuditSession:
         return dataclasses.replace(run, drift=drift.as_json() if drift else None)
 
 
-def _as_audit_code(outcome: int) -> int:
-    """Pytest's status as the audit's 0/1/2: tests failed is 1; interrupted, internal or usage errors are 2."""
-    return {0: 0, 1: 1, 5: 0}.get(outcome, 2)
+def _cannot_run(outcome: int) -> int:
+    """2 when pytest's status says the session itself broke (interrupted, internal or usage error), else 0.
+
+    A user's own failing test (1) fails the pytest session, not the audit's record.
+    """
+    return 0 if outcome in (0, 1, 5) else 2
 
 
 def scan_vendor(snapshot: VendorSnapshot, hits: list[Hit]) -> int:

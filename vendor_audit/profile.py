@@ -7,22 +7,26 @@ without being echoed.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import math
 import os
 import re
+import ssl
 import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 
 from vendor_audit.errors import ProfileError
 from vendor_audit.schemas import load_schema
+from vendor_audit.vendors import auth_kinds, registered
 
 __all__ = [
     "SLO",
@@ -36,12 +40,6 @@ __all__ = [
     "looks_like_secret",
 ]
 
-AUTH_BY_VENDOR = {
-    "shopify": ("access_token",),
-    "zendesk": ("oauth", "api_token"),
-    "gorgias": ("api_key", "oauth"),
-}
-NEEDS_EMAIL = {"api_token", "api_key"}
 _SECRET_KEYS = re.compile(r"(^|_)(token|secret|password|passwd|api_key|apikey|key|credential)s?$", re.IGNORECASE)
 _SECRET_PREFIXES = re.compile(r"^(shp(at|ca|pa|ss)_|sk_(live|test)_|xox[abpr]-|gh[pousr]_|eyJ)")
 
@@ -158,7 +156,7 @@ def load_profile(path: str | Path) -> Profile:
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError([f"{path}: not valid TOML: {exc}"]) from None
     problems = list(_secret_problems(raw))
-    validator = jsonschema.Draft202012Validator(load_schema("profile.v1"), format_checker=jsonschema.FormatChecker())
+    validator = jsonschema.Draft202012Validator(_schema(), format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(_jsonable(raw)), key=lambda e: [str(p) for p in e.absolute_path])
     problems += [
         m for e in errors if (m := _explain(e)) and not any(m.split(":")[0] == p.split(":")[0] for p in problems)
@@ -168,6 +166,14 @@ def load_profile(path: str | Path) -> Profile:
     if problems:
         raise ProfileError([f"{path}: {p}" for p in problems])
     return _build(raw, path)
+
+
+def _schema() -> dict[str, Any]:
+    """The profile schema with its vendor `type` and credential `auth` enums filled from the vendor registry."""
+    schema = copy.deepcopy(load_schema("profile.v1"))
+    schema["$defs"]["vendor"]["properties"]["type"]["enum"] = sorted(registered())
+    schema["$defs"]["credential"]["properties"]["auth"]["enum"] = sorted(auth_kinds())
+    return schema
 
 
 def _jsonable(value: Any) -> Any:
@@ -257,23 +263,64 @@ def _type_name(value: Any) -> str:
 
 
 def _semantic_problems(raw: dict[str, Any], base: Path) -> Iterator[str]:
+    specs = registered()  # the schema already refused a type nobody registered
     for name, vendor in raw["vendors"].items():
         kind = vendor["type"]
+        spec = specs[kind]
         for i, cred in enumerate(vendor["credentials"]):
             key = f"vendors.{name}.credentials[{i}]"
-            allowed = AUTH_BY_VENDOR[kind]
-            if cred["auth"] not in allowed:
-                options = " or ".join(repr(a) for a in allowed)
+            if cred["auth"] not in spec.auth_kinds:
+                options = " or ".join(repr(a) for a in spec.auth_kinds)
                 yield f"{key}.auth: {kind} credentials use {options}; found {cred['auth']!r}"
-            if cred["auth"] in NEEDS_EMAIL and "email" not in cred:
+            if spec.auth_kinds.get(cred["auth"]) and "email" not in cred:
                 yield f"{key}: missing key 'email' (the user a {kind} {cred['auth']} acts as)"
             if "allowed_scopes" not in cred and "allowed_roles" not in cred:
                 yield f"{key}: missing key 'allowed_scopes' or 'allowed_roles' (what least privilege means here)"
-        if "api_version" in vendor and kind != "shopify":
-            yield f"vendors.{name}.api_version: only Shopify APIs are versioned; remove it"
+        if "api_version" in vendor and not spec.versioned:
+            versioned = " and ".join(sorted(t for t, s in specs.items() if s.versioned)) or "no registered vendor's"
+            yield f"vendors.{name}.api_version: only {versioned} APIs are versioned; remove it"
+    for name, vendor in raw["vendors"].items():
+        yield from _port_problems(f"vendors.{name}.base_url", vendor["base_url"])
+    for i, url in enumerate(raw.get("tls", {}).get("endpoints", [])):
+        yield from _port_problems(f"tls.endpoints[{i}]", url)
     for key in ("ca_file", "env_file"):
         if key in raw and not (base / raw[key]).is_file():
             yield f"{key}: file {base / raw[key]} does not exist"
+    if "ca_file" in raw and (base / raw["ca_file"]).is_file():
+        yield from _ca_file_problems(base / raw["ca_file"])
+
+
+def _port_problems(key: str, url: str) -> Iterator[str]:
+    """A port that is no number from 1 to 65535 would only fail later, inside the HTTP client, as a crash."""
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    if host.endswith("]") or ":" not in host:  # no port (an IPv6 literal ends in its bracket)
+        return
+    port = host.rpartition(":")[2]
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        yield (
+            f"{key}: expected a port from 1 to 65535 after the host (https://host:8443, or no port for 443); "
+            f"found {_show(port)}"
+        )
+
+
+def _ca_file_problems(path: Path) -> Iterator[str]:
+    """The CA bundle is loaded as the connectors will load it, so a DER file or a key fails here, not mid-audit."""
+    advice = (
+        "point ca_file at the CA certificate(s) in PEM (-----BEGIN CERTIFICATE-----); convert a DER file with "
+        "`openssl x509 -inform der -in ca.der -out ca.pem`"
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except ssl.SSLError as exc:
+        reason = exc.reason.lower().replace("_", " ") if exc.reason else "malformed PEM"
+        yield f"ca_file: {path} is not a PEM certificate bundle ({reason}); {advice}"
+        return
+    except OSError as exc:
+        yield f"ca_file: cannot read {path} ({exc.strerror or exc.__class__.__name__})"
+        return
+    if context.cert_store_stats()["x509"] == 0:  # a bundle of CRLs only
+        yield f"ca_file: {path} holds no certificate; {advice}"
 
 
 def _build(raw: dict[str, Any], path: Path) -> Profile:

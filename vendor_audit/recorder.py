@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from vendor_audit.findings import CheckSpec, Finding, Severity, Status
@@ -17,7 +17,7 @@ FINDING_PROPERTY = "vendor_audit_finding"  # pytest user_properties key: the fin
 
 
 class Audit:
-    """Records the findings of one check; every message and evidence value is masked on the way in."""
+    """Records the findings of one check; every message and evidence value is redacted on the way in."""
 
     def __init__(
         self,
@@ -25,8 +25,10 @@ class Audit:
         sink: list[tuple[str, object]] | None,
         waivers: tuple[Waiver, ...],
         today: dt.date,
+        redact: Callable[[str], str] = mask_pans,
     ) -> None:
         self.spec = spec
+        self._redact = redact  # the run's redactor: its secrets removed, PANs masked
         self._sink = sink
         self._waivers = waivers
         self._today = today
@@ -60,9 +62,9 @@ class Audit:
             severity=severity or self.spec.severity,
             vendor=vendor,
             resource=resource,
-            message=mask_pans(message),
+            message=self._redact(message),
             controls=self.spec.controls,
-            evidence=_masked(dict(evidence or {})),
+            evidence=_masked(dict(evidence or {}), self._redact),
             remediation=self.spec.remediation,
             waiver={"reason": waiver.reason, "owner": waiver.owner, "expires": waiver.expires.isoformat()}
             if waiver
@@ -110,12 +112,12 @@ class Audit:
         return self._add(Status.NOT_APPLICABLE, vendor, resource, message, None, None)
 
 
-def _masked(value: Any) -> Any:
+def _masked(value: Any, redact: Callable[[str], str]) -> Any:
     if isinstance(value, str):
-        return mask_pans(value)
+        return redact(value)
     if isinstance(value, Mapping):
-        return {str(k): _masked(v) for k, v in value.items()}
+        return {redact(str(k)): _masked(v, redact) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value) if isinstance(value, set | frozenset) else value
-        return [_masked(v) for v in items]
+        return [_masked(v, redact) for v in items]
     return value

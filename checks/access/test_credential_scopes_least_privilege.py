@@ -8,6 +8,7 @@ from vendor_audit.checks import Audit, Severity, Where, check
 
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import Profile
+from vendor_audit.vendors import lookup
 
 # What an extra scope reaches decides how bad it is: impersonation and admin-wide access first, then
 # writes to orders, customers and payments, then any other write, then extra reads.
@@ -62,7 +63,7 @@ def test_credential_scopes_least_privilege(
                     audit.not_applicable(**at, message=f"{credential.name} carries a role, not scopes.")
                 continue
             allowed = credential.allowed_scopes or frozenset()
-            extra = sorted(found.scopes - allowed - _implied(allowed))
+            extra = sorted(found.scopes - allowed - lookup(vendor.type).implied_scopes(allowed))
             if not extra:
                 audit.passed(
                     **at,
@@ -82,8 +83,3 @@ def test_credential_scopes_least_privilege(
                     "source": found.source,
                 },
             )
-
-
-def _implied(allowed: frozenset[str]) -> set[str]:
-    """Shopify's list may show read_X beside an allowed write_X, which implies it."""
-    return {s.replace("write_", "read_", 1) for s in allowed if s.startswith("write_")}

@@ -61,7 +61,7 @@ def test_catalogs_and_checks_agree() -> None:
     assert len(next(c for c in checks.catalogs() if c.key == "iso27001_2022").requirements) == 93
     known = {f"{c.key}:{r.id}" for c in checks.catalogs() for r in c.requirements}
     specs = _declared_specs()
-    assert len(specs) == 16
+    assert len(specs) == len(list((REPO / "checks").rglob("test_*.py"))) > 0  # one check per file
     for spec_id, controls in specs.items():
         assert set(controls) <= known, spec_id
 

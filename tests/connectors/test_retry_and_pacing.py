@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from vendor_audit.connectors import Budget, Rate, RetryTransport, parse_retry_after
 
 from tests.conftest import StartSandbox, shopify_client, trust
-from vendor_audit import connectors, sandbox
+from vendor_audit import connectors, sandbox, vendors
 
 
 class RecordingSleep:
@@ -52,7 +52,7 @@ def test_shopify_429_retry_after_is_honoured_at_the_real_limit(fresh: StartSandb
 
 def test_pacing_at_the_real_shopify_rate_avoids_429(fresh: StartSandbox) -> None:
     running = fresh(scenario="clean")
-    budget = connectors.shopify.make_budget()
+    budget = vendors.lookup("shopify").make_budget()
     transport = RetryTransport(httpx.HTTPTransport(verify=trust(running)), budget=budget)
     headers = {"X-Shopify-Access-Token": running.shopify.primary_token}
     started = time.monotonic()

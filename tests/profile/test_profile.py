@@ -57,7 +57,7 @@ def test_repository_example_loads() -> None:
 
 def test_sandbox_profile_loads_and_resolves_secrets_from_env_file(leaky: sandbox.RunningSandbox) -> None:
     profile = load_profile(leaky.profile_path)
-    assert {v.name: v.base_url for v in profile.vendors} == {n: leaky.url(n) for n in sandbox.VENDORS}
+    assert {v.name: v.base_url for v in profile.vendors} == {n: leaky.url(n) for n in leaky.vendors}
     assert profile.ca_file == leaky.ca_path
     for vendor in profile.vendors:
         credential = vendor.credentials[0]
@@ -134,6 +134,65 @@ def test_waiver_expiry_must_be_a_date(tmp_path: Path) -> None:
 def test_missing_ca_file_is_named(tmp_path: Path) -> None:
     message = error_of(tmp_path, MINIMAL.replace('mode = "sandbox"', 'mode = "sandbox"\nca_file = "corp.pem"'))
     assert f"ca_file: file {tmp_path / 'corp.pem'} does not exist" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "no certificate or crl found"),
+        (b"not a certificate at all\n", "no certificate or crl found"),
+        (b"-----BEGIN CERTIFICATE-----\nbm90IERFUg==\n-----END CERTIFICATE-----\n", "malformed PEM"),
+        (b"0\x82\x03\x1e0\x82\x02\x06\xa0\x03\x02\x01\x02" * 8, "no certificate or crl found"),  # DER bytes
+    ],
+    ids=["empty", "text", "broken-pem", "der"],
+)
+def test_ca_file_that_is_not_pem_is_refused_with_what_to_write(tmp_path: Path, content: bytes, reason: str) -> None:
+    (tmp_path / "corp.pem").write_bytes(content)
+    message = error_of(tmp_path, MINIMAL.replace('mode = "sandbox"', 'mode = "sandbox"\nca_file = "corp.pem"'))
+    assert f"ca_file: {tmp_path / 'corp.pem'} is not a PEM certificate bundle ({reason})" in message
+    assert "-----BEGIN CERTIFICATE-----" in message  # says what to write instead
+    assert "openssl x509 -inform der" in message
+
+
+def test_ca_file_of_real_pem_certificates_loads(leaky: sandbox.RunningSandbox, tmp_path: Path) -> None:
+    (tmp_path / "corp.pem").write_bytes(leaky.ca_path.read_bytes())
+    profile = load_profile(
+        write(tmp_path, MINIMAL.replace('mode = "sandbox"', 'mode = "sandbox"\nca_file = "corp.pem"'))
+    )
+    assert profile.ca_file == tmp_path / "corp.pem"
+
+
+@pytest.mark.parametrize(
+    ("url", "found"),
+    [
+        ("https://acme.myshopify.com:99999", "'99999'"),
+        ("https://acme.myshopify.com:0", "'0'"),
+        ("https://acme.myshopify.com:https", "'https'"),
+        ("https://acme.myshopify.com:/admin", "''"),
+        ("https://acme.myshopify.com:-1", "'-1'"),
+    ],
+)
+def test_base_url_port_out_of_range_or_not_a_number_is_refused(tmp_path: Path, url: str, found: str) -> None:
+    message = error_of(tmp_path, MINIMAL.replace("https://acme.myshopify.com", url))
+    assert (
+        "vendors.shop.base_url: expected a port from 1 to 65535 after the host (https://host:8443, or no port for "
+        f"443); found {found}"
+    ) in message
+    assert len(message.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://acme.myshopify.com:443", "https://acme.myshopify.com:8443/x", "https://[::1]", "https://[::1]:8443"],
+)
+def test_base_url_with_a_valid_port_or_none_loads(tmp_path: Path, url: str) -> None:
+    profile = load_profile(write(tmp_path, MINIMAL.replace("https://acme.myshopify.com", url)))
+    assert profile.vendors[0].base_url == url.rstrip("/")
+
+
+def test_tls_endpoint_port_is_checked_too(tmp_path: Path) -> None:
+    message = error_of(tmp_path, MINIMAL + '\n[tls]\nendpoints = ["https://exports.brand.example:70000"]\n')
+    assert "tls.endpoints[0]: expected a port from 1 to 65535" in message
 
 
 def test_missing_env_var_says_which_and_how(tmp_path: Path) -> None:

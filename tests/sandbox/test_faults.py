@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 
@@ -96,3 +97,19 @@ def test_endpoint_wide_pauses_hold_every_request_until_they_end(fresh: StartSand
     assert held  # some arrivals fell in a pause
     assert max(durations) <= 0.3
     assert len(held) < len(durations)  # and some did not
+
+
+def test_rewrite_answers_in_another_shape_on_the_paths_given(fresh: StartSandbox) -> None:
+    running = fresh(scenario="clean")
+
+    def bare(request: sandbox.Request, response: sandbox.Response) -> sandbox.Response:
+        users = json.loads(response.body)["users"]
+        return sandbox.Response(200, json.dumps(users).encode(), response.headers)
+
+    running.set_faults("zendesk", sandbox.Faults(rewrite=bare, paths=("/api/v2/users.json",)))
+    with zendesk_client(running) as client:
+        rewritten = client.get("/api/v2/users.json").json()
+        other = client.get("/api/v2/users/me.json").json()
+    assert isinstance(rewritten, list)
+    assert rewritten
+    assert "user" in other  # other paths answer as before

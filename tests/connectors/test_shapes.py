@@ -1,0 +1,357 @@
+"""Connectors read vendor JSON defensively: any shape becomes a CollectionError, never an exception.
+
+Edge cases on httpx.MockTransport (fast, exhaustive); tests/test_hostile_shapes.py runs the same
+families of shapes end to end over real TLS.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import ssl
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from vendor_audit.connectors import _shape
+from vendor_audit.connectors._base import Session
+from vendor_audit.connectors._errors import UnexpectedShape, raise_for_answer
+from vendor_audit.connectors._http import build_client
+from vendor_audit.connectors.gorgias import GorgiasConnector
+from vendor_audit.connectors.shopify import ShopifyConnector
+from vendor_audit.connectors.zendesk import ZendeskConnector
+
+from vendor_audit import connectors
+from vendor_audit.model import Payload, VendorSnapshot
+from vendor_audit.profile import Credential, Vendor, load_profile
+
+BASE = "https://vendor.invalid"
+SECRET = "eyJhbGciOiJSUzI1NiJ9." + "q" * 700 + ".sig"  # a fake long credential
+V = "/admin/api/2026-10"
+
+# The smallest valid answer of every endpoint each connector reads.
+VALID: dict[str, dict[str, Any]] = {
+    "shopify": {
+        "/admin/oauth/access_scopes.json": {"access_scopes": [{"handle": "read_orders"}]},
+        f"{V}/users.json": {"users": [{"id": 1, "first_name": "Ann", "account_owner": True, "permissions": ["full"]}]},
+        f"{V}/orders.json": {"orders": [{"id": 1, "note": "n", "note_attributes": [{"name": "a", "value": "b"}]}]},
+        f"{V}/customers.json": {"customers": [{"id": 1, "note": "c"}]},
+    },
+    "zendesk": {
+        "/api/v2/users/me.json": {"user": {"id": 1, "role": "admin"}},
+        "/api/v2/oauth/tokens/current.json": {"token": {"id": 9, "scopes": ["read"]}},
+        "/api/v2/users.json": {
+            "users": [{"id": 1, "role": "agent", "two_factor_auth_enabled": True}],
+            "meta": {"has_more": False},
+            "links": {"next": None},
+        },
+        "/api/v2/security_settings.json": {
+            "security_settings": {"authentication": {"agent": {"two_factor_enforce": True}}}
+        },
+        "/api/v2/incremental/tickets/cursor.json": {
+            "tickets": [{"id": 1, "subject": "s", "description": "d"}],
+            "end_of_stream": True,
+            "after_url": None,
+        },
+        "/api/v2/incremental/ticket_events.json": {
+            "ticket_events": [
+                {"id": 1, "ticket_id": 1, "child_events": [{"id": 2, "event_type": "Comment", "body": "b"}]}
+            ],
+            "end_of_stream": True,
+            "next_page": None,
+        },
+        "/api/v2/satisfaction_ratings.json": {"satisfaction_ratings": [{"id": 1, "comment": "c"}], "meta": {}},
+    },
+    "gorgias": {
+        "/api/users/0": {"id": 1, "role": {"name": "admin"}},
+        "/api/users": {"data": [{"id": 1, "name": "A", "role": {"name": "agent"}}], "meta": {"next_cursor": None}},
+        "/api/tickets": {"data": [{"id": 1, "subject": "s"}], "meta": {"next_cursor": None}},
+        "/api/messages": {"data": [{"id": 2, "ticket_id": 1, "body_text": "m"}], "meta": {"next_cursor": None}},
+        "/api/customers": {"data": [{"id": 3, "note": "n"}], "meta": {"next_cursor": None}},
+        "/api/satisfaction-surveys": {"data": [{"id": 4, "body_text": "t"}], "meta": {"next_cursor": None}},
+    },
+}
+CONNECTORS: dict[str, Callable[[list[Session]], Any]] = {
+    "shopify": ShopifyConnector,
+    "zendesk": ZendeskConnector,
+    "gorgias": GorgiasConnector,
+}
+AUTH = {"shopify": "access_token", "zendesk": "oauth", "gorgias": "api_key"}
+TRUST = ssl.create_default_context()  # never used on the wire (MockTransport); made once, as it costs ~10 ms
+
+
+def answer(body: Any) -> httpx.Response:
+    return httpx.Response(200, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+
+
+def collected(kind: str, answers: dict[str, Callable[[], httpx.Response]]) -> tuple[VendorSnapshot, list[Payload]]:
+    """The snapshot (and payloads) of a connector whose vendor answers `answers` by path."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        reply = answers.get(request.url.path)
+        return reply() if reply else httpx.Response(404, json={"error": "not found"})
+
+    vendor = Vendor(kind, kind, BASE, "2026-10" if kind == "shopify" else None, ())
+    credential = Credential(kind, "cred", AUTH[kind], "ENV", "a@b.example", None, None, "vendors.x.credentials[0]")
+    auth = httpx.BasicAuth("a@b.example", SECRET) if kind == "gorgias" else httpx.BasicAuth("x", SECRET)
+    client = build_client(
+        base_url=BASE,
+        auth=auth,
+        verify=TRUST,
+        transport=httpx.MockTransport(handle),
+        sleep=lambda seconds: None,
+    )
+    with client:
+        snapshot = CONNECTORS[kind]([Session(vendor, credential, client)]).snapshot()
+        payloads = list(snapshot.iter_payloads())
+    return snapshot, payloads
+
+
+def valid_answers(kind: str) -> dict[str, Callable[[], httpx.Response]]:
+    return {path: functools.partial(answer, copy.deepcopy(body)) for path, body in VALID[kind].items()}
+
+
+def nodes(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every position in a JSON value, the root included."""
+    yield at
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from nodes(inner, (*at, key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from nodes(inner, (*at, i))
+
+
+def replaced(value: Any, at: tuple[Any, ...], new: Any) -> Any:
+    if not at:
+        return new
+    out = copy.deepcopy(value)
+    target = out
+    for step in at[:-1]:
+        target = target[step]
+    target[at[-1]] = new
+    return out
+
+
+HOSTILE = [None, "x", 7, True, [], {}, ["x"], [None], {"x": 1}]
+MUTATIONS = [
+    (kind, path, at, new)
+    for kind, bodies in VALID.items()
+    for path, body in bodies.items()
+    for at in nodes(body)
+    for new in HOSTILE
+]
+
+
+def test_valid_answers_collect_without_errors() -> None:
+    for kind in VALID:
+        snapshot, payloads = collected(kind, valid_answers(kind))
+        assert snapshot.errors == [], kind
+        assert snapshot.users is not None
+        assert payloads, kind
+
+
+@pytest.mark.parametrize("kind", list(VALID))
+def test_every_node_of_every_answer_replaced_by_every_hostile_value_never_raises(kind: str) -> None:
+    # Given each endpoint's valid answer with one node replaced by a value of another type...
+    for _, path, at, new in [m for m in MUTATIONS if m[0] == kind]:
+        answers = valid_answers(kind)
+        answers[path] = functools.partial(answer, replaced(VALID[kind][path], at, new))
+        # ...the connector never raises: it translates the answer or records why it could not.
+        snapshot, _ = collected(kind, answers)
+        for error in snapshot.errors:
+            assert "\n" not in error.message
+            assert SECRET[:12] not in error.message
+            assert error.message.startswith(kind), error.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "body", "what"),
+    [
+        ("shopify", f"{V}/users.json", [{"id": 1}], "users"),
+        ("shopify", "/admin/oauth/access_scopes.json", {"access_scopes": [{"handle": None}]}, "grants"),
+        ("shopify", f"{V}/orders.json", {"orders": "x"}, "payloads"),
+        ("zendesk", "/api/v2/users.json", {"users": [{"name": "no id"}], "meta": {}}, "users"),
+        ("zendesk", "/api/v2/oauth/tokens/current.json", {"token": {}}, "grants"),
+        ("zendesk", "/api/v2/security_settings.json", {"other": 1}, "mfa_enforcement"),
+        (
+            "zendesk",
+            "/api/v2/security_settings.json",
+            {"security_settings": {"authentication": "x"}},
+            "mfa_enforcement",
+        ),
+        ("zendesk", "/api/v2/users.json", {"users": [], "meta": {"has_more": "yes"}}, "users"),
+        ("gorgias", "/api/users", [{"id": 1}], "users"),
+        ("gorgias", "/api/users/0", [], "grants"),
+        ("gorgias", "/api/messages", {"data": [1]}, "payloads"),
+    ],
+)
+def test_a_shape_that_would_lose_information_is_an_error(kind: str, path: str, body: Any, what: str) -> None:
+    answers = valid_answers(kind)
+    answers[path] = lambda: answer(body)
+    snapshot, _ = collected(kind, answers)
+    kinds = {e.kind for e in snapshot.errors if e.what == what}
+    assert kinds == {"unexpected_shape"}, snapshot.errors
+
+
+def test_shape_messages_name_vendor_endpoint_expected_and_found() -> None:
+    answers = valid_answers("zendesk")
+    answers["/api/v2/users.json"] = lambda: answer([{"id": 1}])
+    snapshot, _ = collected("zendesk", answers)
+    (error,) = [e for e in snapshot.errors if e.what == "users"]
+    assert error.message == (
+        "zendesk: GET /api/v2/users.json: expected an object with a 'users' list, found a JSON array"
+    )
+
+
+def test_html_with_status_200_is_an_unexpected_shape() -> None:
+    answers = valid_answers("gorgias")
+    page = b"<html><body>Sign in</body></html>"
+    answers["/api/users"] = lambda: httpx.Response(200, content=page, headers={"content-type": "text/html"})
+    snapshot, _ = collected("gorgias", answers)
+    (error,) = [e for e in snapshot.errors if e.what == "users"]
+    assert error.kind == "unexpected_shape"
+    assert "200 with an HTML page instead of JSON" in error.message
+
+
+def test_id_less_payload_records_are_scanned_then_reported() -> None:
+    # Given tickets without ids (undocumented) and comment child events without ids (documented)...
+    answers = valid_answers("zendesk")
+    tickets = {"tickets": [{"subject": "card 4539 1488 0343 6467"}], "end_of_stream": True}
+    answers["/api/v2/incremental/tickets/cursor.json"] = lambda: answer(tickets)
+    events = {"ticket_events": [{"id": 5, "ticket_id": 3, "child_events": [{"event_type": "Comment", "body": "hi"}]}]}
+    answers["/api/v2/incremental/ticket_events.json"] = lambda: answer(events | {"end_of_stream": True})
+    snapshot, payloads = collected("zendesk", answers)
+    resources = [p.resource for p in payloads]
+    # ...every text is still scanned, named with "?"...
+    assert "card 4539 1488 0343 6467" in [p.text for p in payloads]
+    assert "tickets/?" in resources
+    assert "tickets/3/comments/?" in resources
+    assert "satisfaction_ratings/1" in resources  # what came after was read too
+    # ...and only the undocumented ones are an error.
+    messages = [e.message for e in snapshot.errors if e.what == "payloads"]
+    assert len(messages) == 1
+    assert "incremental/tickets/cursor.json ('id'): expected every record to have its id" in messages[0]
+    assert "ticket_events" not in messages[0]
+
+
+def test_gorgias_surveys_accept_the_bare_array_its_reference_declares() -> None:
+    answers = valid_answers("gorgias")
+    answers["/api/satisfaction-surveys"] = lambda: answer([{"id": 9, "body_text": "bare"}])
+    snapshot, payloads = collected("gorgias", answers)
+    assert snapshot.errors == []
+    assert "bare" in [p.text for p in payloads]
+    answers["/api/tickets"] = lambda: answer([{"id": 1, "subject": "bare ticket"}])  # not documented bare
+    snapshot, _ = collected("gorgias", answers)
+    assert [e.kind for e in snapshot.errors] == ["unexpected_shape"]
+
+
+def test_a_next_page_link_to_another_origin_is_refused_before_sending() -> None:
+    sent: list[str] = []
+    answers = valid_answers("zendesk")
+    body = VALID["zendesk"]["/api/v2/users.json"] | {
+        "meta": {"has_more": True},
+        "links": {"next": "https://collector.example/api/v2/users.json?page=2"},
+    }
+    answers["/api/v2/users.json"] = lambda: answer(body)
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url.host))
+        reply = answers.get(request.url.path)
+        return reply() if reply and request.url.host == "vendor.invalid" else httpx.Response(200, json={"users": []})
+
+    vendor = Vendor("zendesk", "zendesk", BASE, None, ())
+    credential = Credential("zendesk", "c", "oauth", "ENV", None, None, None, "k")
+    with build_client(
+        base_url=BASE,
+        auth=httpx.BasicAuth("x", SECRET),
+        verify=TRUST,
+        transport=httpx.MockTransport(record),
+    ) as client:
+        snapshot = ZendeskConnector([Session(vendor, credential, client)]).snapshot()
+    assert "collector.example" not in sent
+    (error,) = [e for e in snapshot.errors if e.what == "users"]
+    assert "next-page link leads to collector.example:443, not to base_url's origin; refused" in error.message
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": f"Bearer {SECRET}"},
+        {"X-Shopify-Access-Token": SECRET},
+        {"Authorization": httpx.BasicAuth("agent@brand.example", SECRET)._auth_header},
+    ],
+    ids=["bearer", "shopify-header", "basic"],
+)
+def test_an_error_body_echoing_the_credential_is_quoted_without_it(headers: dict[str, str]) -> None:
+    request = httpx.Request("GET", f"{BASE}/api/users", headers=headers)
+    for status in (400, 401, 403, 422, 429, 500):
+        echo = {"error": f"credential {SECRET} refused", "description": f"got {headers}"}
+        response = httpx.Response(status, json=echo, request=request)
+        with pytest.raises(connectors.ConnectorError) as caught:
+            raise_for_answer(response, vendor="v", credential="c", secret_env="ENV")  # noqa: S106 - a name
+        assert SECRET[:8] not in str(caught.value)
+        assert "[REDACTED]" in str(caught.value)
+
+
+def test_absurdly_nested_json_is_not_json_to_the_connector() -> None:
+    request = httpx.Request("GET", f"{BASE}/api/users")
+    response = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000, request=request)
+    response.headers["content-type"] = "application/json"
+    with pytest.raises(UnexpectedShape, match="non-JSON instead of JSON"):
+        raise_for_answer(response, vendor="v", credential="c", secret_env="ENV")  # noqa: S106 - a name
+
+
+def test_helpers_describe_values_by_kind_never_by_content() -> None:
+    where = "v: GET /x"
+    with pytest.raises(UnexpectedShape, match=r"^v: GET /x: expected an object with a 'users' list, found a string$"):
+        _shape.list_in("s3cr3t-value", "users", where)
+    with pytest.raises(UnexpectedShape, match="found an object without 'users'"):
+        _shape.list_in({"user": []}, "users", where)
+    with pytest.raises(UnexpectedShape, match=r"expected 'users' to hold objects, found a number at \[1\]"):
+        list(_shape.records({"users": [{}, 5]}, "users", where))
+    with pytest.raises(UnexpectedShape, match="'id' to be a number or a string, found a boolean"):
+        _shape.record_id({"id": True}, where)
+    with pytest.raises(UnexpectedShape, match="'name' to be text, found a JSON array"):
+        _shape.field_str({"name": ["x"]}, "name", where)
+    with pytest.raises(UnexpectedShape, match="'has_more' to be true or false, found a string"):
+        _shape.flag({"has_more": "true"}, "has_more", where)
+    assert _shape.record_id({"id": 17}, where) == "17"
+    assert _shape.field_str({"n": None}, "n", where) == ""
+    assert _shape.field_str({"n": 4}, "n", where) == "4"
+    assert _shape.next_page("", where) is None
+    assert _shape.field_object({}, "meta", where) == {}
+
+
+def test_collect_isolates_a_connector_that_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    # Given two vendors, one whose connector has a bug that raises with the credential in its message...
+    def broken(self: Any) -> VendorSnapshot:
+        raise RuntimeError(f"bug while reading with {SECRET}\nsecond line")
+
+    monkeypatch.setattr(ZendeskConnector, "snapshot", broken)
+    monkeypatch.setattr(ShopifyConnector, "snapshot", lambda self: VendorSnapshot(self.name, "shopify", users=[]))
+    profile = tmp_path / "audit.toml"
+    profile.write_text(
+        'version = 1\nmode = "sandbox"\n'
+        '[vendors.zendesk]\ntype = "zendesk"\nbase_url = "https://z.invalid"\n'
+        '[[vendors.zendesk.credentials]]\nname = "c"\nauth = "oauth"\nsecret_env = "Z_TOKEN"\n'
+        'allowed_scopes = ["read"]\n'
+        '[vendors.shop]\ntype = "shopify"\nbase_url = "https://s.invalid"\n'
+        '[[vendors.shop.credentials]]\nname = "c"\nauth = "access_token"\nsecret_env = "S_TOKEN"\n'
+        'allowed_scopes = ["read_orders"]\n'
+    )
+    collection = connectors.collect(load_profile(profile), environ={"Z_TOKEN": SECRET, "S_TOKEN": "shpat_other"})
+    collection.close()
+    # ...the other vendor's snapshot is untouched, and the broken one says why for every check.
+    assert collection.snapshots["shop"].users == []
+    snapshot = collection.snapshots["zendesk"]
+    assert snapshot.users is None
+    assert {e.what for e in snapshot.errors} == {"grants", "users", "mfa_enforcement", "payloads"}
+    for error in snapshot.errors:
+        assert error.kind == "internal"
+        assert (
+            error.message
+            == "the zendesk connector stopped on RuntimeError: bug while reading with [REDACTED] second line"
+        )
