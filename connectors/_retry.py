@@ -91,11 +91,17 @@ class RetryTransport(httpx.BaseTransport):
                 self._pause(self._backoff(attempt))
                 attempt += 1
                 continue
+            wait = None
+            if response.status_code in RETRYABLE_STATUS:
+                wait = parse_retry_after(response.headers.get("retry-after"))
             if self._budget is not None:
                 self._budget.observe(request.url.path, response.headers)
+                if wait is not None and wait <= self._max_retry_after:
+                    # The vendor's Retry-After binds every request of the account, whether or not this one is
+                    # retried (a write, or the last attempt, is handed back, but the others must still wait).
+                    self._budget.hold(request.url.path, wait)
             if response.status_code not in RETRYABLE_STATUS or not idempotent or attempt + 1 >= self._max_attempts:
                 return response
-            wait = parse_retry_after(response.headers.get("retry-after"))
             if wait is not None and wait > self._max_retry_after:
                 return response  # the caller turns this into RateLimitedError: we will not sleep that long
             if wait is None:
@@ -103,8 +109,6 @@ class RetryTransport(httpx.BaseTransport):
             else:
                 # Never before Retry-After; a little after, so many clients do not return at once.
                 wait += self._rng.uniform(0, min(1.0, 0.1 * wait + 0.05))
-                if self._budget is not None:
-                    self._budget.hold(request.url.path, wait)
             response.read()
             response.close()
             self._pause(wait)
