@@ -15,7 +15,7 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,17 +23,22 @@ from typing import Any
 import pytest
 
 from vendor_audit.catalogs import catalogs
-from vendor_audit.engine import AuditOptions, AuditSession, CannotRun, PayloadScan, ProbedEndpoint
+from vendor_audit.engine import AuditOptions, AuditSession, CannotRun, PayloadScan, ProbedEndpoint, one_line
 from vendor_audit.exports import ExportReport
 from vendor_audit.findings import CheckSpec, Severity, Status
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import ExportSpec, Profile
 from vendor_audit.recorder import Audit
+from vendor_audit.redact import Redactor, for_terminal
 
 CHECKS_DIR = Path(__file__).resolve().parent
 STATE = pytest.StashKey["Adapter"]()
 AUDIT = pytest.StashKey[Audit]()
 SCENARIOS = ("clean", "leaky")
+_XDIST_REFUSED = (
+    "vendor-audit: an audit is one run with one collection of vendor data; pytest-xdist (-n/--dist) would split it "
+    "into several. Run the audit without -n (its checks share one collection and are quick)."
+)
 
 
 class Adapter:
@@ -47,6 +52,7 @@ class Adapter:
         self.signal_name: str | None = None
         self.previous_handlers: dict[int, Any] = {}
         self.published = False
+        self.unloaded: list[tuple[str, str]] = []  # check modules that could not be imported, and why
 
 
 # -- options and set-up ------------------------------------------------------------------------------------
@@ -126,11 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if _distributed(config):
         adapter.published = True  # nothing ran, nothing to publish
-        pytest.exit(
-            "vendor-audit: an audit is one run with one collection of vendor data; pytest-xdist (-n/--dist) would "
-            "split it into several. Run the audit without -n (its checks share one collection and are quick).",
-            returncode=2,
-        )
+        pytest.exit(_XDIST_REFUSED, returncode=2)
     _trap_signals(adapter)
 
 
@@ -149,6 +151,8 @@ def _trap_signals(adapter: Adapter) -> None:
 
     def stop(signum: int, frame: FrameType | None) -> None:
         adapter.signal_name = adapter.signal_name or signal.Signals(signum).name
+        if adapter.session is not None and adapter.session.publishing:
+            return  # the run is being written: stopping now would lose it; it ends right after
         raise KeyboardInterrupt
 
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -201,6 +205,27 @@ def _package_checks(session: pytest.Session) -> list[pytest.Item]:
     return items
 
 
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A check module that cannot be imported is a check that did not run: it stays in the report, as an error."""
+    if report.failed and report.nodeid.startswith(_CHECKS_NODEID):
+        _UNLOADED.append((report.nodeid, " ".join(str(report.longrepr).split())[-300:]))
+
+
+_CHECKS_NODEID = "vendor_audit/checks/"
+_UNLOADED: list[tuple[str, str]] = []  # (nodeid, why) gathered while the package's checks are collected
+
+
+def _unloaded_spec(nodeid: str) -> CheckSpec:
+    check_id = Path(nodeid).stem.removeprefix("test_")
+    return CheckSpec(
+        id=check_id if "_" in check_id else f"{check_id}_check",
+        title=f"The check module {Path(nodeid).name} loads and runs",
+        severity=Severity.HIGH,
+        controls=("vendor_audit:check_module",),
+        remediation="Fix the import error shown (a broken install or a plugin shadowing the module) and rerun.",
+    )
+
+
 def _spec(item: pytest.Item) -> CheckSpec | None:
     marker = item.get_closest_marker("audit_check")
     return marker.args[0] if marker and marker.args and isinstance(marker.args[0], CheckSpec) else None
@@ -217,8 +242,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     adapter = config.stash[STATE]
     problems: list[str] = []
     if adapter.add_checks:
+        _UNLOADED.clear()
         try:
             items[:0] = _package_checks(session)
+            adapter.unloaded = list(_UNLOADED)
         except Exception as exc:  # a check module that does not import: the audit cannot vouch for anything
             problems.append(f"the audit's checks could not be loaded: {exc.__class__.__name__}: {exc}")
     known = {f"{c.key}:{r.id}" for c in catalogs() for r in c.requirements}
@@ -238,6 +265,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         adapter.published = True
         pytest.exit("vendor-audit: the checks are not well declared:\n  " + "\n  ".join(problems), returncode=2)
     if audit_items and adapter.session is None:  # a suite of its own checks, no profile: the bundled sandbox
+        if _distributed(config):
+            adapter.published = True
+            pytest.exit(_XDIST_REFUSED, returncode=2)
         adapter.session = AuditSession(options_from(config, profile=None, scenario="leaky"))
         _trap_signals(adapter)
     adapter.items = audit_items
@@ -253,14 +283,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     selected = [item for item in session.items if _spec(item) is not None]
     adapter.items = selected
     in_scope = [(s, _per_vendor(s)) for s in (_spec(i) for i in selected) if s is not None]
-    engine.declare(declared, in_scope, narrowed=_narrowing(session.config, len(in_scope), len(declared)))
+    lost = [(_unloaded_spec(nodeid), why) for nodeid, why in adapter.unloaded]
+    in_scope += [(spec, False) for spec, _ in lost]
+    engine.declare(declared, in_scope, narrowed=_narrowing(session.config, len(in_scope) - len(lost), len(declared)))
+    for spec, why in lost:
+        engine.end_check(spec, None, cause=f"its module could not be loaded: {why}")
+    if not selected and adapter.add_checks:  # an audit was asked for, and the selection left none of its checks
+        adapter.published = True
+        pytest.exit(
+            "vendor-audit: no audit check is left after -k/-m/--deselect: the audit did not look; select at least "
+            "one check (vendor-audit run -k lists them as they run) or drop --audit-profile/--audit-sandbox",
+            returncode=2,
+        )
     if not selected:
         return
     try:
         engine.start()
     except CannotRun as exc:
         _publish(session, 2)
-        pytest.exit(f"vendor-audit: {exc}", returncode=2)
+        pytest.exit(for_terminal(f"vendor-audit: {exc}", _redactor(engine)), returncode=2)
 
 
 def _narrowing(config: pytest.Config, ran: int, declared: int) -> str | None:
@@ -353,17 +394,28 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     except (KeyboardInterrupt, pytest.exit.Exception):
         raise
     except BaseException as exc:  # the check stopped: an error finding of one line, never a traceback
-        cause = _cause(exc)  # failed below, outside this block, so no chained traceback shows the raw exception
+        # Failed below, outside this block, so no chained traceback shows the raw exception.
+        cause = _cause(exc, engine.redact)
         result = None
     _fail_if_bad(item, engine.end_check(spec, item.stash.get(AUDIT, None), cause=cause))
     return result
 
 
-def _cause(exc: BaseException) -> str:
+def _cause(exc: BaseException, redact: Callable[[str], str]) -> str:
+    """Why a check stopped, in one redacted line (redacted before it is cut: no secret's head is left over)."""
     if isinstance(exc, CannotRun):
-        return str(exc)
-    text = " ".join(str(exc).split())[:300]
-    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+        return redact(str(exc))
+    return one_line(exc, redact)
+
+
+def _redactor(engine: AuditSession | None) -> Redactor | None:
+    found = engine.redact if engine is not None else None
+    return found if isinstance(found, Redactor) else None
+
+
+# The fixtures that hand vendor data (page bodies, matches with their clear digits, the credentials' profile)
+# to a test: a test using one, check or not, has its report redacted.
+_DATA_FIXTURES = frozenset({"profile", "snapshots", "payload_scan", "tls_reports", "export_reports", "audit"})
 
 
 @pytest.hookimpl(wrapper=True)
@@ -373,7 +425,41 @@ def pytest_runtest_makereport(
     report: pytest.TestReport = yield
     spec = _spec(item)
     engine = item.config.stash[STATE].session
-    if spec is None or engine is None or call.when != "setup" or call.excinfo is None:
+    if engine is None:
+        return report
+    if spec is None and not _DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return report
+    report = _makereport(item, call, report, spec, engine)
+    _redact_report(report, _redactor(engine) or Redactor())
+    return report
+
+
+def _redact_report(report: pytest.TestReport, redact: Redactor) -> None:
+    """The report as every consumer sees it (terminal, --junitxml, -r summaries), redacted.
+
+    longrepr is rendered to text first, so locals (--showlocals), match objects, page bodies, assertion rewriting
+    and captured output carry no clear PAN, no secret of the run and no raw control character.
+    """
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason), kept as pytest reads it
+        where, line, said = longrepr
+        report.longrepr = (redact.for_terminal(str(where)), line, redact.for_terminal(str(said)))
+    elif longrepr is not None:
+        report.longrepr = redact.for_terminal(report.longreprtext)
+    report.sections = [(redact.for_terminal(title), redact.for_terminal(text)) for title, text in report.sections]
+    reason = getattr(report, "wasxfail", None)
+    if isinstance(reason, str):
+        setattr(report, "wasxfail", redact.for_terminal(reason))  # noqa: B010 - set by pytest's skipping plugin
+
+
+def _makereport(
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
+    report: pytest.TestReport,
+    spec: CheckSpec | None,
+    engine: AuditSession,
+) -> pytest.TestReport:
+    if spec is None or call.when != "setup" or call.excinfo is None:
         return report
     if call.excinfo.errisinstance((KeyboardInterrupt, pytest.exit.Exception)):
         return report
@@ -382,7 +468,7 @@ def pytest_runtest_makereport(
         engine.end_check(spec, item.stash.get(AUDIT, None), skipped=reason)
         return report
     # A fixture the check needed stopped (the vendor data, a scan, a probe): the check could not look.
-    findings = engine.end_check(spec, item.stash.get(AUDIT, None), cause=_cause(call.excinfo.value))
+    findings = engine.end_check(spec, item.stash.get(AUDIT, None), cause=_cause(call.excinfo.value, engine.redact))
     report.longrepr = "\n".join(
         f"ERROR {f.vendor} {f.resource}: {f.message}" for f in findings if f.status is Status.ERROR
     )
@@ -397,10 +483,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if adapter.signal_name:
         adapter.session.interrupt(adapter.signal_name)
-    elif exitstatus == pytest.ExitCode.INTERRUPTED:  # pytest stopped the session itself: errors during collection
-        adapter.session.problems.append("pytest stopped the session early (errors during collection, shown above)")
-    run = _publish(session, int(exitstatus))
-    session.exitstatus = max(int(exitstatus), run.exit_code)  # never lower than pytest's own outcome
+    elif session.shouldstop or session.shouldfail or exitstatus == pytest.ExitCode.INTERRUPTED:
+        # pytest ended the session before every check ran (-x, --maxfail, pytest.exit, collection errors): the
+        # run did not look everywhere, whatever stopped it.
+        why = session.shouldstop or session.shouldfail or "errors during collection, shown above"
+        adapter.session.interrupt(f"pytest ({why})")
+    try:
+        run = _publish(session, int(exitstatus))
+        code = run.exit_code
+    finally:  # even if publishing broke, the session does not end green
+        session.exitstatus = max(int(exitstatus), locals().get("code", 2))  # never lower than pytest's outcome
 
 
 def _publish(session: pytest.Session, outcome: int) -> Any:
@@ -418,7 +510,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     from vendor_audit.reports import render_table
 
     run = engine.result
-    write = terminalreporter.write_line
+    redactor = _redactor(engine)
+
+    def write(line: str) -> None:  # vendor text reaches the terminal only through the run's redactor
+        terminalreporter.write_line(for_terminal(line, redactor))
+
     terminalreporter.section("vendor-audit findings")
     width = int(os.environ.get("COLUMNS", "0")) or (
         getattr(getattr(terminalreporter, "_tw", None), "fullwidth", 0) if sys.stdout.isatty() else 200
@@ -433,4 +529,4 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     others = "findings.json, junit.xml, findings.csv, assessment-results.json"
     write(f"reports: {engine.run_dir}/report.html (also {others})")
     if run.signing_key:
-        write(f"signed: key {run.signing_key}; check with vendor-audit verify {engine.run_dir}")
+        write(f"signed: key {run.signing_key}; check with vendor-audit verify {engine.run_dir} --public-key KEY.pub")

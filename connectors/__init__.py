@@ -21,15 +21,17 @@ from typing import Protocol
 import httpx
 
 from vendor_audit._threads import in_daemon_threads
-from vendor_audit.model import VendorSnapshot
+from vendor_audit.model import CollectionError, VendorSnapshot
 from vendor_audit.profile import Profile, ProfileError, Vendor
 from vendor_audit.redact import Redactor
 from vendor_audit.vendors import lookup
 
-from ._base import Session, redacting, stopped_snapshot
+from ._base import COLLECTED, Session, redacting, stopped_snapshot
+from ._deadline import Deadline, DeadlineTransport, http_transport
 from ._errors import (
     AuthenticationError,
     ConnectorError,
+    DeadlineExceeded,
     PermissionDenied,
     RateLimitedError,
     ReadOnlyViolation,
@@ -48,6 +50,9 @@ __all__ = [
     "Collection",
     "Connector",
     "ConnectorError",
+    "Deadline",
+    "DeadlineExceeded",
+    "DeadlineTransport",
     "Exchange",
     "PermissionDenied",
     "Rate",
@@ -61,6 +66,7 @@ __all__ = [
     "VendorAPIError",
     "build_client",
     "collect",
+    "http_transport",
     "open_connector",
     "parse_link_header",
     "parse_retry_after",
@@ -75,6 +81,9 @@ class Connector(Protocol):
     sessions: list[Session]
 
     def snapshot(self) -> VendorSnapshot: ...
+
+
+_GRACE_SECONDS = 2.0  # past the vendor deadline, for a request cut at it to report and the snapshot to close
 
 
 @dataclass
@@ -100,12 +109,15 @@ def open_connector(
     sleep: Callable[[float], None] = time.sleep,
     budget: Budget | None = None,
     transport: Callable[[ssl.SSLContext], httpx.BaseTransport] | None = None,
+    deadline: Deadline | None = None,
 ) -> Connector:
     """The connector for one vendor of the profile, one session per credential.
 
     Each credential is paced by its account's shared budget, unless `budget` is given (benchmarks
     and tests against a stand-in whose limits were lifted). `transport` builds the innermost
-    transport from the trust context: the load tests wrap it to log every request that leaves.
+    transport from the trust context: the load tests wrap it to log every request that leaves
+    (wrap `http_transport(verify)` to keep the request deadline inside response headers too).
+    Every request ends by the profile's request deadline, and by `deadline` (the vendor's) when given.
     """
     spec = lookup(vendor.type)
     verify = trust_context(profile.ca_file)
@@ -127,13 +139,26 @@ def open_connector(
             recorder=recorder,
             sleep=sleep,
             transport=transport(verify) if transport is not None else None,
+            request_seconds=profile.deadlines.request_seconds,
+            deadline=deadline,
+            name=vendor.name,
         )
         sessions.append(Session(vendor, credential, client))
     return spec.connector(sessions)
 
 
-def collect(profile: Profile, *, environ: Mapping[str, str] | None = None, record_limit: int = 500) -> Collection:
+def collect(
+    profile: Profile,
+    *,
+    environ: Mapping[str, str] | None = None,
+    record_limit: int = 500,
+    deadline: Deadline | None = None,
+) -> Collection:
     """Snapshots of every vendor, collected concurrently; payloads stay lazy streams.
+
+    Each vendor's collection, its payload stream included, ends by its vendor deadline (the profile's
+    [deadlines] vendor_seconds from now, or `deadline`, the run's, when that comes first): what it did not
+    finish by then is a CollectionError of kind "deadline".
 
     Raises:
         ProfileError: a credential's env var is missing (the audit cannot run).
@@ -143,12 +168,18 @@ def collect(profile: Profile, *, environ: Mapping[str, str] | None = None, recor
     recorder = Recorder(redactor, limit=record_limit)
     started = time.perf_counter()
     connectors: dict[str, Connector] = {}
+    deadlines = {
+        v.name: Deadline.after(profile.deadlines.vendor_seconds, "the vendor deadline", within=deadline)
+        for v in profile.vendors
+    }
 
     # One vendor's failure, a bug or a hostile answer the connector did not foresee, is that vendor's
     # snapshot: nothing known and why, for every check; it never stops another vendor or the collection.
     def snapshot_of(vendor: Vendor) -> VendorSnapshot:
         try:
-            connector = open_connector(profile, vendor, recorder=recorder, environ=environ)
+            connector = open_connector(
+                profile, vendor, recorder=recorder, environ=environ, deadline=deadlines[vendor.name]
+            )
             connectors[vendor.name] = connector
             found = connector.snapshot()
         except Exception as exc:
@@ -157,9 +188,21 @@ def collect(profile: Profile, *, environ: Mapping[str, str] | None = None, recor
 
     # Daemon threads, not an executor: a Ctrl-C reaches the caller at once, and a stalled vendor cannot hold the
     # process open at exit. snapshot_of never raises, so every outcome is a snapshot.
-    outcomes = in_daemon_threads({v.name: functools.partial(snapshot_of, v) for v in profile.vendors}, "collect")
+    # Requests end by the vendor deadline on their own; a thread past it (stuck outside a request) is left behind.
+    latest = max((d.at for d in deadlines.values()), default=None)
+    outcomes = in_daemon_threads(
+        {v.name: functools.partial(snapshot_of, v) for v in profile.vendors},
+        "collect",
+        deadline=None if latest is None else latest + _GRACE_SECONDS,
+    )
     snapshots = {}
-    for name, outcome in outcomes.items():
+    for vendor in profile.vendors:
+        name, outcome = vendor.name, outcomes[vendor.name]
+        if isinstance(outcome, TimeoutError):
+            message = f"{name}: the collection had not ended when {deadlines[name].what} passed"
+            errors = [CollectionError(name, what, "deadline", message) for what in COLLECTED]
+            snapshots[name] = VendorSnapshot(name, vendor.type, errors=errors)
+            continue
         if isinstance(outcome, BaseException):  # KeyboardInterrupt or SystemExit in a worker: the caller's to see
             raise outcome
         snapshots[name] = outcome

@@ -1,4 +1,4 @@
-"""The connector error tree; `raise_for_answer()`, `map_transport_errors()` and `_shape` alone build it.
+"""The connector error tree; `raise_for_answer()`, `map_transport_errors()`, `_shape` and `_deadline` build it.
 
     ConnectorError
      ├── AuthenticationError      401: the vendor rejected the credential
@@ -8,7 +8,8 @@
      │    └── UnexpectedShape     2xx, but not JSON, or JSON not shaped as the vendor documents (_shape.py)
      ├── ReadOnlyViolation        production mode refused a write before it left the process
      └── TransportFailure         unreachable, timed out, dropped
-          └── TLSFailure          certificate untrusted, expired, wrong host; handshake refused
+          ├── TLSFailure          certificate untrusted, expired, wrong host; handshake refused
+          └── DeadlineExceeded    no complete answer by the request's, the vendor's or the run's deadline
 
 Messages say what happened, where, and what to do; they never contain a secret (URLs carry none:
 credentials travel in headers) and never echo a response body beyond the vendor's error text.
@@ -29,6 +30,7 @@ from vendor_audit.redact import Redactor
 __all__ = [
     "AuthenticationError",
     "ConnectorError",
+    "DeadlineExceeded",
     "PermissionDenied",
     "RateLimitedError",
     "ReadOnlyViolation",
@@ -85,6 +87,12 @@ class TransportFailure(ConnectorError):
 
 class TLSFailure(TransportFailure):
     kind = "tls"
+
+
+class DeadlineExceeded(TransportFailure):
+    """A deadline passed: never retried, since a vendor that took this long would take as long again."""
+
+    kind = "deadline"
 
 
 def _where(request: httpx.Request) -> str:

@@ -16,6 +16,7 @@ import httpx
 from vendor_audit.redact import Redactor
 from vendor_audit.vendors import registered
 
+from ._deadline import Deadline, DeadlineTransport, http_transport
 from ._errors import ConnectorError
 from ._pacing import Budget
 from ._retry import ReadOnlyTransport, RetryTransport
@@ -112,6 +113,9 @@ def build_client(
     sleep: Callable[[float], None] = time.sleep,
     timeout: float = 15.0,
     transport: httpx.BaseTransport | None = None,
+    request_seconds: float = 30.0,
+    deadline: Deadline | None = None,
+    name: str = "",
 ) -> httpx.Client:
     """An httpx client for one vendor credential.
 
@@ -123,13 +127,17 @@ def build_client(
         budget: the account's shared pacing budget.
         recorder: keeps redacted exchanges for the evidence bundle.
         sleep: injectable for tests of retries and pacing.
-        timeout: seconds for connect, read and write.
+        timeout: seconds for each connect, read and write.
         transport: the innermost transport; tests pass httpx.MockTransport for edge cases.
+        request_seconds: the total deadline of one exchange: connect, headers and body together.
+        deadline: the vendor's deadline; no exchange, pacing wait or retry goes past it.
+        name: the vendor's name, for deadline messages.
     """
     if not base_url.startswith("https://"):
         raise ConnectorError(f"refusing {base_url}: vendor APIs are reached over https:// only")
-    inner = transport or httpx.HTTPTransport(verify=verify, retries=0)
-    stack: httpx.BaseTransport = RetryTransport(inner, budget=budget, sleep=sleep)
+    inner = transport or http_transport(verify)
+    bounded = DeadlineTransport(inner, request_seconds=request_seconds, deadline=deadline, name=name)
+    stack: httpx.BaseTransport = RetryTransport(bounded, budget=budget, sleep=sleep, deadline=deadline, name=name)
     if read_only:
         stack = ReadOnlyTransport(stack)
 

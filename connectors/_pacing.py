@@ -8,10 +8,16 @@ of the bucket up to theirs, so several processes on one account stay within it t
 from __future__ import annotations
 
 import fnmatch
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from vendor_audit.durations import format_seconds
+
+from ._deadline import Deadline
+from ._errors import DeadlineExceeded
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +36,13 @@ class _Meter:
         self.tat = clock()  # theoretical arrival time of the next request
         self.held_until = -float("inf")  # a Retry-After the vendor gave: nothing leaves before it
 
-    def reserve(self) -> float:
+    def reserve(self, limit: float = math.inf) -> float:
+        """Seconds until the next request may leave, the slot taken; none taken when that is beyond `limit`."""
         now = self._clock()
         tat = max(self.tat, now)
         wait = max(0.0, tat - now - self.tolerance)
-        self.tat = tat + self.interval
+        if wait <= limit:
+            self.tat = tat + self.interval
         return wait
 
     def level(self, used: int) -> None:
@@ -86,11 +94,23 @@ class Budget:
                 return meter
         return self._meters[-1]
 
-    def acquire(self, path: str) -> None:
+    def acquire(self, path: str, deadline: Deadline | None = None, *, label: str = "") -> None:
+        """Wait until a request to `path` (`label` in messages: "zendesk: GET /api/v2/users.json") may leave.
+
+        Raises:
+            DeadlineExceeded: the wait would end after `deadline`; nothing is slept, so a pace that cannot
+                finish says so at once instead of sleeping into the deadline.
+        """
         meter = self._meter(path)
+        limit = deadline.remaining() if deadline is not None else math.inf
         with self._lock:
-            wait = meter.reserve()
+            wait = meter.reserve(limit)
         while wait > 0:
+            if deadline is not None and wait > deadline.remaining():
+                raise DeadlineExceeded(
+                    f"{label or path}: the pace ({meter.rate.per_second:g} requests/s) would hold this request "
+                    f"{format_seconds(wait)}, past {deadline.what}; raise requests_per_second or the deadline"
+                )
             self.waited += wait
             self._sleep(wait)
             # A Retry-After that arrived while this caller slept binds it too.

@@ -14,6 +14,10 @@ from collections.abc import Callable
 
 import httpx
 
+from vendor_audit.durations import format_seconds
+
+from ._deadline import Deadline
+from ._errors import DeadlineExceeded
 from ._pacing import Budget
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -55,8 +59,12 @@ class RetryTransport(httpx.BaseTransport):
         backoff_cap: float = 8.0,
         max_retry_after: float = 120.0,
         rng: random.Random | None = None,
+        deadline: Deadline | None = None,
+        name: str = "",
     ) -> None:
         self._inner = inner
+        self._deadline = deadline  # the vendor's: pacing, backoff and Retry-After never sleep past it
+        self._name = name
         self._budget = budget
         self._sleep = sleep
         self._max_attempts = max_attempts
@@ -73,22 +81,24 @@ class RetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         idempotent = request.method in IDEMPOTENT
         attempt = 0
+        label = f"{self._name}: " if self._name else ""
+        label += f"{request.method} {request.url.path}"
         while True:
             if self._budget is not None:
-                self._budget.acquire(request.url.path)
+                self._budget.acquire(request.url.path, self._deadline, label=label)
             try:
                 response = self._inner.handle_request(request)
             except httpx.ConnectError:
                 # Nothing reached the vendor: safe to try again whatever the method.
                 if attempt + 1 >= min(3, self._max_attempts):
                     raise
-                self._pause(self._backoff(attempt))
+                self._pause(self._backoff(attempt), label)
                 attempt += 1
                 continue
             except (httpx.ReadError, httpx.RemoteProtocolError, httpx.TimeoutException):
                 if not idempotent or attempt + 1 >= self._max_attempts:
                     raise
-                self._pause(self._backoff(attempt))
+                self._pause(self._backoff(attempt), label)
                 attempt += 1
                 continue
             wait = None
@@ -111,10 +121,15 @@ class RetryTransport(httpx.BaseTransport):
                 wait += self._rng.uniform(0, min(1.0, 0.1 * wait + 0.05))
             response.read()
             response.close()
-            self._pause(wait)
+            self._pause(wait, label)
             attempt += 1
 
-    def _pause(self, seconds: float) -> None:
+    def _pause(self, seconds: float, label: str) -> None:
+        if self._deadline is not None and seconds > self._deadline.remaining():
+            raise DeadlineExceeded(
+                f"{label}: a retry in {format_seconds(seconds)} would come after {self._deadline.what}; the vendor "
+                "kept failing, so the collection stops here"
+            )
         self.retries += 1
         if seconds > 0:
             self._sleep(seconds)
@@ -124,9 +139,13 @@ class RetryTransport(httpx.BaseTransport):
 
 
 class ReadOnlyTransport(httpx.BaseTransport):
-    """Production mode: anything but GET, HEAD and OPTIONS is refused before it leaves the process."""
+    """Production mode: anything but GET is refused before it leaves the process.
 
-    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+    GET only, not RFC 9110's whole "safe" set: the README promises every non-GET is refused, no connector
+    needs HEAD or OPTIONS, and no connector posts GraphQL (a query would need a parsed exception here).
+    """
+
+    SAFE = frozenset({"GET"})
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self._inner = inner

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+import gevent.monkey
 import gevent.pool
 import httpx
 import psutil
@@ -31,7 +33,8 @@ from locust import User, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
-from vendor_audit.loadtests.stats import Sample
+from locust.user.task import LOCUST_STATE_STOPPING
+from vendor_audit.loadtests.stats import Sample, answer_problem
 
 from vendor_audit import connectors
 from vendor_audit.profile import Profile, load_profile
@@ -42,6 +45,38 @@ from vendor_audit.vendors import WorkflowStep, lookup
 sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
 
 PLAN: dict[str, Any] = json.loads(os.environ.get("VA_LOAD_PLAN", "{}"))
+
+
+# Set when locust's shutdown starts; read by the watchdog's OS thread (a plain flag: gevent patches Event).
+SHUTDOWN = {"started": False}
+
+
+def _watch_parent(expected: str | None = os.environ.get("VA_LOAD_PARENT")) -> None:
+    """End this process when `vendor-audit load` (the pid in VA_LOAD_PARENT) is gone, however it went.
+
+    The parent also has the kernel signal its death on Linux (PR_SET_PDEATHSIG); this covers the other
+    systems and a signal that was missed. A real OS thread, not a greenlet: it must run even while the
+    event loop is stuck, and then it ends the process outright once SIGTERM has had its chance.
+    """
+    if not expected or not expected.isdigit():
+        return  # plain `locust -f`: the user's shell is no parent to watch
+    parent = int(expected)
+    start_thread = gevent.monkey.get_original("_thread", "start_new_thread")
+    nap = gevent.monkey.get_original("time", "sleep")
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            nap(0.5)
+        nap(1.0)  # the kernel's death signal, if any, has started the shutdown by now
+        if not SHUTDOWN["started"]:  # a second SIGTERM would make locust's shutdown fail half-way
+            os.kill(os.getpid(), signal.SIGTERM)  # locust's own shutdown: what was measured is written
+        nap(10)
+        os._exit(3)
+
+    start_thread(watch, ())
+
+
+_watch_parent()
 
 
 class Collector:
@@ -91,6 +126,7 @@ def _take_in(client_id: str, data: dict[str, Any], **_: Any) -> None:
 
 @events.quitting.add_listener
 def _write_results(environment: Environment, **_: Any) -> None:
+    SHUTDOWN["started"] = True
     # Hooks fire in every process; only the master (or a local run) holds everything by now.
     if isinstance(environment.runner, WorkerRunner) or not PLAN:
         return
@@ -174,46 +210,61 @@ class AgentUser(User):
         pool = gevent.pool.Pool(int(plan.get("max_in_flight", 1000)))
         sampler = gevent.spawn(self._sample_cpu, duration)
         index = 0
+        stopping = False
         try:
             while True:
+                # locust asks a user to stop by this state (SIGTERM, the -t limit, the master's stop).
+                stopping = self._state == LOCUST_STATE_STOPPING
                 planned = index / rate
-                if planned >= duration:
+                if stopping or planned >= duration:
                     break
-                index += 1
                 wait = planned - (time.monotonic() - started)
                 if wait > 0:
-                    gevent.sleep(wait)
+                    gevent.sleep(min(wait, 0.25))  # short naps, so a stop is seen at once even at 0.01 requests/s
+                    continue
+                # Behind schedule this loop would never yield, and locust's SIGTERM handler, its reports to the
+                # master and the requests in flight would starve.
+                gevent.sleep(0)
+                index += 1
                 lag = time.monotonic() - started - planned
                 vendor_name, step = next(schedule)
                 if pool.full():
                     COLLECTOR.dropped += 1
                     continue
                 pool.spawn(self._one, transports[vendor_name], step, started, planned, lag)
-            pool.join(timeout=max(30.0, duration))
+            if stopping:
+                pool.kill(timeout=2)  # what is in flight when asked to stop is not waited for
+            else:
+                pool.join(timeout=max(30.0, duration))
         finally:
             sampler.kill()
             for session in opened:
                 session.close()
-        if not isinstance(self.environment.runner, WorkerRunner) and self.environment.runner is not None:
-            self.environment.runner.quit()  # a local run ends when its schedule does
+        runner = self.environment.runner
+        if not stopping and not isinstance(runner, WorkerRunner) and runner is not None:
+            runner.quit()  # a local run ends when its schedule does
         raise StopUser
 
     def _one(self, transport: LoggingTransport, step: WorkflowStep, started: float, planned: float, lag: float) -> None:
         name, method = step.name, step.method
         sent = time.monotonic()
-        status, length, error = 0, 0, None
+        status, length, problem = 0, 0, ""
         try:
             response = step.send()
             status, length = response.status_code, len(response.content)
+            # Checked here, for every vendor alike: a fast 200 login page must not pass the latency gates.
+            problem = answer_problem(status, response.headers.get("content-type"), response.content)
         except (httpx.HTTPError, connectors.ConnectorError) as exc:
-            error = exc
+            problem = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'no detail'}"
         done = time.monotonic()
         corrected = (done - started - planned) * 1000
         retries = transport.throttled_by_greenlet.pop(id(gevent.getcurrent()), 0)
         COLLECTOR.samples.append(
-            Sample(name, planned, lag * 1000, corrected, (done - sent) * 1000, status, retries).as_row()
+            Sample(name, planned, lag * 1000, corrected, (done - sent) * 1000, status, retries, problem).as_row()
         )
-        failure: Exception | None = error or (RuntimeError(f"HTTP {status}") if status >= 400 else None)
+        failure: Exception | None = (
+            RuntimeError(problem) if problem else RuntimeError(f"HTTP {status}") if status >= 400 else None
+        )
         events.request.fire(
             request_type=method,
             name=name,

@@ -104,6 +104,10 @@ def evaluate(
             findings.append(
                 _finding(LATENCY, Status.NOT_APPLICABLE, name, "The profile sets no latency SLO.", {}, vendor)
             )
+        elif summary.errors >= summary.count:
+            # Only errors were timed: how fast a vendor says no (or serves a login page) is not its latency.
+            message = f"{name}: no successful answer in {summary.count} request(s), so no latency to judge."
+            findings.append(_finding(LATENCY, Status.ERROR, name, message, evidence, vendor))
         else:
             over = []
             if slo.p95_ms is not None and summary.p95 > slo.p95_ms:
@@ -119,19 +123,35 @@ def evaluate(
             findings.append(_finding(LATENCY, status, name, message, evidence, vendor))
         if slo.max_error_rate is not None:
             bad = summary.error_rate > slo.max_error_rate
+            not_json = f", {summary.not_json} of them 2xx answers that were not JSON" if summary.not_json else ""
             findings.append(
                 _finding(
                     ERRORS,
                     judged or (Status.FAIL if bad else Status.PASS),
                     name,
-                    f"{name}: error rate {summary.error_rate:.2%} ({summary.errors} of {summary.count})"
+                    f"{name}: error rate {summary.error_rate:.2%} ({summary.errors} of {summary.count}{not_json})"
                     + (f" > {slo.max_error_rate:.2%}." if bad else " within the SLO."),
                     evidence,
                     vendor,
                 )
             )
+    # Every gate ends in a verdict, even on a run that measured nothing: a gate with no finding did not look.
+    if not any(name != "total" for name in summaries):
+        nothing = "No endpoint was measured, so there is nothing to judge."
+        if slo.p95_ms is not None or slo.p99_ms is not None:
+            findings.append(_finding(LATENCY, Status.ERROR, "-", nothing, {}))
+        if slo.max_error_rate is not None:
+            findings.append(_finding(ERRORS, Status.ERROR, "-", nothing, {}))
+    if slo.p95_ms is None and slo.p99_ms is None and not any(f.check_id == LATENCY.id for f in findings):
+        findings.append(_finding(LATENCY, Status.NOT_APPLICABLE, "-", "The profile sets no latency SLO.", {}))
+    if slo.max_error_rate is None:
+        findings.append(_finding(ERRORS, Status.NOT_APPLICABLE, "-", "The profile sets no error-rate SLO.", {}))
     total = summaries.get("total")
-    if slo.min_rate is not None and total is not None:
+    if slo.min_rate is None:
+        findings.append(_finding(RATE, Status.NOT_APPLICABLE, "total", "The profile sets no minimum rate.", {}))
+    elif total is None:
+        findings.append(_finding(RATE, Status.ERROR, "total", "No request was measured, so no rate to judge.", {}))
+    else:
         low = total.rate < slo.min_rate
         findings.append(
             _finding(

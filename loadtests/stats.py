@@ -6,13 +6,24 @@ locustfile runs under gevent.
 
 from __future__ import annotations
 
+import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Sample", "Summary", "conformance", "percentile", "summarize", "svg_chart", "validity"]
+__all__ = [
+    "Sample",
+    "Summary",
+    "Validity",
+    "answer_problem",
+    "conformance",
+    "percentile",
+    "summarize",
+    "svg_chart",
+    "validity",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +37,11 @@ class Sample:
     service_ms: float  # completion - actual send
     status: int  # final HTTP status, 0 for a transport error
     retries_429: int = 0
+    problem: str = ""  # why the answer does not count as served (not JSON, failed to send); "" when it does
+
+    @property
+    def failed(self) -> bool:
+        return self.status == 0 or self.status >= 400 or bool(self.problem)
 
     def as_row(self) -> list[Any]:
         return [
@@ -36,11 +52,42 @@ class Sample:
             round(self.service_ms, 3),
             self.status,
             self.retries_429,
+            self.problem,
         ]
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Sample:
-        return cls(str(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]), int(row[6]))
+        problem = str(row[7]) if len(row) > 7 else ""  # rows written before answers were checked have 7 fields
+        return cls(
+            str(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]), int(row[6]), problem
+        )
+
+
+NOT_JSON = "not JSON"
+
+
+def answer_problem(status: int, content_type: str | None, body: bytes) -> str:
+    """Why an answer to a workflow step is no served answer, or "" when it is one.
+
+    Every step reads or writes the vendor's JSON API, so a 2xx must be JSON that parses: an SSO login
+    page, a proxy's HTML or a captive portal answered with 200 is an error however fast it came. A
+    redirect is one too (the client never follows it). 4xx and 5xx are errors by their status alone.
+    """
+    if status >= 400 or status == 0:
+        return ""
+    if status >= 300 or status < 200:
+        return f"HTTP {status}: no answer from the API itself"
+    if status == 204 and not body:
+        return ""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        shown = "".join(c if c.isprintable() else "?" for c in media[:60]) or "none"
+        return f"{NOT_JSON}: content-type {shown}"
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
+        return f"{NOT_JSON}: the body does not parse"
+    return ""
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -62,6 +109,7 @@ class Summary:
     errors: int
     throttled: int  # answers that stayed 429 after retries
     retries_429: int  # 429s absorbed by waiting out Retry-After
+    not_json: int  # 2xx answers that were not the JSON the API promises (counted in errors)
     p50: float
     p95: float
     p99: float
@@ -93,9 +141,10 @@ def summarize(samples: Iterable[Sample], window: float) -> dict[str, Summary]:
         out[name] = Summary(
             name=name,
             count=len(group),
-            errors=sum(1 for s in group if s.status == 0 or s.status >= 400),
+            errors=sum(1 for s in group if s.failed),
             throttled=sum(1 for s in group if s.status == 429),
             retries_429=sum(s.retries_429 for s in group),
+            not_json=sum(1 for s in group if s.problem.startswith(NOT_JSON)),
             p50=percentile(corrected, 50),
             p95=percentile(corrected, 95),
             p99=percentile(corrected, 99),
@@ -119,18 +168,24 @@ class Validity:
 def validity(
     samples: Sequence[Sample], dropped: int, machine_cpu: Sequence[float], interval_ms: float, cpu_limit: float = 90.0
 ) -> Validity:
-    """Whether the load generator kept its schedule: a saturated generator's latencies are not the vendor's.
+    """Whether the run measured the vendor: a saturated generator's latencies are not the vendor's.
 
-    Invalid when sends left late (schedule lag p99 over max(10 ms, half the interval)), when sends
-    were dropped for want of free slots, or when the whole machine was busier than `cpu_limit`
-    percent for a tenth of the run (a starved generator shows low CPU of its own; reference/
-    loadtesting.md 1.4).
+    Invalid when nothing was measured, or nothing reached the vendor (every request failed to send:
+    refused, unreachable, TLS): no figure of such a run describes the vendor. Invalid also when sends
+    left late (schedule lag p99 over max(10 ms, half the interval)), when sends were dropped for want
+    of free slots, or when the whole machine was busier than `cpu_limit` percent for a tenth of the
+    run (a starved generator shows low CPU of its own; reference/loadtesting.md 1.4).
     """
     lags = sorted(s.sent_lag_ms for s in samples)
     lag_p99 = percentile(lags, 99) if lags else 0.0
     cpu = sorted(machine_cpu)
     cpu_p90 = percentile(cpu, 90) if cpu else 0.0
     reasons = []
+    if not samples:
+        reasons.append("no request was measured, so there is nothing to judge; run longer or at a higher --rate")
+    elif all(s.status == 0 for s in samples):
+        common, _ = Counter(s.problem or "no answer" for s in samples).most_common(1)[0]
+        reasons.append(f"no request reached the vendor: all {len(samples)} failed to send ({common[:200]})")
     if lag_p99 > max(10.0, interval_ms / 2):
         reasons.append(f"the generator sent late: schedule lag p99 {lag_p99:.1f} ms")
     if dropped:

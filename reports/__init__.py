@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from vendor_audit.findings import AuditRun, EvidenceFile, Finding, RunState, Status
+from vendor_audit.redact import Redactor, redact_json
 
 __all__ = [
     "FINDINGS_SCHEMA",
     "REPORT_FILES",
+    "redact_run",
     "render_findings_json",
     "render_table",
     "sorted_findings",
@@ -115,11 +117,15 @@ REPORT_FILES = ("findings.json", "junit.xml", "findings.csv", "report.html", "as
 _MEDIA = {".json": "application/json", ".svg": "image/svg+xml", ".html": "text/html", ".xml": "application/xml"}
 
 
-def write_reports(run: AuditRun, run_dir: Path) -> AuditRun:
+def write_reports(run: AuditRun, run_dir: Path, redact: Redactor | None = None) -> AuditRun:
     """Write every report of `run` into `run_dir`; return the run as the reports saw it.
 
     The files already there (evidence.json, the attached load run) are evidence: their SHA-256 digests go
     into the reports.
+
+    `redact`, the run's redactor, is the last line of defence: every string of the run passes it before
+    rendering (`redact_run`), and each rendered document after: JSON and HTML for the secrets only (their
+    numbers and the latency chart's coordinates are data), CSV and JUnit XML for everything.
     """
     from vendor_audit.reports.bundle import file_digests
 
@@ -130,9 +136,63 @@ def write_reports(run: AuditRun, run_dir: Path) -> AuditRun:
         if path not in REPORT_FILES
     )
     run = dataclasses.replace(run, evidence_files=evidence)
+    if redact is not None:
+        run = redact_run(run, redact)
     for name, render in _writers().items():
-        (run_dir / name).write_text(render(run), encoding="utf-8")
+        text = render(run)
+        if redact is not None:
+            text = redact.secrets(text) if name.endswith((".json", ".html")) else redact(text)
+        (run_dir / name).write_text(text, encoding="utf-8")
     return run
+
+
+def redact_run(run: AuditRun, redact: Redactor) -> AuditRun:
+    """The run with every string it carries through `redact`: what vendors, profiles and errors put in it.
+
+    Check specs come from the code and stay as they are; the latency chart keeps its numbers (secrets only).
+    """
+
+    def strings(value: Any) -> Any:
+        return redact_json(value, redact)
+
+    findings = tuple(
+        dataclasses.replace(
+            f,
+            vendor=redact(f.vendor),
+            resource=redact(f.resource),
+            message=redact(f.message),
+            evidence=strings(dict(f.evidence)),
+            remediation=redact(f.remediation),
+            waiver=strings(dict(f.waiver)) if f.waiver is not None else None,
+        )
+        for f in run.findings
+    )
+    load = run.load
+    if load is not None:
+        load = dataclasses.replace(
+            load,
+            run_id=redact(load.run_id),
+            document=strings(dict(load.document)),
+            chart_svg=redact.secrets(load.chart_svg),
+        )
+    return dataclasses.replace(
+        run,
+        run_id=redact(run.run_id),
+        profile_name=redact(run.profile_name),
+        mode=redact(run.mode),
+        findings=findings,
+        problems=tuple(redact(p) for p in run.problems),
+        state_reason=redact(run.state_reason),
+        vendors=tuple(dataclasses.replace(v, name=redact(v.name), base_url=redact(v.base_url)) for v in run.vendors),
+        sandbox=strings(dict(run.sandbox)) if run.sandbox is not None else None,
+        certificates=tuple(strings(dict(c)) for c in run.certificates),
+        expired_waivers=tuple(
+            dataclasses.replace(w, resource=redact(w.resource), owner=redact(w.owner)) for w in run.expired_waivers
+        ),
+        evidence_files=tuple(dataclasses.replace(e, path=redact(e.path)) for e in run.evidence_files),
+        drift=strings(dict(run.drift)) if run.drift is not None else None,
+        load=load,
+    )
 
 
 def render_table(run: AuditRun, width: int = 160) -> str:

@@ -5,7 +5,9 @@
     problems = verify_run(run_dir, public)  # changed, added, missing files; a bad signature
 
 The signature covers the manifest's exact bytes, and the manifest every file's digest, so changing
-any byte of any file, adding or removing one, or editing the manifest is detected.
+any byte of any file, adding or removing one, or editing the manifest is detected. Verification
+always needs a key the verifier trusts: the public key a bundle carries proves nothing, since
+whoever re-signs a tampered bundle puts their own key there.
 """
 
 from __future__ import annotations
@@ -15,17 +17,41 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["KeyPair", "create_keys", "file_digests", "fingerprint", "private_fingerprint", "sign_run", "verify_run"]
+__all__ = [
+    "PUBLIC_KEY_ENV",
+    "KeyPair",
+    "NotABundle",
+    "Verification",
+    "create_keys",
+    "file_digests",
+    "fingerprint",
+    "load_public",
+    "private_fingerprint",
+    "shown",
+    "sign_run",
+    "trusted_key",
+    "verify_run",
+]
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
+PUBLIC_KEY_ENV = "VENDOR_AUDIT_PUBLIC_KEY"
+# A manifest lists digests, a key holds a few hundred bytes: anything far larger is not what `sign` wrote.
+_MAX_MANIFEST = 64 << 20
+_MAX_KEY = 64 << 10
+
+
+class NotABundle(ValueError):
+    """The directory, its manifest or the key cannot be verified at all (exit 2), as opposed to tampered (exit 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +69,40 @@ def fingerprint(public_key: Ed25519PublicKey) -> str:
 
 
 def create_keys(directory: Path, name: str = "vendor-audit") -> KeyPair:
-    """A new Ed25519 key pair; the private key file is created 0600 and never overwritten."""
+    """A new Ed25519 key pair; the private key file is created 0600. Neither file is ever overwritten.
+
+    Raises:
+        FileExistsError: either file exists (its `filename` says which); nothing was written.
+        ValueError: `name` is not a plain file name.
+    """
+    if not name or name in {".", ".."} or any(c in name for c in "/\\\0"):
+        raise ValueError(f"--name {name!r}: give a plain file name (NAME.key and NAME.pub go into --dir)")
+    if os.path.lexists(directory) and not directory.is_dir():
+        raise ValueError(f"--dir {directory} is not a directory")
     directory.mkdir(parents=True, exist_ok=True)
     private_path, public_path = directory / f"{name}.key", directory / f"{name}.pub"
+    for path in (private_path, public_path):
+        if os.path.lexists(path):  # a dangling symlink counts: writing through it would create its target
+            raise FileExistsError(17, "exists", str(path))
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # refuses to overwrite
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(pem)
-    public_path.write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+    # O_EXCL on both: another `keys create` racing this one cannot have either file overwritten.
+    _write_new(private_path, pem, 0o600)
+    try:
+        _write_new(public_path, public_pem, 0o644)
+    except BaseException:
+        private_path.unlink()  # half a pair is useless, and a retry would then refuse the name
+        raise
     return KeyPair(private_path, public_path, fingerprint(key.public_key()))
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
 
 
 def file_digests(run_dir: Path) -> dict[str, str]:
@@ -84,10 +132,56 @@ def _load_private(path: Path) -> Ed25519PrivateKey:
 
 
 def load_public(path: Path) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(path.read_bytes())
+    """The Ed25519 public key in PEM at `path`.
+
+    Raises:
+        NotABundle: missing, not a regular file, not PEM, or another kind of key; the message names the file.
+    """
+    hint = "give the signer's NAME.pub from `vendor-audit keys create`"
+    data = _read_regular(path, _MAX_KEY, "public key")
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        reason = str(exc).split(". ")[0][:200]
+        raise NotABundle(f"{path} is not a public key in PEM ({reason}); {hint}") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path} is not an Ed25519 public key")
+        raise NotABundle(f"{path} is not an Ed25519 public key; {hint}")
     return key
+
+
+def trusted_key(given: Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The public key to verify with: `--public-key`, else the file $VENDOR_AUDIT_PUBLIC_KEY names.
+
+    Raises:
+        NotABundle: neither is given; the message says how to give one.
+    """
+    if given is not None:
+        return given
+    named = (os.environ if environ is None else environ).get(PUBLIC_KEY_ENV, "").strip()
+    if named:
+        return Path(named)
+    raise NotABundle(
+        "no trusted public key: give --public-key FILE (the signer's NAME.pub) or set "
+        f"{PUBLIC_KEY_ENV}=FILE; the key inside a bundle is not trusted, since whoever changed the bundle "
+        "could have re-signed it with their own"
+    )
+
+
+def _read_regular(path: Path, limit: int, what: str) -> bytes:
+    try:
+        # A FIFO or a device in place of the manifest or key would block or never end: refused before opening.
+        if not path.is_file():
+            reason = "does not exist" if not os.path.lexists(path) else "is not a regular file"
+            raise NotABundle(f"{path}: the {what} {reason}")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        if isinstance(exc, NotABundle):
+            raise
+        raise NotABundle(f"{path}: cannot read the {what} ({getattr(exc, 'strerror', None) or exc})") from None
+    if len(data) > limit:
+        raise NotABundle(f"{path}: the {what} is larger than {limit >> 10} KiB; not one vendor-audit wrote")
+    return data
 
 
 def private_fingerprint(private_key: Path) -> str:
@@ -98,6 +192,8 @@ def private_fingerprint(private_key: Path) -> str:
 def sign_run(run_dir: Path, private_key: Path) -> str:
     """Write the run's manifest and its signature; return the signing key's fingerprint."""
     key = _load_private(private_key)
+    if not run_dir.is_dir():
+        raise ValueError(f"{run_dir} is not a directory; give the run directory to sign")
     public = key.public_key()
     manifest = {
         "schema": "bundle.v1",
@@ -117,8 +213,8 @@ def sign_run(run_dir: Path, private_key: Path) -> str:
 
 @dataclass
 class Verification:
-    fingerprint: str | None
-    trusted_key: bool  # verified with a key the caller supplied, not only the one the bundle carries
+    fingerprint: str  # of the trusted key the bundle was checked against
+    signer: str  # the key fingerprint the manifest claims; proven only when `ok`
     problems: list[str]
 
     @property
@@ -126,31 +222,76 @@ class Verification:
         return not self.problems
 
 
-def verify_run(run_dir: Path, public_key: Path | None = None) -> Verification:
-    """Every problem with the bundle: unreadable manifest, bad signature, changed, added or missing files."""
+_FIELDS = {"schema": str, "algorithm": str, "key_fingerprint": str, "public_key": str, "files": dict}
+
+
+def _manifest(run_dir: Path) -> tuple[bytes, bytes, dict[str, Any]]:
+    """The manifest's bytes, the signature and the parsed manifest, or NotABundle saying what is wrong."""
+    if not run_dir.is_dir():
+        raise NotABundle(f"{run_dir} is not a directory; give a run directory signed by `vendor-audit sign`")
+    data = _read_regular(run_dir / MANIFEST, _MAX_MANIFEST, "manifest")
+    text = _read_regular(run_dir / SIGNATURE, 4096, "signature")
     try:
-        data = (run_dir / MANIFEST).read_bytes()
-        signature = base64.b64decode((run_dir / SIGNATURE).read_text().strip(), validate=True)
+        signature = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise NotABundle(f"{run_dir / SIGNATURE}: the signature is not base64") from None
+    try:
         manifest = json.loads(data)
-    except (OSError, ValueError) as exc:
-        return Verification(
-            None,
-            False,
-            [f"{run_dir} is not a signed bundle ({exc.__class__.__name__}: {MANIFEST} and {SIGNATURE} are needed)"],
+    except (ValueError, RecursionError) as exc:  # RecursionError: deeply nested arrays, from a hostile bundle
+        reason = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise NotABundle(
+            f"{run_dir / MANIFEST}: not JSON ({reason}); not a manifest `vendor-audit sign` wrote"
+        ) from None
+    if not isinstance(manifest, dict):
+        raise NotABundle(f"{run_dir / MANIFEST}: a JSON {type(manifest).__name__}, not the manifest object")
+    missing = [name for name, kind in _FIELDS.items() if not isinstance(manifest.get(name), kind)]
+    if missing:
+        raise NotABundle(f"{run_dir / MANIFEST}: lacks {', '.join(missing)} (or of the wrong type); not a bundle.v1")
+    if manifest["schema"] != "bundle.v1" or manifest["algorithm"] != "Ed25519":
+        raise NotABundle(
+            f"{run_dir / MANIFEST}: schema {manifest['schema'][:40]!r}, algorithm {manifest['algorithm'][:40]!r}; "
+            "this version verifies bundle.v1 signed with Ed25519"
         )
+    files = manifest["files"]
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise NotABundle(f"{run_dir / MANIFEST}: files must map each path to its SHA-256 in hex")
+    return data, signature, manifest
+
+
+def verify_run(run_dir: Path, public_key: Path) -> Verification:
+    """Every problem with the bundle, checked against `public_key` (never the key the bundle carries).
+
+    Problems are a bad signature (a change to the manifest, or another signer) and changed, added or
+    missing files. A directory that cannot be checked at all raises instead.
+
+    Raises:
+        NotABundle: no readable manifest or signature, a manifest that is not a bundle.v1 object, or an
+            unusable key; one line naming the file.
+    """
+    key = load_public(public_key)
+    data, signature, manifest = _manifest(run_dir)
+    trusted, signer = fingerprint(key), shown(manifest["key_fingerprint"][:64])
     problems = []
-    key = load_public(public_key) if public_key else serialization.load_pem_public_key(manifest["public_key"].encode())
-    if not isinstance(key, Ed25519PublicKey):
-        return Verification(None, False, ["the bundle's key is not Ed25519"])
     try:
         key.verify(signature, data)
     except InvalidSignature:
-        problems.append("bad signature: the manifest was changed, or signed with another key")
-    if public_key and fingerprint(key) != manifest.get("key_fingerprint"):
-        problems.append(f"signed by key {manifest.get('key_fingerprint')}, not by {fingerprint(key)}")
-    recorded: dict[str, str] = manifest.get("files", {})
+        if signer != trusted:
+            problems.append(f"bad signature: the manifest names key {signer}, not the trusted key {trusted}")
+        else:
+            problems.append("bad signature: the manifest was changed, or signed with another key")
+    else:
+        if signer != trusted:  # signed by the trusted key, yet it says otherwise: the signer wrote it wrong
+            problems.append(f"the manifest names key {signer}, but the trusted key {trusted} signed it")
+    recorded: dict[str, str] = manifest["files"]
     actual = file_digests(run_dir)
-    problems += [f"changed: {name}" for name in sorted(recorded) if name in actual and actual[name] != recorded[name]]
-    problems += [f"missing: {name}" for name in sorted(recorded) if name not in actual]
-    problems += [f"added: {name}" for name in sorted(actual) if name not in recorded]
-    return Verification(fingerprint(key), public_key is not None, problems)
+    problems += [
+        f"changed: {shown(name)}" for name in sorted(recorded) if name in actual and actual[name] != recorded[name]
+    ]
+    problems += [f"missing: {shown(name)}" for name in sorted(recorded) if name not in actual]
+    problems += [f"added: {shown(name)}" for name in sorted(actual) if name not in recorded]
+    return Verification(trusted, signer, problems)
+
+
+def shown(text: str) -> str:
+    """Names from a bundle reach the terminal: control characters (ESC, BEL) are shown escaped, never sent raw."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)

@@ -113,7 +113,7 @@ class History:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30)) as connection:
+        with closing(sqlite3.connect(self.path, timeout=5)) as connection:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.executescript(_SCHEMA)
             _migrate(connection)

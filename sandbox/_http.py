@@ -98,6 +98,11 @@ class Faults:
         rewrite: called with each request and the stand-in's answer, returns the answer to send
             instead: a vendor answering in a shape its docs do not promise (a bare array, records
             without ids, HTML with a 200), or one a proxy in front of it produced.
+        trickle_bytes_per_second: when above 0, the answer (status line, headers and body) leaves at
+            this rate, a byte at a time when slow: every read gets a byte before its timeout, so only a
+            total deadline ends the exchange.
+        trickle_after_bytes: bytes of the answer sent at once before the trickle starts (past the
+            headers, to trickle only the body).
         paths: glob patterns of paths the faults apply to; empty means every path.
     """
 
@@ -110,6 +115,8 @@ class Faults:
     pause_every: float = 0.0  # every so many seconds the whole endpoint freezes...
     pause_seconds: float = 0.0  # ...for this long: every request arriving meanwhile waits for the end
     rewrite: Callable[[Request, Response], Response] | None = None
+    trickle_bytes_per_second: float = 0.0
+    trickle_after_bytes: int = 0
     paths: tuple[str, ...] = ()
 
     def applies_to(self, path: str) -> bool:
@@ -194,7 +201,12 @@ class Listener:
                     writer.transport.abort()
                     return
                 response.headers += self._extra_headers
-                writer.write(self._encode(conn, response))
+                data = self._encode(conn, response)
+                faults = self.faults
+                if faults.trickle_bytes_per_second > 0 and faults.applies_to(request.path):
+                    await _trickle(writer, data, faults.trickle_bytes_per_second, faults.trickle_after_bytes)
+                else:
+                    writer.write(data)
                 await writer.drain()
                 if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                     break
@@ -270,6 +282,17 @@ class Listener:
             + (conn.send(h11.Data(data=response.body)) or b"")
             + (conn.send(h11.EndOfMessage()) or b"")
         )
+
+
+async def _trickle(writer: asyncio.StreamWriter, data: bytes, rate: float, after: int) -> None:
+    """Send `after` bytes at once, then the rest at `rate` bytes a second (one byte a write when slower than 20/s)."""
+    writer.write(data[:after])
+    await writer.drain()
+    step = max(1, int(rate / 20))
+    for start in range(after, len(data), step):
+        await asyncio.sleep(step / rate)
+        writer.write(data[start : start + step])
+        await writer.drain()
 
 
 def _to_request(head: h11.Request, body: bytes, fallback_host: str) -> Request:

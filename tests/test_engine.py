@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -170,8 +171,12 @@ def test_a_narrowed_run_is_published_as_partial(leaky: sandbox.RunningSandbox, t
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    source = tmp_path_factory.mktemp("source") / "vendor-audit"  # built from a copy: no build/ left in the clone
+    shutil.copytree(
+        REPO, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "runs", "__pycache__", ".*cache")
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
         timeout=300,
@@ -190,6 +195,10 @@ def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
     assert "vendor_audit = vendor_audit.checks._plugin" in declared
     assert any(name.startswith("vendor_audit/checks/frameworks/") for name in names)
     assert "vendor_audit/schemas/findings.v1.schema.json" in names
+    # Every module of the card's folders is in the wheel (pyproject's package list is written by hand).
+    for folder in ("checks", "connectors", "reports", "schemas", "loadtests", "sandbox"):
+        for module in (REPO / folder).rglob("*.py"):
+            assert f"vendor_audit/{folder}/{module.relative_to(REPO / folder).as_posix()}" in names, module
 
 
 @pytest.fixture(scope="module")
@@ -283,3 +292,140 @@ def test_plain_suites_see_nothing_of_the_audit(installed: Path, tmp_path: Path) 
     assert "1 passed" in result.stdout
     assert "vendor-audit findings" not in result.stdout
     assert "audit" not in result.stdout.split("collected", 1)[1]  # no check joined the user's suite
+
+
+# -- ways a run could look complete without having looked (found in review) ---------------------------------
+
+SKIPPED_CHECK = """
+import pytest
+from vendor_audit.checks import Audit, Severity, check
+
+@pytest.mark.skip(reason="flaky on CI")
+@check(id="thing_{n}_skipped_ok", title="Something holds", severity=Severity.LOW, controls=("pci_dss_4.0:3.4.1",),
+       remediation="Fix it.")
+def test_thing_{n}_skipped_ok(audit: Audit) -> None:
+    audit.passed(vendor="-", resource="r", message="never reached")
+"""
+
+ONE_VENDOR_NOT_APPLICABLE = """
+from vendor_audit.checks import Audit, Severity, check
+
+@check(id="thing_{n}_na_ok", title="Something holds", severity=Severity.LOW, controls=("pci_dss_4.0:3.4.1",),
+       remediation="Fix it.")
+def test_thing_{n}_na_ok(snapshots, audit: Audit) -> None:
+    first, second, *_ = sorted(snapshots)
+    audit.passed(vendor=first, resource="r", message="looked")
+    audit.not_applicable(vendor=second, message="not for this one")
+"""
+
+PARAMETRIZED_CHECK = """
+import pytest
+from vendor_audit.checks import Audit, Severity, check
+
+@pytest.mark.parametrize("ok", [False, True])
+@check(id="thing_{n}_param_ok", title="Something holds", severity=Severity.LOW, controls=("pci_dss_4.0:3.4.1",),
+       remediation="Fix it.", per_vendor=False)
+def test_thing_{n}_param_ok(ok, audit: Audit) -> None:
+    audit.record(vendor="-", resource=f"case/{ok}", passed=ok, message="as given")
+"""
+
+
+def run_users_check(pytester: pytest.Pytester, profile: Path, source: str, kind: str, *args: str) -> Any:
+    n = abs(hash((source, args))) % 10_000
+    pytester.makepyfile(**{f"test_thing_{n}_{kind}_ok": source.replace("{n}", str(n))})
+    reports = pytester.path / "runs"
+    result = pytester.runpytest_subprocess(
+        "--audit-profile", str(profile), "--audit-report-dir", str(reports), "-p", "no:cacheprovider", *args
+    )
+    report = report_of(reports) if reports.exists() and any(reports.iterdir()) else None
+    return result, report, f"thing_{n}_{kind}_ok"
+
+
+def test_a_skipped_check_is_an_error_not_a_pass(pytester: pytest.Pytester, clean: sandbox.RunningSandbox) -> None:
+    result, report, check_id = run_users_check(pytester, clean.profile_path, SKIPPED_CHECK, "skipped")
+    assert result.ret == 2
+    mine = [f for f in report["findings"] if f["check_id"] == check_id]
+    assert mine
+    assert all(f["status"] == "error" and "skipped (flaky on CI)" in f["message"] for f in mine)
+
+
+def test_not_applicable_to_one_vendor_does_not_excuse_the_others(
+    pytester: pytest.Pytester, clean: sandbox.RunningSandbox
+) -> None:
+    result, report, check_id = run_users_check(pytester, clean.profile_path, ONE_VENDOR_NOT_APPLICABLE, "na")
+    assert result.ret == 2
+    mine = {f["vendor"]: f["status"] for f in report["findings"] if f["check_id"] == check_id}
+    first, second, *others = sorted(v["name"] for v in report["vendors"])
+    assert mine == {first: "pass", second: "not_applicable", **dict.fromkeys(others, "error")}
+
+
+def test_every_parameter_set_of_a_check_keeps_its_findings(
+    pytester: pytest.Pytester, clean: sandbox.RunningSandbox
+) -> None:
+    result, report, check_id = run_users_check(pytester, clean.profile_path, PARAMETRIZED_CHECK, "param")
+    assert result.ret == 1
+    assert report["exit_code"] == 1
+    mine = sorted((f["resource"], f["status"]) for f in report["findings"] if f["check_id"] == check_id)
+    assert mine == [("case/False", "fail"), ("case/True", "pass")]
+
+
+def test_a_session_pytest_stops_early_is_interrupted(pytester: pytest.Pytester, leaky: sandbox.RunningSandbox) -> None:
+    result, report, _ = run_users_check(pytester, leaky.profile_path, PARAMETRIZED_CHECK, "param", "-x")
+    assert result.ret == 2
+    assert report["state"] == "interrupted"
+    assert "pytest" in report["state_reason"]
+    assert any("Not checked" in f["message"] for f in report["findings"])
+
+
+def test_selecting_no_check_of_an_asked_for_audit_exits_2(
+    pytester: pytest.Pytester, clean: sandbox.RunningSandbox
+) -> None:
+    pytester.makepyfile(test_mine="def test_ok():\n    assert True\n")
+    result = pytester.runpytest_subprocess("--audit-profile", str(clean.profile_path), "-k", "test_ok")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*no audit check is left after -k*"])
+
+
+def test_a_check_module_that_cannot_load_stays_in_the_report_as_an_error(
+    pytester: pytest.Pytester, clean: sandbox.RunningSandbox
+) -> None:
+    pytester.makeconftest(
+        "import sys\nsys.modules['vendor_audit.checks.tls.test_tls_hsts_enabled'] = None  # an import that fails\n"
+    )
+    pytester.makepyfile(test_mine="def test_ok():\n    assert True\n")
+    reports = pytester.path / "runs"
+    result = pytester.runpytest_subprocess(
+        "--audit-profile",
+        str(clean.profile_path),
+        "--audit-report-dir",
+        str(reports),
+        "--continue-on-collection-errors",
+    )
+    assert result.ret == 2
+    report = report_of(reports)
+    lost = [f for f in report["findings"] if f["check_id"] == "tls_hsts_enabled"]
+    assert lost
+    assert all(f["status"] == "error" and "could not be loaded" in f["message"] for f in lost)
+
+
+def test_reports_that_cannot_be_written_make_the_run_exit_2_and_history_says_so(
+    clean: sandbox.RunningSandbox, tmp_path: Path
+) -> None:
+    reports = tmp_path / "runs"
+    (reports / "RUN1" / "report.html").mkdir(parents=True)  # a directory where a report must go
+    result = subprocess.run(
+        [*CLI, "run", str(clean.profile_path), "--report-dir", str(reports), "-k", "hsts", "--run-id", "RUN1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    report = json.loads((reports / "RUN1" / "findings.json").read_text(encoding="utf-8"))
+    assert report["exit_code"] == 2
+    assert any("could not all be written" in p for p in report["problems"])
+    import sqlite3
+
+    with sqlite3.connect(reports / "history.sqlite") as db:
+        assert db.execute("SELECT exit_code FROM runs WHERE run_id = 'RUN1'").fetchone() == (2,)

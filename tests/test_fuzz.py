@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vendor_audit import _hello
+from vendor_audit.boundedio import InputError
 from vendor_audit.exports import iter_records
 from vendor_audit.pan import FragmentJoiner, scan_ndjson, scan_record, scan_text
 
@@ -91,9 +92,12 @@ def test_adversarial_text_stays_linear(adversarial: str) -> None:
 def test_export_readers_never_crash(data: bytes, fmt: str) -> None:
     path = Path(f"/tmp/vendor-audit-fuzz-{fmt}")  # noqa: S108 - a scratch file of this test only
     path.write_bytes(data)
-    for location, record in iter_records(path, fmt, {"properties": {"a": {"type": "integer"}}}):
-        assert isinstance(location, str)
-        assert record is not None or fmt != "csv"
+    try:
+        for location, record in iter_records(path, fmt, {"properties": {"a": {"type": "integer"}}}):
+            assert isinstance(location, str)
+            assert record is not None or fmt != "csv"
+    except InputError as exc:  # a JSON top level that is no array of records, a line too long: one line
+        assert "\n" not in str(exc)  # noqa: PT017 - the message of a refusal that is allowed, not expected
 
 
 @settings(max_examples=400, deadline=None)

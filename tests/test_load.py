@@ -196,3 +196,136 @@ def test_two_workers_share_the_budget_and_merge_results(fresh: StartSandbox, tmp
     assert 150 <= total["count"] <= 160  # 40/s for 4 s measured, from both workers
     assert load["valid"], load["invalid_reasons"]
     assert code in (0, 1)
+
+
+def test_answers_that_are_not_json_are_errors() -> None:
+    from vendor_audit.loadtests.stats import answer_problem
+
+    ok = b'{"tickets": []}'
+    assert answer_problem(200, "application/json; charset=utf-8", ok) == ""
+    assert answer_problem(200, "application/problem+json", ok) == ""
+    assert answer_problem(204, None, b"") == ""
+    assert answer_problem(404, "text/html", b"<html>") == ""  # an error by its status already
+    login = b"<!doctype html><title>Sign in</title>"
+    assert answer_problem(200, "text/html; charset=utf-8", login).startswith("not JSON: content-type text/html")
+    assert answer_problem(200, None, ok).startswith("not JSON")
+    assert answer_problem(200, "application/json", login) == "not JSON: the body does not parse"
+    assert answer_problem(200, "application/json", b"[" * 100_000) == "not JSON: the body does not parse"
+    assert answer_problem(302, "text/html", b"").startswith("HTTP 302")
+    assert answer_problem(200, "text/\x1b[2Jhtml", login) == "not JSON: content-type text/?[2jhtml"
+    samples = [
+        Sample("a", i, 0.1, 5.0, 5.0, 200, 0, "not JSON: content-type text/html" if i % 2 else "") for i in range(10)
+    ]
+    summary = summarize(samples, window=10)["a"]
+    assert (summary.errors, summary.not_json) == (5, 5)
+    assert Sample.from_row(["a", 1, 0.1, 5, 5, 200, 0]).problem == ""  # a row from before answers were checked
+    assert Sample.from_row(samples[1].as_row()) == samples[1]
+
+
+def test_a_run_that_measured_nothing_or_reached_nothing_is_invalid() -> None:
+    nothing = validity([], 0, [20.0] * 5, interval_ms=10)
+    assert not nothing.valid
+    assert "no request was measured" in nothing.reasons[0]
+    unreachable = [
+        Sample("a", i, 0.5, 5.0, 5.0, 0, 0, "ConnectError: All connection attempts failed") for i in range(9)
+    ]
+    verdict = validity(unreachable, 0, [20.0] * 5, interval_ms=10)
+    assert not verdict.valid
+    assert "no request reached the vendor: all 9 failed to send (ConnectError" in verdict.reasons[0]
+    one_answer = [*unreachable, Sample("a", 10, 0.5, 5.0, 5.0, 503)]
+    assert validity(one_answer, 0, [20.0] * 5, interval_ms=10).valid  # the vendor answered: its errors are gated
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--rate", "0"], "argument --rate: '0'"),
+        (["--rate", "nan"], "argument --rate: 'nan'"),
+        (["--rate", "inf"], "argument --rate: 'inf'"),
+        (["--rate", "-1"], "argument --rate: '-1'"),
+        (["--rate", "fast"], "is not a number"),
+        (["--duration", "0"], "argument --duration: '0'"),
+        (["--duration", "nan"], "argument --duration"),
+        (["--duration", "1e9"], "argument --duration"),
+        (["--warmup", "-1"], "argument --warmup"),
+        (["--warmup", "inf"], "argument --warmup"),
+        (["--workers", "-1"], "argument --workers: '-1'"),
+        (["--workers", "65"], "from 0 to 64"),
+        (["--workers", "1.5"], "is not a whole number"),
+        (["--max-in-flight", "-1"], "argument --max-in-flight"),
+        (["--max-in-flight", "0"], "from 1 to"),
+        (["--rate", "0.01", "--duration", "5"], "schedules no request to measure"),
+        (["--rate", "100000", "--duration", "600000"], "at most 10,000,000 per run"),
+    ],
+)
+def test_load_arguments_are_refused_in_one_line_before_anything_starts(
+    tmp_path: Path, argv: list[str], says: str
+) -> None:
+    result = subprocess.run(
+        [*CLI, "load", str(tmp_path / "no-such.toml"), "--report-dir", str(tmp_path / "runs"), *argv],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert says in line
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_unknown_vendor_is_one_line_listing_the_known_ones(fresh: StartSandbox, tmp_path: Path) -> None:
+    running = fresh(scenario="clean")
+    result = subprocess.run(
+        [*CLI, "load", str(running.profile_path), "--vendor", "nosuch", "--report-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "--vendor 'nosuch'" in line
+    assert "its vendors: gorgias, shopify, zendesk" in line
+    assert "locust" not in result.stdout + result.stderr
+
+
+def test_a_vendor_answering_200_with_a_login_page_does_not_pass(fresh: StartSandbox, tmp_path: Path) -> None:
+    running = fresh(scenario="clean", zendesk=sandbox.ZendeskLimits(requests_per_minute=10**6))
+    page = b"<!doctype html><html><head><title>Sign in</title></head><body><form>SSO</form></body></html>"
+
+    def login_page(_request: object, _answer: object) -> sandbox.Response:
+        return sandbox.Response(200, page, content_type="text/html; charset=utf-8")
+
+    running.set_faults("zendesk", sandbox.Faults(rewrite=login_page))
+    profile = variant(running, slo="p95_ms = 2000\np99_ms = 4000\nmax_error_rate = 0.01", rps=10_000)
+    code, load, findings, _ = run_load(
+        tmp_path, profile, "--vendor", "zendesk", "--rate", "20", "--duration", "2", "--warmup", "0.5"
+    )
+    total = load["endpoints"]["total"]
+    assert total["errors"] == total["count"] == total["not_json"] > 0
+    by_check: dict[str, set[str]] = {}
+    for finding in findings["findings"]:
+        by_check.setdefault(finding["check_id"], set()).add(finding["status"])
+    # On a machine busy with other work the run is INVALID and every gate an error: never a pass either way.
+    assert by_check["load_error_rate_within_slo"] == ({"fail"} if load["valid"] else {"error"})
+    assert by_check["load_latency_within_slo"] == {"error"}  # a fast login page is no latency of the API
+    assert "not JSON" in next(
+        f["message"] for f in findings["findings"] if f["check_id"] == "load_error_rate_within_slo"
+    )
+    assert code == 2
+
+
+def test_a_vendor_that_never_answers_makes_the_run_invalid(fresh: StartSandbox, tmp_path: Path) -> None:
+    running = fresh(scenario="clean", zendesk=sandbox.ZendeskLimits(requests_per_minute=10**6))
+    running.set_faults("zendesk", sandbox.Faults(drop_rate=1.0))  # every connection closed without an answer
+    profile = variant(running, rps=10_000)
+    code, load, findings, _ = run_load(
+        tmp_path, profile, "--vendor", "zendesk", "--rate", "5", "--duration", "1", "--warmup", "0"
+    )
+    assert not load["valid"]
+    assert any("no request reached the vendor" in reason for reason in load["invalid_reasons"])
+    verdict = next(f for f in findings["findings"] if f["check_id"] == "load_run_valid")
+    assert verdict["status"] == "error"
+    assert code == 2

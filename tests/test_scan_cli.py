@@ -91,3 +91,19 @@ def test_validate_prints_errors_and_a_summary(tmp_path: Path) -> None:
     )
     assert ok.returncode == 2
     assert "no such file" in ok.stderr
+
+
+def test_a_card_number_in_a_json_key_or_csv_header_is_masked_in_the_pointer(tmp_path: Path) -> None:
+    arabic = "".join(chr(0x660 + int(d)) for d in "4539148803436467")
+    record = {PAN: {"note": "card 4539 1488 0343 6467"}, arabic: "card 4539-1488-0343-6467", "4111 1111 1111 1111": 1}
+    for name in ("keys.ndjson", "keys.json"):
+        (tmp_path / name).write_text(json.dumps(record) + "\n")
+    (tmp_path / "header.csv").write_text(f"id,{PAN}\n1,card 4539 1488 0343 6467\n")
+    result = scan(tmp_path / "keys.ndjson", tmp_path / "keys.json", tmp_path / "header.csv")
+    assert result.returncode == 1
+    pointers = {json.loads(line)["pointer"] for line in result.stdout.splitlines()}
+    assert {"/411111******1111/note", "/453914******6467"} <= pointers
+    assert "/411111******1111" in pointers  # the CSV column
+    for clear in (PAN, "4539148803436467", arabic, "4111 1111 1111 1111"):
+        assert clear not in result.stdout
+    assert "\\u0664\\u0665" not in result.stdout

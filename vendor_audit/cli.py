@@ -9,15 +9,15 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from vendor_audit.errors import ProfileError
 from vendor_audit.findings import AuditRun, RunState
 
 if TYPE_CHECKING:  # the heavy imports wait for the command that needs them: `tls` and `--help` stay fast
-    from vendor_audit import sandbox
+    from vendor_audit import boundedio, sandbox
     from vendor_audit.engine import AuditSession
 
 SCENARIOS = ("clean", "leaky")  # sandbox.SCENARIOS, without importing the sandbox to build the parser
@@ -35,6 +35,58 @@ Start here:
 
 Exit codes: 0 all checks pass or are waived, 1 findings at or above --fail-on, 2 the audit could not run.
 """
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """A subcommand whose usage errors are one line: its usage runs to many lines and buries the one that matters."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_CANNOT_RUN, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _number(text: str, *, low: float, high: float, low_ok: bool, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number; give {what}") from None
+    # NaN compares false with everything, so it is refused by the same test as infinity: the pacer would spin.
+    if not (low <= value <= high if low_ok else low < value <= high):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: give {what}")
+    return value
+
+
+def _rate(text: str) -> float:
+    return _number(
+        text, low=0, high=MAX_LOAD_RATE, low_ok=False, what=f"requests per second, > 0 and <= {MAX_LOAD_RATE:,}"
+    )
+
+
+def _duration(text: str) -> float:
+    return _number(text, low=0, high=MAX_LOAD_SECONDS, low_ok=False, what=f"seconds, > 0 and <= {MAX_LOAD_SECONDS:,}")
+
+
+def _warmup(text: str) -> float:
+    return _number(text, low=0, high=MAX_LOAD_SECONDS, low_ok=True, what=f"seconds, >= 0 and <= {MAX_LOAD_SECONDS:,}")
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r}: give a whole number from {low} to {high:,}")
+        return value
+
+    return parse
+
+
+# One generator process drives ~3k requests/s (reference/loadtesting.md 7.1): far beyond these, a run is a typo.
+MAX_LOAD_RATE = 100_000
+MAX_LOAD_SECONDS = 7 * 86_400
+MAX_LOAD_WORKERS = 64
+MAX_IN_FLIGHT = 100_000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         "findings.csv, evidence.json); the history in DIR/history.sqlite (default: %(default)s)",
     )
     run.add_argument("-k", dest="select", metavar="EXPR", help="run only the checks whose id matches (pytest -k)")
+    run.add_argument("--run-id", metavar="ID", help="name of the run's folder (default: UTC time and 4 random hex)")
     run.add_argument(
         "--sign-key",
         type=Path,
@@ -77,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
         help="print drift against this run id or baseline name (default: the previous run of the same profile)",
     )
     run.add_argument("--baseline", metavar="NAME", help="record this run as baseline NAME, e.g. go-live")
+    run.add_argument(
+        "--deadline",
+        type=_seconds,
+        metavar="SECONDS",
+        help="the whole run ends by then (collection, scans, TLS probes): what was learned is published, the "
+        "rest is an error, exit 2 (default: the profile's [deadlines] run_seconds, else 3600)",
+    )
     run.add_argument(
         "--load-run",
         type=Path,
@@ -126,19 +186,24 @@ def _parser() -> argparse.ArgumentParser:
         "verify",
         help="verify a signed run directory: changed, added or missing files, and the signature",
         description="Recompute every file's SHA-256, compare with the signed manifest and check the Ed25519 "
-        "signature. Give --public-key to check it was signed by the key you expect; without it the bundle's own "
-        "key is used and its fingerprint printed for you to compare. Exit 0 intact, 1 tampered, 2 not a bundle.",
+        "signature against a public key you trust: --public-key FILE, or the file $VENDOR_AUDIT_PUBLIC_KEY names "
+        "(the key a bundle carries is never trusted: whoever changed it could re-sign it). "
+        "Exit 0 intact, 1 tampered or signed by another key, 2 not a bundle or no trusted key.",
     )
     verify.add_argument("run_dir", type=Path, metavar="RUN_DIR")
-    verify.add_argument("--public-key", type=Path, metavar="FILE")
+    verify.add_argument(
+        "--public-key", type=Path, metavar="FILE", help="the signer's NAME.pub (default: $VENDOR_AUDIT_PUBLIC_KEY)"
+    )
 
     scan = commands.add_parser(
         "scan",
         help="find card numbers, track data and CVVs in files (NDJSON, JSON, CSV, text)",
         description="Scan files with the audit's PAN scanner and print one JSON object per finding (path, line or "
-        "JSON pointer, kind, brand, masked PAN). Exit 1 when anything is found, 2 when a file cannot be read.",
+        "JSON pointer, kind, brand, masked PAN). A directory is walked for regular files (pipes and devices in it "
+        "are skipped; name one to read it). Exit 1 when anything is found, 2 when a file cannot be read whole.",
     )
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_limits(scan)
 
     load = commands.add_parser(
         "load",
@@ -154,27 +219,36 @@ def _parser() -> argparse.ArgumentParser:
 
             Writes under --report-dir/<run-id>/: load.json (per-endpoint p50/p95/p99/max of corrected and
             service latency, rate, errors, 429s, conformance, validity), latency.svg, locust.html, findings.json.
-            The profile's [slo] becomes findings; exit 0 all gates pass, 1 an SLO is missed, 2 the run is
-            invalid (the generator could not keep its schedule) or could not start.
+            A 2xx answer that is not JSON (a login page, a proxy's HTML) counts as an error. The profile's [slo]
+            becomes findings; exit 0 all gates pass, 1 an SLO is missed, 2 the run is invalid (it measured
+            nothing, reached no vendor, or the generator could not keep its schedule), was interrupted
+            (SIGTERM, SIGINT: locust is stopped and what it measured is published) or could not start.
             Without PROFILE: the bundled sandbox (clean scenario, the vendors' real rate limits).
             """
         ),
     )
+    load.__class__ = _OneLineErrors  # argparse has no per-subcommand parser class; the others keep their usage
     load.add_argument("profile", nargs="?", metavar="PROFILE")
-    load.add_argument("--rate", type=float, default=5.0, metavar="R", help="requests per second (default: %(default)s)")
-    load.add_argument("--duration", type=float, default=30.0, metavar="D", help="seconds (default: %(default)s)")
+    load.add_argument("--rate", type=_rate, default=5.0, metavar="R", help="requests per second (default: %(default)s)")
+    load.add_argument("--duration", type=_duration, default=30.0, metavar="D", help="seconds (default: %(default)s)")
     load.add_argument(
         "--warmup",
-        type=float,
+        type=_warmup,
         default=None,
         metavar="W",
         help="seconds left out of the statistics (default: 10%% of the duration, at most 10)",
     )
-    load.add_argument("--workers", type=int, default=0, metavar="N", help="locust workers; 0 runs one process")
+    load.add_argument(
+        "--workers",
+        type=_whole(0, MAX_LOAD_WORKERS),
+        default=0,
+        metavar="N",
+        help=f"locust workers; 0 runs one process (at most {MAX_LOAD_WORKERS})",
+    )
     load.add_argument("--vendor", metavar="NAME", help="only this vendor of the profile")
     load.add_argument(
         "--max-in-flight",
-        type=int,
+        type=_whole(1, MAX_IN_FLIGHT),
         default=1000,
         metavar="N",
         help="requests in flight per process before sends are dropped (default: %(default)s)",
@@ -224,6 +298,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="invalid records listed per file; the rest are counted (default: %(default)s)",
     )
+    _add_limits(validate)
 
     serve = commands.add_parser(
         "sandbox",
@@ -257,6 +332,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(text: str) -> float:
+    """A finite, positive number of seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, found {text!r}") from None
+    if not (0 < value <= 7 * 86400):  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected seconds from more than 0 up to 604800 (7 days), found {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -284,17 +370,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_CANNOT_RUN
     except ProfileError as exc:
-        print(f"vendor-audit: {exc}", file=sys.stderr)
+        _say(f"vendor-audit: {exc}")
         return EXIT_CANNOT_RUN
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # the contract is 0/1/2: an interrupted command could not do its job
         print("vendor-audit: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_CANNOT_RUN
     except ValueError as exc:
-        print(f"vendor-audit: {exc}", file=sys.stderr)
+        _say(f"vendor-audit: {exc}")
         return EXIT_CANNOT_RUN
     except OSError as exc:  # a file named on the command line that cannot be read or written
-        print(f"vendor-audit: {exc.filename or 'a file'}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"vendor-audit: {exc.filename or 'a file'}: {exc.strerror or exc}")
         return EXIT_CANNOT_RUN
+
+
+def _say(text: str, *, err: bool = True, redact: object = None) -> None:
+    """Print one message through the redactor (the run's, when there is one).
+
+    An error may quote vendor text, a file name or a value: a terminal gets no card number, no secret of the run
+    and no raw control character.
+    """
+    from vendor_audit.redact import Redactor, for_terminal
+
+    print(for_terminal(text, redact if isinstance(redact, Redactor) else None), file=sys.stderr if err else sys.stdout)
 
 
 def _describe(running: sandbox.RunningSandbox) -> str:
@@ -371,10 +468,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             profile=Path(args.profile) if args.profile else None,
             fail_on=Severity(args.fail_on),
             report_dir=args.report_dir,
+            run_id=args.run_id,
             sign_key=args.sign_key,
             load_run=args.load_run,
             compare_to=args.compare_to,
             baseline=args.baseline,
+            deadline=args.deadline,
         )
     )
     session.run_dir.mkdir(parents=True, exist_ok=True)
@@ -388,7 +487,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         arguments += ["--no-header", "--tb=no", "-rN", "-o", "console_output_style=count"]
     if args.select:
         arguments += ["-k", args.select]
-    outcome = int(pytest.main(arguments, plugins=[session]))  # the session is the plugin object the adapter uses
+    # PYTEST_ADDOPTS could load plugins or flags (--continue-on-collection-errors, -p ...) the audit did not ask for.
+    addopts = os.environ.pop("PYTEST_ADDOPTS", None)
+    try:
+        outcome = int(pytest.main(arguments, plugins=[session]))  # the session is the plugin object the adapter uses
+    finally:
+        if addopts is not None:
+            os.environ["PYTEST_ADDOPTS"] = addopts
     run = session.result
     if run is None:  # pytest stopped before the engine could publish (a usage error)
         print(f"vendor-audit: the audit did not run (pytest exit status {outcome})", file=sys.stderr)
@@ -404,14 +509,14 @@ def _print_changes(run: AuditRun, session: AuditSession) -> None:
     from vendor_audit.reports.history import render_drift
 
     for problem in run.problems:
-        print(f"vendor-audit: could not run: {problem}", file=sys.stderr)
+        _say(f"vendor-audit: could not run: {problem}", redact=session.redact)
     if run.state is RunState.INTERRUPTED:  # a narrowed run was asked for; an interrupted one was not
-        print(f"vendor-audit: {state_notice(run)}", file=sys.stderr)
+        _say(f"vendor-audit: {state_notice(run)}", redact=session.redact)
     drift = session.drift
     if run.findings and (drift is None or drift.changed):
-        print(f"vendor-audit {run.run_id} ({run.profile_name}): exit {run.exit_code}")
-        print("\n".join(render_drift(drift)))
-        print(f"report: {session.run_dir / 'report.html'}")
+        _say(f"vendor-audit {run.run_id} ({run.profile_name}): exit {run.exit_code}", err=False, redact=session.redact)
+        _say("\n".join(render_drift(drift)), err=False, redact=session.redact)
+        _say(f"report: {session.run_dir / 'report.html'}", err=False, redact=session.redact)
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -439,12 +544,15 @@ def _cmd_history(args: argparse.Namespace) -> int:
             return EXIT_OK
         drift = history.diff(args.base, args.run)
     except (HistoryError, sqlite3.Error) as exc:  # an unknown name, or a damaged history file
-        print(f"vendor-audit {args.command}: {exc}", file=sys.stderr)
+        _say(f"vendor-audit {args.command}: {exc}")
         return EXIT_CANNOT_RUN
     if args.json:
-        print(json.dumps(drift.as_json() if drift else None, indent=2))
+        from vendor_audit.redact import mask_pans, redact_json
+
+        # A history written before every string was redacted may still hold what the redactor now removes.
+        print(json.dumps(redact_json(drift.as_json(), mask_pans) if drift else None, indent=2))
     else:
-        print("\n".join(render_drift(drift, limit=10_000)))
+        _say("\n".join(render_drift(drift, limit=10_000)), err=False)  # history written before redaction, too
         if drift is not None and drift.still_open:
             print(f"  still open: {len(drift.still_open)} (vendor-audit diff --json lists them)")
     return EXIT_FINDINGS if drift is not None and drift.new else EXIT_OK
@@ -456,44 +564,122 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
     if args.command == "keys":
         try:
             pair = bundle.create_keys(args.dir, args.name)
-        except FileExistsError:
+        except FileExistsError as exc:  # either file of the pair, or --dir itself being a file
             print(
-                f"vendor-audit keys: {args.dir / (args.name + '.key')} exists; not overwriting a key", file=sys.stderr
+                f"vendor-audit keys: {bundle.shown(str(exc.filename))} exists; not overwriting it "
+                "(choose another --name or --dir)",
+                file=sys.stderr,
             )
             return EXIT_CANNOT_RUN
-        print(f"private key: {pair.private_path} (mode 0600: keep it secret)")
-        print(f"public key:  {pair.public_path} (give it to reviewers)")
+        except OSError as exc:  # a name too long, a directory not writable
+            where = bundle.shown(str(exc.filename or args.dir))
+            print(f"vendor-audit keys: {where}: {exc.strerror or exc.__class__.__name__}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        print(f"private key: {bundle.shown(str(pair.private_path))} (mode 0600: keep it secret)")
+        print(f"public key:  {bundle.shown(str(pair.public_path))} (give it to reviewers)")
         print(f"fingerprint: {pair.fingerprint}")
         return EXIT_OK
     if args.command == "sign":
         print(f"signed {args.run_dir} with key {bundle.sign_run(args.run_dir, args.key)}")
         return EXIT_OK
-    result = bundle.verify_run(args.run_dir, args.public_key)
-    if result.fingerprint:
-        trust = "the key you gave" if result.trusted_key else "the bundle's own key: compare the fingerprint"
-        print(f"{args.run_dir}: key {result.fingerprint} ({trust})")
+    try:
+        key = bundle.trusted_key(args.public_key)
+        result = bundle.verify_run(args.run_dir, key)
+    except bundle.NotABundle as exc:
+        print(f"vendor-audit verify: {bundle.shown(str(exc))}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    where, trusted = bundle.shown(str(args.run_dir)), bundle.shown(str(key))
+    print(f"{where}: checked against trusted key {result.fingerprint} ({trusted})")
     for problem in result.problems:
         print(f"  {problem}")
     print("intact" if result.ok else f"NOT intact: {len(result.problems)} problem(s)")
-    if result.fingerprint is None:
-        return EXIT_CANNOT_RUN
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
+def _add_limits(command: argparse.ArgumentParser) -> None:
+    """The bounds of `scan` and `validate`: files come from vendors, and /dev/zero has no last line."""
+    from vendor_audit.boundedio import Limits
+
+    default = Limits()
+    command.add_argument(
+        "--max-record-bytes",
+        type=_byte_count,
+        default=default.record_bytes,
+        metavar="N",
+        help="longest line (NDJSON, CSV, text) or CSV field read; a longer one ends the file with exit 2 "
+        "(default: %(default)s, 16 MiB)",
+    )
+    command.add_argument(
+        "--max-document-bytes",
+        type=_byte_count,
+        default=default.document_bytes,
+        metavar="N",
+        help="largest JSON document read whole (default: %(default)s, 256 MiB)",
+    )
+    command.add_argument(
+        "--idle-seconds",
+        type=_seconds,
+        default=default.idle_seconds,
+        metavar="SECONDS",
+        help="how long a pipe or device named on the command line may send nothing (default: %(default)s)",
+    )
+
+
+def _byte_count(text: str) -> int:
+    """A whole number of bytes from 1 to 1 TiB (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of bytes, found {text[:40]!r}") from None
+    if not 1 <= value <= 1 << 40:
+        raise argparse.ArgumentTypeError(f"expected bytes from 1 to {1 << 40} (1 TiB), found {text[:40]!r}")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> boundedio.Limits:
+    from vendor_audit.boundedio import Limits
+
+    return Limits(args.max_record_bytes, args.max_document_bytes, args.idle_seconds)
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
+    from vendor_audit.boundedio import InputError
+    from vendor_audit.redact import for_terminal, redact_json
     from vendor_audit.scanfiles import scan_path
 
+    limits = _limits(args)
     found = False
     unreadable = False
-    for path in args.paths:
-        try:
-            for finding in scan_path(path):
-                found = True
-                print(json.dumps(finding, ensure_ascii=False), flush=True)
-        except OSError as exc:
-            unreadable = True
-            print(f"vendor-audit scan: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    for named in args.paths:
+        for path in _scan_targets(named):
+            try:
+                for finding in scan_path(path, limits):
+                    found = True
+                    print(json.dumps(redact_json(finding, for_terminal), ensure_ascii=False), flush=True)
+            except OSError as exc:
+                unreadable = True
+                _say(f"vendor-audit scan: cannot read {path}: {exc.strerror or exc}")
+            except InputError as exc:
+                unreadable = True
+                _say(f"vendor-audit scan: {path}: {exc}")
     return EXIT_CANNOT_RUN if unreadable else EXIT_FINDINGS if found else EXIT_OK
+
+
+def _scan_targets(named: Path) -> Iterator[Path]:
+    """A path named on the command line is read whatever it is (bounded); a directory gives its regular files.
+
+    A FIFO met in a walk would block it, and a device has no end: skipped, as `find -type f` would.
+    """
+    from vendor_audit.boundedio import regular_files
+
+    if not named.is_dir():
+        yield named
+        return
+    for path, regular in regular_files(named):
+        if regular:
+            yield path
+        else:
+            _say(f"vendor-audit scan: skipped {path}: not a regular file (name it on the command line to read it)")
 
 
 def _target(text: str) -> tuple[str, int]:
@@ -520,12 +706,15 @@ def _cmd_tls(args: argparse.Namespace) -> int:
         for report, found in results:
             accepted = [n for n, p in report.protocols.items() if p.outcome == "accepted"]
             status = "FAIL" if any(v.level == "fail" for v in found) else "ok"
-            print(f"{report.address}: {status}  protocols: {', '.join(accepted) or 'none'}")
-            if report.chain:
+            _say(f"{report.address}: {status}  protocols: {', '.join(accepted) or 'none'}", err=False)
+            if report.chain:  # the subject is the endpoint's to choose, control characters included
                 leaf = report.chain[0]
-                print(f"  certificate: {leaf.subject}, {leaf.key}, {leaf.signature_hash}, until {leaf.not_after}")
+                _say(
+                    f"  certificate: {leaf.subject}, {leaf.key}, {leaf.signature_hash}, until {leaf.not_after}",
+                    err=False,
+                )
             for verdict in found:
-                print(f"  {verdict.level:<12} {verdict.code:<20} {verdict.message}")
+                _say(f"  {verdict.level:<12} {verdict.code:<20} {verdict.message}", err=False)
     if any(v.level == "fail" for _, found in results for v in found):
         return EXIT_FINDINGS
     if any(v.level == "inconclusive" for _, found in results for v in found):
@@ -534,8 +723,14 @@ def _cmd_tls(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from vendor_audit.exports import validate_export
+    from vendor_audit.exports import SchemaProblem, validate_export, validator_for
 
+    try:
+        validator_for(args.schema)  # the schema's problem is said once, as the schema's, before any file is read
+    except SchemaProblem as exc:
+        _say(f"vendor-audit validate: {exc}")
+        return EXIT_CANNOT_RUN
+    limits = _limits(args)
     suffixes = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv"}
     invalid = False
     unreadable = False
@@ -546,13 +741,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             unreadable = True
             continue
         try:
-            report = validate_export(path, fmt, args.schema, cap=args.max_errors)
+            report = validate_export(path, fmt, args.schema, cap=args.max_errors, limits=limits)
         except FileNotFoundError:
             print(f"vendor-audit validate: {path}: no such file", file=sys.stderr)
             unreadable = True
             continue
-        except (OSError, ValueError) as exc:
-            print(f"vendor-audit validate: {path}: {exc}", file=sys.stderr)
+        except OSError as exc:
+            _say(f"vendor-audit validate: {path}: cannot read it ({exc.strerror or exc})")
+            unreadable = True
+            continue
+        except ValueError as exc:  # boundedio.InputError (size, nesting, shape, an idle pipe) and the like
+            _say(f"vendor-audit validate: {path}: {exc}")
             unreadable = True
             continue
         for error in report.errors:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from vendor_audit._threads import in_daemon_threads
 from vendor_audit.catalogs import catalogs
+from vendor_audit.durations import Deadline
 from vendor_audit.errors import ProfileError
 from vendor_audit.findings import (
     AuditRun,
@@ -50,7 +51,7 @@ from vendor_audit.model import CollectionError, VendorSnapshot
 from vendor_audit.pan import FragmentJoiner, Match, scan_ndjson, scan_record, scan_text
 from vendor_audit.profile import ExportSpec, Profile, load_profile
 from vendor_audit.recorder import Audit
-from vendor_audit.redact import Redactor
+from vendor_audit.redact import Redactor, redact_json
 from vendor_audit.tlsprobe import TLSReport
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class AuditOptions:
     baseline: str | None = None
     environ: Mapping[str, str] | None = None
     history_profile_suffix: str = ""  # `vendor-audit load` keeps its own line of history beside the audits'
+    deadline: float | None = None  # seconds the whole run may take (--deadline); None: the profile's run_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +118,15 @@ class ProbedEndpoint:
 
 
 def one_line(exc: BaseException, redact: Callable[[str], str]) -> str:
-    """An exception as one redacted line: its class and message, never a traceback."""
-    text = " ".join(str(exc).split())
-    text = redact(text)[:300]
+    """An exception as one redacted line: its class and message, never a traceback.
+
+    Redacted before it is cut, so the cut cannot leave a secret's head too short to be recognised.
+    """
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose message cannot be rendered still names its class
+        text = ""
+    text = redact(" ".join(text.split()))[:300]
     return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
@@ -138,6 +146,7 @@ class AuditSession:
         self.interrupted: str | None = None  # why, when the run was interrupted
         self.narrowed: str | None = None  # how, when the run was narrowed to some checks
         self.result: AuditRun | None = None
+        self.publishing = False
         self.drift: Any = None  # reports.history.Drift since the compared run
         self._stack = contextlib.ExitStack()
         self._declared: list[CheckSpec] = []
@@ -224,13 +233,36 @@ class AuditSession:
     def snapshots(self) -> dict[str, VendorSnapshot]:
         return self._once("snapshots", self._collect)
 
+    def _run_deadline(self) -> Deadline:
+        """The run's deadline, counted from the first time the run needs data (collection, scans or probes)."""
+        if "run_deadline" not in self._cache:
+            seconds = self.options.deadline or self._require_profile().deadlines.run_seconds
+            self._cache["run_deadline"] = Deadline.after(seconds, "the run deadline")
+        deadline: Deadline = self._cache["run_deadline"]
+        return deadline
+
+    def _past_deadline(self, what: str) -> str:
+        """Why `what` is unfinished, once the run deadline passed; said once among the run's problems too."""
+        deadline = self._run_deadline()
+        problem = (
+            f"{deadline.what} passed: what was learned before it is published, the rest is an error "
+            "(raise --deadline or [deadlines] run_seconds in the profile)"
+        )
+        if problem not in self.problems:
+            self.problems.append(problem)
+        return f"{what} had not ended when {deadline.what} passed"
+
     def _collect(self) -> dict[str, VendorSnapshot]:
         from vendor_audit import connectors
 
-        # collect() never raises for one vendor's trouble: that vendor's snapshot says what stopped it.
-        collection = connectors.collect(self._require_profile(), environ=self.options.environ)
+        # collect() never raises for one vendor's trouble: that vendor's snapshot says what stopped it, a
+        # deadline included (each vendor's ends by the run's).
+        deadline = self._run_deadline()
+        collection = connectors.collect(self._require_profile(), environ=self.options.environ, deadline=deadline)
         self._collection = collection
         self._collection_seconds = round(collection.seconds, 3)
+        if deadline.passed():
+            self._past_deadline("the collection")
         return dict(collection.snapshots)
 
     def payload_scan(self) -> PayloadScan:
@@ -241,13 +273,19 @@ class AuditSession:
         snapshots = self.snapshots()
         scan = PayloadScan()
         hits: dict[str, list[Hit]] = {name: [] for name in snapshots}
+        deadline = self._run_deadline()
         outcomes = in_daemon_threads(
-            {name: functools.partial(scan_vendor, snapshot, hits[name]) for name, snapshot in snapshots.items()}, "scan"
+            {name: functools.partial(scan_vendor, snapshot, hits[name]) for name, snapshot in snapshots.items()},
+            "scan",
+            deadline=deadline.at + 1.0,  # a request cut at the run deadline reports it itself, just after
         )
         for name, outcome in outcomes.items():
-            scan.hits += hits[name]  # what was found before a stream broke still counts
+            scan.hits += list(hits[name])  # what was found before a stream broke still counts
             scan.errors[name] = [e for e in snapshots[name].errors if e.what == "payloads"]
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, TimeoutError):  # a stream still running past the deadline is left behind
+                cause = self._past_deadline(f"{name}: the payload stream")
+                scan.errors[name].append(CollectionError(name, "payloads", "deadline", cause))
+            elif isinstance(outcome, BaseException):
                 if not isinstance(outcome, Exception):
                     raise outcome
                 cause = f"the payload stream stopped on {one_line(outcome, self.redact)}"
@@ -257,13 +295,18 @@ class AuditSession:
         for spec in profile.exports:
             label = spec.vendor or "exports"
             export_hits: list[Hit] = []
+            if deadline.passed():
+                cause = self._past_deadline(f"the scan of {spec.path.name}")
+                scan.errors.setdefault(label, []).append(CollectionError(label, "payloads", "deadline", cause))
+                continue
             try:
                 count, error = scan_export(spec, label, export_hits)
             except Exception as exc:
                 count, error = 0, CollectionError(label, "payloads", "internal", one_line(exc, self.redact))
             scan.hits += export_hits
-            scan.scanned[(label, f"exports/{spec.path.name}")] += count
-            if error is not None:
+            if error is None:
+                scan.scanned[(label, f"exports/{spec.path.name}")] += count
+            else:  # not "no card number in N records": the records after the error were never read
                 scan.errors.setdefault(label, []).append(error)
         return scan
 
@@ -283,11 +326,17 @@ class AuditSession:
         for url in profile.tls_endpoints:
             parts = urlsplit(url)
             targets.setdefault((parts.hostname or "", parts.port or 443), ["endpoint"])
+        deadline = self._run_deadline()
         outcomes = in_daemon_threads(
-            {key: functools.partial(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets}, "tls"
+            {key: functools.partial(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets},
+            "tls",
+            deadline=deadline.at,
         )
         probed = []
         for key, outcome in outcomes.items():
+            if isinstance(outcome, TimeoutError):
+                cause = self._past_deadline(f"the TLS probe of {key[0]}:{key[1]}")
+                outcome = TLSReport(key[0], key[1], error=cause)
             if isinstance(outcome, BaseException):
                 if not isinstance(outcome, Exception):
                     raise outcome
@@ -329,28 +378,30 @@ class AuditSession:
         """
         audit = recorder or self.recorder(spec)
         per_vendor = self._in_scope.get(spec.id, (spec, True))[1]
-        if cause is not None:
-            cause = self.redact(" ".join(cause.split()))[:400]
-        if skipped is not None and not audit.findings:
-            audit.not_applicable(message=f"Skipped: {self.redact(skipped)}")
+        why = None
+        if skipped is not None:  # a skip is no verdict: the check did not look
+            why = f"The check was skipped ({self.redact(' '.join(skipped.split()))[:300]}), so it did not look."
+        elif cause is not None:
+            why = f"The check stopped, so it could not look: {self.redact(' '.join(cause.split()))[:400]}."
         seen = {f.vendor for f in audit.findings}
-        if cause is not None:
-            missing = [v for v in self.vendor_names if v not in seen] if per_vendor else []
+        exempt = set(self.vendor_names) if "-" in audit.not_applicable_to else audit.not_applicable_to
+        missing = [v for v in self.vendor_names if v not in seen and v not in exempt] if per_vendor else []
+        if why is not None:  # an error for each vendor it did not reach, or one for the run when it reached all
             for vendor in missing or ["-"]:
-                audit.error(vendor=vendor, resource="-", message=f"The check stopped, so it could not look: {cause}.")
+                audit.error(vendor=vendor, resource="-", message=why)
         elif not audit.findings:
             audit.error(vendor="-", resource="-", message="The check recorded no finding, so it did not look.")
-        elif per_vendor and not audit.declared_not_applicable:
-            for vendor in self.vendor_names:
-                if vendor not in seen:
-                    audit.error(
-                        vendor=vendor,
-                        resource="-",
-                        message=f"The check recorded no finding for {vendor}, so it did not look there: "
-                        f"{self._why_not(vendor)}.",
-                    )
-        self._ended[spec.id] = list(audit.findings)
-        return self._ended[spec.id]
+        else:
+            for vendor in missing:
+                audit.error(
+                    vendor=vendor,
+                    resource="-",
+                    message=f"The check recorded no finding for {vendor}, so it did not look there: "
+                    f"{self._why_not(vendor)}.",
+                )
+        # A parametrized check ends once per parameter set: each adds its findings.
+        self._ended.setdefault(spec.id, []).extend(audit.findings)
+        return list(audit.findings)
 
     def _why_not(self, vendor: str) -> str:
         snapshots = self._cache.get("snapshots")
@@ -380,6 +431,7 @@ class AuditSession:
 
         `outcome` is the consumer's own status (pytest's): a session that broke makes the run's exit code 2.
         """
+        self.publishing = True  # from here a signal is noted, not raised: the run is being written
         findings = [f for found in self._ended.values() for f in found]
         for check_id, (spec, per_vendor) in self._in_scope.items():
             if check_id not in self._ended:  # never ran or never ended: say so, for every vendor it owed
@@ -409,6 +461,13 @@ class AuditSession:
         specs += [s for s in extra_checks if s.id not in known]
         declared += [s for s in extra_checks if s.id not in {d.id for d in declared}]
         findings += extra_findings
+        for spec in extra_checks:  # a gate that recorded nothing did not look either
+            if not any(f.check_id == spec.id for f in findings):
+                findings.append(
+                    self.recorder(spec).error(
+                        vendor="-", resource="-", message="The check recorded no finding, so it did not look."
+                    )
+                )
         signing_key = None
         if self.options.sign_key is not None:
             from vendor_audit.reports.bundle import private_fingerprint
@@ -462,12 +521,16 @@ class AuditSession:
         return run
 
     def _write(self, run: AuditRun) -> AuditRun:
-        from vendor_audit.reports import write_reports
+        from vendor_audit.reports import redact_run, write_reports
 
+        # Every string of the run passes the run's redactor once more before it is written anywhere (history,
+        # reports, evidence): what reached the run without going through a recorder is caught here.
+        redactor = self.redact if isinstance(self.redact, Redactor) else Redactor()
+        run = redact_run(run, redactor)
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             if self._collection is not None:
-                evidence = self._collection.recorder.as_json()
+                evidence = redact_json(self._collection.recorder.as_json(), redactor)
                 (self.run_dir / "evidence.json").write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
         except OSError as exc:
             return dataclasses.replace(
@@ -475,22 +538,41 @@ class AuditSession:
             )
         if self.profile is not None:  # a run that could not start is no base for the next comparison
             run = self._record_history(run)
-        run = write_reports(run, self.run_dir)
-        if run.signing_key and self.options.sign_key is not None:
-            from vendor_audit.reports.bundle import sign_run
+        try:
+            run = write_reports(run, self.run_dir, redactor)
+            if run.signing_key and self.options.sign_key is not None:
+                from vendor_audit.reports.bundle import sign_run
 
-            sign_run(self.run_dir, self.options.sign_key)
+                sign_run(self.run_dir, self.options.sign_key)
+        except Exception as exc:  # a report that cannot be written: the run could not be published whole
+            problem = f"{self.run_dir}: the reports could not all be written ({one_line(exc, redactor)})"
+            run = dataclasses.replace(run, problems=(*run.problems, problem), exit_code=2)
+            if self.profile is not None and run.findings:
+                with contextlib.suppress(Exception):  # the history must not keep the run as a clean one
+                    self._history().record(self._as_recorded(run), run.evidence_max_age_days)
+            with contextlib.suppress(Exception):  # whatever can still be written, is
+                from vendor_audit.reports import render_findings_json
+
+                (self.run_dir / "findings.json").write_text(render_findings_json(run), encoding="utf-8")
+        return run
+
+    def _history(self) -> Any:
+        from vendor_audit.reports.history import HISTORY_FILE, History
+
+        return History(self.run_dir.parent / HISTORY_FILE)
+
+    def _as_recorded(self, run: AuditRun) -> AuditRun:
+        if self.options.history_profile_suffix:  # `load` keeps its own line of history beside the audits'
+            return dataclasses.replace(run, profile_name=run.profile_name + self.options.history_profile_suffix)
         return run
 
     def _record_history(self, run: AuditRun) -> AuditRun:
-        from vendor_audit.reports.history import HISTORY_FILE, History, HistoryError
+        from vendor_audit.reports.history import HistoryError
 
         if not run.findings:
             return run
-        history = History(self.run_dir.parent / HISTORY_FILE)
-        recorded = run
-        if self.options.history_profile_suffix:
-            recorded = dataclasses.replace(run, profile_name=run.profile_name + self.options.history_profile_suffix)
+        history = self._history()
+        recorded = self._as_recorded(run)
         baseline = self.options.baseline
         if baseline and run.state is RunState.INTERRUPTED:
             run = dataclasses.replace(
@@ -537,16 +619,17 @@ def scan_vendor(snapshot: VendorSnapshot, hits: list[Hit]) -> int:
 
 
 def scan_export(spec: ExportSpec, label: str, hits: list[Hit]) -> tuple[int, CollectionError | None]:
+    from vendor_audit.boundedio import InputError, Limits, open_binary
     from vendor_audit.exports import iter_records
 
     count = 0
     resource = f"exports/{spec.path.name}"
     try:
         if spec.format == "ndjson":  # the chunked scanner: C-speed screening, memory of one chunk
-            with spec.path.open("rb") as handle:
+            with open_binary(spec.path, Limits()) as handle:  # bounded: a line without end is an error
                 for number, pointer, match in scan_ndjson(handle):
                     hits.append(Hit(label, resource, f"line {number} {pointer}", match))
-            with spec.path.open("rb") as handle:
+            with open_binary(spec.path, Limits()) as handle:
                 count = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
             return count, None
         for location, record in iter_records(spec.path, spec.format):
@@ -557,6 +640,8 @@ def scan_export(spec: ExportSpec, label: str, hits: list[Hit]) -> tuple[int, Col
                 hits.append(Hit(label, resource, f"{location} {pointer}", match))
     except OSError as exc:
         return count, CollectionError(label, "payloads", "export", f"cannot read {spec.path}: {exc.strerror}")
+    except InputError as exc:  # too long a line, too deep, not an array of records: nothing was scanned past it
+        return count, CollectionError(label, "payloads", "export", f"cannot scan {spec.path}: {exc}")
     return count, None
 
 

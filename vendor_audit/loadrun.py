@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import importlib.util
 import json
+import math
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from vendor_audit.findings import Severity
@@ -31,9 +38,110 @@ def _locust(extra: list[str]) -> list[str]:
     return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--loglevel", "WARNING", *extra]
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGINT reached `vendor-audit load`: its locust processes are ended and the run is published."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+class _Signals:
+    """SIGTERM and SIGINT become `Stopped` in the main thread, once: a second signal must not cut the cleanup short.
+
+    While a child is being started the signal waits (`deferred`), so every child that exists is in the list
+    of children to end.
+    """
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+        self._deferring = False
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.received is None:
+            self.received = signal.Signals(signum).name
+            if not self._deferring:
+                raise Stopped(self.received)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+            yield
+            return
+        previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+        if self.received is not None:
+            raise Stopped(self.received)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that has the kernel send SIGTERM to the child when this process dies, even by SIGKILL.
+
+    Linux only (elsewhere the locustfile's watchdog notices the new parent). The death signal is tied to the
+    thread that forks, so run_locust forks from the thread that waits for the children.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before the fork: the child only calls it
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        # Whatever this process inherited or set, the child starts able to receive SIGTERM and SIGINT.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died between fork and prctl: no signal will come
+            os._exit(1)
+
+    return preexec
+
+
+def _end(processes: list[subprocess.Popen[bytes]], grace: float = 5.0) -> None:
+    """SIGTERM every child still running (locust writes what it measured), then SIGKILL what outlives `grace`."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            process.wait()
+
+
 def run_locust(plan: dict[str, Any], run_dir: Path) -> int:
-    """Run the locustfile with `plan`; return locust's exit code (its HTML report lands in run_dir)."""
-    env = {**os.environ, "VA_LOAD_PLAN": json.dumps(plan)}
+    """Run the locustfile with `plan`; return locust's exit code (its HTML report lands in run_dir).
+
+    However this ends (the schedule done, an exception, `Stopped` from a signal), no locust process outlives
+    it: the children are ended here, and the kernel (or the locustfile's watchdog) ends them if this process
+    is killed outright.
+
+    Raises:
+        Stopped: SIGTERM or SIGINT arrived, once every child has ended.
+    """
+    env = {**os.environ, "VA_LOAD_PLAN": json.dumps(plan), "VA_LOAD_PARENT": str(os.getpid())}
     workers = int(plan["workers"])
     limit = f"{int(plan['duration'] + 20)}s"
     common = [
@@ -49,10 +157,38 @@ def run_locust(plan: dict[str, Any], run_dir: Path) -> int:
         "--html",
         str(run_dir / "locust.html"),
     ]
-    if workers <= 0:
-        return subprocess.run(_locust(common), env=env, check=False).returncode
+    preexec = _die_with_parent()
+    processes: list[subprocess.Popen[bytes]] = []
+    signals = _Signals()
+
+    def start(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        with signals.deferred():
+            # Its own process group: a terminal's Ctrl-C or `timeout` reaches this process only, which then ends
+            # the children once (locust fails on a second SIGTERM). No stdin: locust would put a terminal in
+            # cbreak mode, and leave it so if killed.
+            process = subprocess.Popen(
+                command, env=env, preexec_fn=preexec, process_group=0, stdin=subprocess.DEVNULL, **options
+            )
+            processes.append(process)
+        return process
+
+    with signals.installed():
+        try:
+            if workers <= 0:
+                return start(_locust(common)).wait(timeout=plan["duration"] + 120)
+            return _distributed(start, common, workers, plan)
+        except subprocess.TimeoutExpired:
+            return -1  # locust overran its own -t limit by minutes: ended below, reported as without results
+        finally:
+            with signals.deferred():  # a signal now waits until every child has ended
+                _end(processes)
+
+
+def _distributed(
+    start: Callable[..., subprocess.Popen[bytes]], common: list[str], workers: int, plan: dict[str, Any]
+) -> int:
     port = _free_port()
-    master = subprocess.Popen(
+    master = start(
         _locust(
             [
                 *common,
@@ -66,27 +202,40 @@ def run_locust(plan: dict[str, Any], run_dir: Path) -> int:
                 "--expect-workers-max-wait",
                 "60",
             ]
-        ),
-        env=env,
+        )
     )
-    helpers = [
-        subprocess.Popen(
+    for _ in range(workers):
+        start(
             _locust(["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]),
-            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(workers)
-    ]
-    try:
-        return master.wait(timeout=plan["duration"] + 120)
-    finally:
-        for process in [master, *helpers]:
-            if process.poll() is None:
-                process.terminate()
-        for process in helpers:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=15)
+    return master.wait(timeout=plan["duration"] + 120)
+
+
+# Every sample is kept in memory and in load-raw.json: a schedule far beyond this is a typo, not a test.
+MAX_SCHEDULED = 10_000_000
+
+
+def schedule_problem(rate: float, duration: float, warmup: float, workers: int, max_in_flight: int) -> str | None:
+    """Why these load arguments cannot make a run that measures something, or None (the CLI checks each first)."""
+    numbers = {"--rate": rate, "--duration": duration, "--warmup": warmup}
+    for flag, value in numbers.items():
+        if not math.isfinite(value) or value < 0 or (value == 0 and flag != "--warmup"):
+            return f"{flag} {value}: give a finite number, > 0 (--warmup may be 0)"
+    if not 0 <= workers <= 64 or max_in_flight < 1:
+        return f"--workers {workers} / --max-in-flight {max_in_flight}: give 0-64 workers and at least 1 in flight"
+    if rate * duration < 1:
+        return (
+            f"--rate {rate:g} for --duration {duration:g} s schedules no request to measure; "
+            f"give at least {1 / rate:.3g} s or a higher rate"
+        )
+    if rate * (duration + warmup) > MAX_SCHEDULED:
+        return (
+            f"--rate {rate:g} for {duration + warmup:g} s schedules {rate * (duration + warmup):,.0f} requests; "
+            f"at most {MAX_SCHEDULED:,} per run"
+        )
+    return None
 
 
 def run_load(args: argparse.Namespace) -> int:
@@ -98,6 +247,10 @@ def run_load(args: argparse.Namespace) -> int:
     from vendor_audit.reports import render_table
 
     warmup = args.warmup if args.warmup is not None else min(10.0, args.duration * 0.1)
+    problem = schedule_problem(args.rate, args.duration, warmup, args.workers, args.max_in_flight)
+    if problem is not None:  # before anything starts: no sandbox, no run directory, no locust
+        print(f"vendor-audit load: {problem}", file=sys.stderr)
+        return 2
     session = AuditSession(
         AuditOptions(
             profile=Path(args.profile) if args.profile else None,
@@ -112,6 +265,12 @@ def run_load(args: argparse.Namespace) -> int:
         print("No profile given: load-testing the bundled sandbox (clean scenario, the vendors' real limits).")
     try:
         profile = session.start()
+        names = [vendor.name for vendor in profile.vendors]
+        if args.vendor is not None and args.vendor not in names:
+            raise CannotRun(
+                f"--vendor {args.vendor[:60]!r}: {args.profile or 'the bundled sandbox'} has no such vendor; "
+                f"its vendors: {', '.join(names) or 'none'}"
+            )
         run_dir.mkdir(parents=True, exist_ok=True)
         plan = {
             "profile": str(profile.path.resolve()),
@@ -129,31 +288,34 @@ def run_load(args: argparse.Namespace) -> int:
             f"{args.workers or 1} generator process(es); run dir {run_dir}",
             flush=True,
         )
+        stopped = None
         try:
             locust_code = run_locust(plan, run_dir)
-        except KeyboardInterrupt:
-            session.interrupt("SIGINT")
-            run = session.publish(extra_checks=gates.SPECS)
-            print(f"vendor-audit load: interrupted; what was learned is in {run_dir}", file=sys.stderr)
-            return run.exit_code
+        except Stopped as exc:  # the children are gone; what they measured until then is still published
+            stopped, locust_code = exc.signal_name, -1
+            session.interrupt(exc.signal_name)
+            print(f"vendor-audit load: {exc.signal_name}: stopped the load test", file=sys.stderr, flush=True)
         raw_path = run_dir / "load-raw.json"
-        if not raw_path.exists():
-            session.problems.append(f"locust ended ({locust_code}) without results; see its output above")
-            session.publish(extra_checks=gates.SPECS)
-            print(
-                f"vendor-audit load: locust ended ({locust_code}) without results; see its output above",
-                file=sys.stderr,
-            )
-            return 2
-        raw = json.loads(raw_path.read_text())
-        samples = [Sample.from_row(row) for row in raw["samples"]]
+        try:
+            raw = json.loads(raw_path.read_text())
+            samples = [Sample.from_row(row) for row in raw["samples"]]
+            dropped, cpu, sends = int(raw["dropped"]), [float(c) for c in raw["cpu"]], list(raw["sends"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            why = "without results" if isinstance(exc, FileNotFoundError) else "with unreadable results"
+            message = f"locust ended ({locust_code}) {why}" + ("" if stopped else "; see its output above")
+            if not stopped:
+                session.problems.append(message)
+            run = session.publish(extra_checks=gates.SPECS)
+            print(f"vendor-audit load: {message}; the run is in {run_dir}", file=sys.stderr)
+            return max(run.exit_code, 2)
         measured = [s for s in samples if s.planned >= warmup]
         summaries = summarize(measured, args.duration)
         interval_ms = 1000 / args.rate
-        valid = validity(measured, int(raw["dropped"]), raw["cpu"], interval_ms * max(1, args.workers))
-        conform = conformance(raw["sends"])
-        scheduled = round(args.rate * (warmup + args.duration))
-        findings = gates.evaluate(summaries, profile.slo, valid, conform, scheduled, len(samples) + int(raw["dropped"]))
+        valid = validity(measured, dropped, cpu, interval_ms * max(1, args.workers))
+        conform = conformance(sends)
+        # Stopped early, the requests never due are no conformance failure; the run is published as interrupted.
+        scheduled = len(samples) + dropped if stopped else round(args.rate * (warmup + args.duration))
+        findings = gates.evaluate(summaries, profile.slo, valid, conform, scheduled, len(samples) + dropped)
         document = {
             "plan": plan | {"duration": args.duration},
             "valid": valid.valid,
@@ -173,6 +335,8 @@ def run_load(args: argparse.Namespace) -> int:
             extra_checks=gates.SPECS,
             load=LoadAttachment(run_id=session.run_id, document=document, chart_svg=chart),
         )
+        if stopped:
+            print(f"vendor-audit load: interrupted by {stopped}; what was learned is in {run_dir}", file=sys.stderr)
     except CannotRun as exc:
         print(f"vendor-audit: {exc}", file=sys.stderr)
         return 2

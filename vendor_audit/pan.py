@@ -34,9 +34,28 @@ from urllib.parse import unquote_plus
 
 import orjson
 
-from vendor_audit.redact import mask_pan
+__all__ = [
+    "FragmentJoiner",
+    "Match",
+    "brand_of",
+    "luhn_valid",
+    "mask_pan",
+    "scan_line",
+    "scan_ndjson",
+    "scan_record",
+    "scan_text",
+]
 
-__all__ = ["FragmentJoiner", "Match", "brand_of", "luhn_valid", "scan_line", "scan_ndjson", "scan_record", "scan_text"]
+
+def mask_pan(digits: str) -> str:
+    """First 6 and last 4 of a 16+ digit PAN (first 4 and last 4 below that), the rest masked.
+
+    Here rather than in vendor_audit.redact, which reads this module's brand table and Luhn check.
+    """
+    digits = "".join(c for c in digits if c.isdigit())
+    keep_head = 6 if len(digits) >= 16 else 4
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
 
 # (brand, prefix ranges as (low, high) over the first len(low) digits, lengths)
 _BRANDS: list[tuple[str, list[tuple[str, str]], tuple[int, ...]]] = [

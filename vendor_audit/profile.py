@@ -8,8 +8,11 @@ without being echoed.
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 import difflib
+import io
+import json
 import math
 import os
 import re
@@ -24,6 +27,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 
+from vendor_audit.durations import format_seconds
 from vendor_audit.errors import ProfileError
 from vendor_audit.schemas import load_schema
 from vendor_audit.vendors import auth_kinds, registered
@@ -31,6 +35,7 @@ from vendor_audit.vendors import auth_kinds, registered
 __all__ = [
     "SLO",
     "Credential",
+    "Deadlines",
     "ExportSpec",
     "Profile",
     "ProfileError",
@@ -41,6 +46,9 @@ __all__ = [
 ]
 
 _SECRET_KEYS = re.compile(r"(^|_)(token|secret|password|passwd|api_key|apikey|key|credential)s?$", re.IGNORECASE)
+# Lower-case segments joined by "/", or a glob: resource paths and waiver patterns. Tokens that hold "/" are
+# base64, whose long segments mix cases.
+_PATH_OR_GLOB = re.compile(r"[a-z0-9_.\-]*[*?\[][a-z0-9_.*?\[\]!\-/]*|[a-z0-9_.*?\[\]!\-]+(?:/[a-z0-9_.*?\[\]!\-]*)+")
 _SECRET_PREFIXES = re.compile(r"^(shp(at|ca|pa|ss)_|sk_(live|test)_|xox[abpr]-|gh[pousr]_|eyJ)")
 
 
@@ -93,6 +101,25 @@ class SLO:
 
 
 @dataclass(frozen=True, slots=True)
+class Deadlines:
+    """How long the audit waits: nothing waits forever on a vendor (DESIGN.md, invariants)."""
+
+    request_seconds: float = 30.0  # one exchange: connect, headers and body together
+    vendor_seconds: float = 900.0  # one vendor's whole collection, its payload stream included
+    run_seconds: float = 3600.0  # the whole run: collection, scans, TLS probes
+
+    @property
+    def for_vendor(self) -> float:
+        """A vendor's collection ends by the run's deadline too."""
+        return min(self.vendor_seconds, self.run_seconds)
+
+
+# Requests even the smallest collection makes: each grant, the users, the MFA setting and the first page
+# of each payload kind. A pace that cannot make these within the vendor deadline is refused up front.
+MINIMAL_COLLECTION_REQUESTS = 8
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     path: Path
     name: str
@@ -108,6 +135,7 @@ class Profile:
     slo: SLO
     waivers: tuple[Waiver, ...]
     evidence_max_age_days: int = 30  # monthly audits; input files older than this are stale evidence
+    deadlines: Deadlines = Deadlines()
 
     @property
     def read_only(self) -> bool:
@@ -130,12 +158,18 @@ class Profile:
 
 
 def looks_like_secret(value: str) -> bool:
-    """Whether a profile value looks like a pasted token rather than a name, path or URL."""
+    """Whether a profile value looks like a pasted token rather than a name, path, glob or URL."""
     if _SECRET_PREFIXES.match(value):
         return True
-    if len(value) < 20 or any(c.isspace() for c in value) or re.fullmatch(r"[A-Z0-9_]+", value):
-        return False
+    if _PATH_OR_GLOB.fullmatch(value):  # zendesk/users/98000*: a waiver's resource, unless a part is a token
+        return any(_random_looking(part) for part in re.split(r"[/*?\[\]!]+", value))
     if value.startswith(("http://", "https://", "/", "./", "../", "~")) or "@" in value or "." in value:
+        return False
+    return _random_looking(value)
+
+
+def _random_looking(value: str) -> bool:
+    if len(value) < 20 or any(c.isspace() for c in value) or re.fullmatch(r"[A-Z0-9_]+", value):
         return False
     counts = Counter(value)
     entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
@@ -213,6 +247,30 @@ def _secret_problems(raw: dict[str, Any]) -> Iterator[str]:
             yield f"{_key(at)}: a profile never holds secrets; {advice}"
         elif isinstance(value, str) and looks_like_secret(value):
             yield f"{_key(at)}: this value looks like a literal secret; {advice}"
+        elif isinstance(value, str) and (holds := _url_secret(value)):
+            # base_url reaches every report (findings.json, OSCAL); a token in it would travel with them.
+            yield (
+                f"{_key(at)}: a URL here never carries a secret, and this one holds {holds}; write only "
+                "https://host[:port][/path] and put the secret in an environment variable named by the credential's "
+                "secret_env (the value is not shown here)"
+            )
+
+
+def _url_secret(value: str) -> str | None:
+    """What in a URL would carry a credential: user:password@ before the host, a query string or a fragment."""
+    if "://" not in value:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # not a URL the client could use either; the schema says so
+        return None
+    if "@" in parts.netloc:
+        return "credentials before the host (user:password@)"
+    if parts.query or "?" in value:
+        return "a query string (?...)"
+    if parts.fragment or "#" in value:
+        return "a fragment (#...)"
+    return None
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
@@ -245,7 +303,7 @@ def _explain(error: jsonschema.ValidationError) -> str:
 
 def _show(value: Any) -> str:
     text = repr(value)
-    if isinstance(value, str) and looks_like_secret(value):
+    if isinstance(value, str) and (looks_like_secret(value) or _url_secret(value)):
         return "a secret-looking value (not shown)"
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -281,13 +339,89 @@ def _semantic_problems(raw: dict[str, Any], base: Path) -> Iterator[str]:
             yield f"vendors.{name}.api_version: only {versioned} APIs are versioned; remove it"
     for name, vendor in raw["vendors"].items():
         yield from _port_problems(f"vendors.{name}.base_url", vendor["base_url"])
+    deadlines = Deadlines(**raw.get("deadlines", {}))
+    for name, vendor in raw["vendors"].items():
+        yield from _pace_problems(f"vendors.{name}.requests_per_second", vendor, deadlines)
     for i, url in enumerate(raw.get("tls", {}).get("endpoints", [])):
         yield from _port_problems(f"tls.endpoints[{i}]", url)
-    for key in ("ca_file", "env_file"):
-        if key in raw and not (base / raw[key]).is_file():
-            yield f"{key}: file {base / raw[key]} does not exist"
+    for key, example in (("ca_file", "ca.pem"), ("env_file", "vendor.env")):
+        if key in raw:
+            yield from _file_problems(key, base / raw[key], f'write {key} = "{example}" (relative to the profile)')
     if "ca_file" in raw and (base / raw["ca_file"]).is_file():
         yield from _ca_file_problems(base / raw["ca_file"])
+    idp = raw.get("mfa", {}).get("idp_export")
+    if isinstance(idp, str):
+        yield from _idp_problems(base / idp)
+
+
+def _file_problems(key: str, path: Path, advice: str) -> Iterator[str]:
+    """A file the profile names: a directory, a device or a FIFO is said to be one, not to be missing."""
+    if path.is_dir():
+        yield f"{key}: {path} is a directory, not a file; name the file in it ({advice})"
+    elif not path.exists():
+        yield f"{key}: file {path} does not exist ({advice})"
+    elif not path.is_file():
+        yield f"{key}: {path} is not a regular file (a device, FIFO or socket); {advice}"
+
+
+_IDP_ADVICE = (
+    "export the identity provider's users as CSV with email and mfa columns, or as JSON: a list of "
+    '{"email": ..., "mfa": ...} objects'
+)
+
+
+def _idp_problems(path: Path) -> Iterator[str]:
+    """The identity-provider export is read as the MFA check reads it, so a bad one is named here, not mid-audit."""
+    key = "mfa.idp_export"
+    problems = list(_file_problems(key, path, _IDP_ADVICE))
+    if problems:
+        yield from problems
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        yield f"{key}: {path} is not UTF-8 text; {_IDP_ADVICE}"
+        return
+    except OSError as exc:
+        yield f"{key}: cannot read {path} ({exc.strerror or exc.__class__.__name__})"
+        return
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield f"{key}: {path} is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg}); {_IDP_ADVICE}"
+            return
+        except RecursionError:
+            yield f"{key}: {path} nests too deeply to be a list of users; {_IDP_ADVICE}"
+            return
+        rows = data if isinstance(data, list) else data.get("users") if isinstance(data, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            yield f'{key}: {path} holds no list of user objects (a JSON array, or {{"users": [...]}}); {_IDP_ADVICE}'
+        return
+    try:
+        header = set(csv.DictReader(io.StringIO(text)).fieldnames or [])
+    except csv.Error as exc:
+        yield f"{key}: {path} is not valid CSV ({exc}); {_IDP_ADVICE}"
+        return
+    if not header & {"email", "login"}:
+        yield f"{key}: {path} has no email (or login) column in its first line; {_IDP_ADVICE}"
+    elif not header & {"mfa", "factors"}:
+        yield f"{key}: {path} has no mfa (or factors) column in its first line; {_IDP_ADVICE}"
+
+
+def _pace_problems(key: str, vendor: dict[str, Any], deadlines: Deadlines) -> Iterator[str]:
+    """A pace that cannot make even the smallest collection before the vendor deadline would only sleep into it."""
+    rate = vendor.get("requests_per_second")
+    if rate is None:
+        return
+    burst = vendor.get("burst") or max(1, int(rate))  # as connectors.open_connector paces it
+    needed = max(0, MINIMAL_COLLECTION_REQUESTS - burst) / rate
+    if needed > deadlines.for_vendor:
+        yield (
+            f"{key}: at {rate:g} requests/s the collection needs about {format_seconds(needed)}; the vendor deadline "
+            f"is {format_seconds(deadlines.for_vendor)}: raise requests_per_second or the deadline "
+            "([deadlines] vendor_seconds)"
+        )
 
 
 def _port_problems(key: str, url: str) -> Iterator[str]:
@@ -376,6 +510,7 @@ def _build(raw: dict[str, Any], path: Path) -> Profile:
             Waiver(w["check"], w["resource"], w["reason"], w["owner"], w["expires"]) for w in raw.get("waivers", [])
         ),
         evidence_max_age_days=raw.get("evidence", {}).get("max_age_days", 30),
+        deadlines=Deadlines(**raw.get("deadlines", {})),
     )
 
 

@@ -33,7 +33,7 @@ class Audit:
         self._waivers = waivers
         self._today = today
         self.findings: list[Finding] = []
-        self.declared_not_applicable = False
+        self.not_applicable_to: set[str] = set()  # vendors the check itself declared it does not apply to ("-": all)
 
     def _add(
         self,
@@ -61,7 +61,7 @@ class Audit:
             status=Status.WAIVED if waiver else status,
             severity=severity or self.spec.severity,
             vendor=vendor,
-            resource=resource,
+            resource=self._redact(resource),  # resource ids come from the vendor
             message=self._redact(message),
             controls=self.spec.controls,
             evidence=_masked(dict(evidence or {}), self._redact),
@@ -108,13 +108,16 @@ class Audit:
         return self._add(Status.MANUAL, vendor, resource, message, evidence, None)
 
     def not_applicable(self, *, vendor: str = "-", resource: str = "-", message: str) -> Finding:
-        self.declared_not_applicable = True
+        self.not_applicable_to.add(vendor)
         return self._add(Status.NOT_APPLICABLE, vendor, resource, message, None, None)
 
 
 def _masked(value: Any, redact: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        shown = redact(str(value))  # a card number given as a number
+        return value if shown == str(value) else shown
     if isinstance(value, Mapping):
         return {redact(str(k)): _masked(v, redact) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -15,6 +15,7 @@ import datetime as dt
 import ipaddress
 import socket
 import ssl
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,7 +197,14 @@ def _hsts(host: str, port: int, ca_file: Path | None, timeout: float) -> tuple[b
         ):
             tls.sendall(request.encode())
             head = b""
+            # One deadline for the whole head: a per-recv timeout alone lets a server that trickles a byte at
+            # a time hold the probe for as long as it likes.
+            until = time.monotonic() + timeout
             while b"\r\n\r\n" not in head and len(head) < 65536:
+                left = until - time.monotonic()
+                if left <= 0:
+                    return False, None
+                tls.settimeout(left)
                 piece = tls.recv(4096)
                 if not piece:
                     break

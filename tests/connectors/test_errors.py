@@ -110,6 +110,17 @@ def test_production_mode_refuses_writes_before_they_leave(fresh: StartSandbox) -
     assert body["user"]["id"] == 1
 
 
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "POST", "PATCH", "DELETE", "TRACE", "PROPFIND"])
+def test_production_mode_is_get_only(fresh: StartSandbox, method: str) -> None:
+    # The README's promise is "every non-GET refused": HEAD and OPTIONS too, not only the writes.
+    running = fresh(scenario="clean")
+    served_before = running.listeners["zendesk"].requests_served
+    session = session_for(running, "zendesk", read_only=True)
+    with pytest.raises(connectors.ReadOnlyViolation, match=f"production mode refused {method} "):
+        session.answer(method, "/api/v2/users/me.json")
+    assert running.listeners["zendesk"].requests_served == served_before
+
+
 def test_sandbox_mode_allows_writes(fresh: StartSandbox) -> None:
     running = fresh(scenario="leaky")  # the leaky token holds "write"
     session = session_for(running, "zendesk", read_only=False)

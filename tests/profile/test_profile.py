@@ -226,3 +226,141 @@ def test_every_problem_is_reported_once(tmp_path: Path) -> None:
 )
 def test_secret_detector(value: str, secret: bool) -> None:
     assert looks_like_secret(value) is secret
+
+
+# -- issue 12: secrets in URLs, files that are not files, a bad IdP export, waiver globs -----------------------
+
+TOKEN = "a9F3kQ7zR2mX8vB4nT6wY1pL5sD0hJ3c"  # noqa: S105 - a fake credential the loader must refuse to hold
+
+
+@pytest.mark.parametrize(
+    ("url", "holds"),
+    [
+        (f"https://bpo:{TOKEN}@acme.myshopify.com", "credentials before the host"),
+        (f"https://{TOKEN}@acme.myshopify.com/admin", "credentials before the host"),
+        (f"https://acme.myshopify.com/admin?token={TOKEN}", "a query string"),
+        (f"https://acme.myshopify.com/admin?access_token={TOKEN}&x=1", "a query string"),
+        (f"https://acme.myshopify.com/#access_token={TOKEN}", "a fragment"),
+    ],
+)
+def test_a_secret_in_base_url_is_refused_in_one_line_without_echo(tmp_path: Path, url: str, holds: str) -> None:
+    with pytest.raises(ProfileError) as caught:
+        load_profile(write(tmp_path, MINIMAL.replace("https://acme.myshopify.com", url)))
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{tmp_path / 'audit.toml'}: vendors.shop.base_url: a URL here never carries a secret")
+    assert holds in problem
+    assert "environment variable named by the credential's secret_env" in problem
+    assert "\n" not in problem
+    assert TOKEN not in str(caught.value)
+    assert TOKEN[:8] not in str(caught.value)
+
+
+def test_a_secret_in_a_tls_endpoint_is_refused_too(tmp_path: Path) -> None:
+    text = MINIMAL + f'\n[tls]\nendpoints = ["https://u:{TOKEN}@help.brand.example"]\n'
+    message = error_of(tmp_path, text)
+    assert "tls.endpoints[0]: a URL here never carries a secret" in message
+    assert TOKEN not in message
+
+
+def test_check_profile_refuses_a_secret_in_base_url_with_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write(tmp_path, MINIMAL.replace("https://acme.myshopify.com", f"https://acme.myshopify.com?token={TOKEN}"))
+    result = subprocess.run(
+        [sys.executable, "-m", "vendor_audit.cli", "check-profile", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "ACME_SHOPIFY_TOKEN": "x" * 20},
+    )
+    assert result.returncode == 2
+    assert "vendors.shop.base_url" in result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("key", ["ca_file", "env_file"])
+def test_a_directory_is_said_to_be_one_not_missing(tmp_path: Path, key: str) -> None:
+    message = error_of(tmp_path, MINIMAL.replace('mode = "sandbox"', f'mode = "sandbox"\n{key} = "."'))
+    assert f"{key}: {tmp_path} is a directory, not a file; name the file in it" in message
+    assert "does not exist" not in message
+
+
+def test_a_missing_ca_file_still_says_so(tmp_path: Path) -> None:
+    message = error_of(tmp_path, MINIMAL.replace('mode = "sandbox"', 'mode = "sandbox"\nca_file = "nope.pem"'))
+    assert f"ca_file: file {tmp_path / 'nope.pem'} does not exist" in message
+
+
+def with_idp(name: str) -> str:
+    return MINIMAL + f'\n[mfa]\nrequired_roles = ["admin"]\nidp_export = "{name}"\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("okta.json", "{not json", "is not valid JSON (line 1 column 2"),
+        ("okta.json", '"a string"', "holds no list of user objects"),
+        ("okta.json", '[{"email": "a@b.example"}, 3]', "holds no list of user objects"),
+        ("okta.json", "[" * 100_000, "nests too deeply"),
+        ("okta.csv", "user,factor\na@b.example,totp\n", "has no email (or login) column"),
+        ("okta.csv", "email,enrolled\na@b.example,yes\n", "has no mfa (or factors) column"),
+        ("okta.csv", b"email,mfa\n\xff\xfe,true\n", "is not UTF-8 text"),
+        ("okta.csv", None, "does not exist"),
+        ("okta", "dir", "is a directory, not a file"),
+    ],
+)
+def test_a_bad_idp_export_names_the_file(tmp_path: Path, name: str, content: str | bytes | None, said: str) -> None:
+    target = tmp_path / name
+    if content == "dir":
+        target.mkdir()
+    elif isinstance(content, bytes):
+        target.write_bytes(content)
+    elif content is not None:
+        target.write_text(content)
+    with pytest.raises(ProfileError) as caught:
+        load_profile(write(tmp_path, with_idp(name)))
+    (problem,) = caught.value.problems
+    assert f"mfa.idp_export: {'file ' if content is None else ''}{target}" in problem
+    assert said in problem
+    assert "\n" not in problem
+
+
+def test_a_good_idp_export_loads(tmp_path: Path) -> None:
+    (tmp_path / "okta.csv").write_text("email,mfa\na@b.example,true\n")
+    (tmp_path / "okta.json").write_text('{"users": [{"login": "a@b.example", "factors": ["totp"]}]}')
+    for name in ("okta.csv", "okta.json"):
+        assert load_profile(write(tmp_path, with_idp(name))).idp_export == tmp_path / name
+
+
+def waiver(resource: str) -> str:
+    return (
+        f'\n[[waivers]]\ncheck = "mfa_enabled_for_vendor_staff"\nresource = "{resource}"\n'
+        'reason = "break-glass accounts, reviewed monthly"\nowner = "secops@brand.example"\nexpires = 2027-01-31\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "resource", ["zendesk/users/98000*", "zendesk/users/*", "shopify/orders/5612000000138", "gorgias/tickets/[0-9]*"]
+)
+def test_a_waiver_resource_glob_is_not_a_secret(tmp_path: Path, resource: str) -> None:
+    assert load_profile(write(tmp_path, MINIMAL + waiver(resource))).waivers[0].resource == resource
+
+
+def test_a_token_in_a_waiver_resource_is_still_refused(tmp_path: Path) -> None:
+    message = error_of(tmp_path, MINIMAL + waiver(f"shop/{TOKEN}*"))
+    assert "waivers[0].resource: this value looks like a literal secret" in message
+    assert TOKEN not in message
+
+
+@pytest.mark.parametrize(
+    ("value", "secret"),
+    [
+        ("zendesk/users/98000*", False),
+        ("tickets/*/comments/*", False),
+        ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", True),  # base64 with "/" is still a token
+        ("a9f8e7d6c5b4a3928170ff5e4d3c2b1a0*", True),
+    ],
+)
+def test_secret_detector_on_paths_and_globs(value: str, secret: bool) -> None:
+    assert looks_like_secret(value) is secret
