@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from _common import REPO, sandbox_process
+
 from vendor_audit.loadtests.stats import percentile
 
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]

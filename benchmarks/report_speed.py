@@ -23,15 +23,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _common import REPO
+
+from vendor_audit import checks
+from vendor_audit.engine import coverage
+from vendor_audit.findings import AuditRun, EvidenceFile, Finding, Severity, Status
 from vendor_audit.reports import render_findings_json
 from vendor_audit.reports.html import render_html
 from vendor_audit.reports.junit import render_junit
 from vendor_audit.reports.oscal import render_oscal
 from vendor_audit.reports.tabular import render_csv
-
-from vendor_audit import checks
-from vendor_audit.engine import coverage
-from vendor_audit.findings import AuditRun, EvidenceFile, Finding, Severity, Status
 
 TRESTLE = REPO / ".bench-venv" / "trestle" / "bin" / "python"
 _TRESTLE_ROUND_TRIP = """

@@ -141,6 +141,9 @@ def map_transport_errors(request: httpx.Request) -> Iterator[None]:
 
 
 _SAID_LIMIT = 300
+# Text is cut this far past the limit before it is redacted, and to the limit after: a card number or a secret
+# that crosses the limit is whole when the redactor sees it, so no clear head of one survives the cut.
+_REDACT_WINDOW = _SAID_LIMIT + 200
 
 
 def _vendor_message(body: Any, depth: int = 0) -> str:
@@ -154,7 +157,7 @@ def _vendor_message(body: Any, depth: int = 0) -> str:
                 if isinstance(inner, dict):
                     named = [str(inner[k]) for k in ("title", "message", "msg", "description") if k in inner]
                     return ": ".join(named) or ", ".join(f"{k}: {v}" for k, v in inner.items())
-                text = _vendor_message(inner, depth + 1) if isinstance(inner, list) else str(inner)[:_SAID_LIMIT]
+                text = _vendor_message(inner, depth + 1) if isinstance(inner, list) else str(inner)[:_REDACT_WINDOW]
                 if key == "error" and "description" in body:
                     text += f": {body['description']}"
                 elif key == "error" and "error_description" in body:
@@ -162,7 +165,7 @@ def _vendor_message(body: Any, depth: int = 0) -> str:
                 return text
     if isinstance(body, list):
         return "; ".join(_vendor_message(item, depth + 1) if not isinstance(item, str) else item for item in body[:10])
-    return str(body)[:_SAID_LIMIT] if body is not None else ""
+    return str(body)[:_REDACT_WINDOW] if body is not None else ""
 
 
 def _credentials_sent(request: httpx.Request) -> list[str]:
@@ -198,7 +201,7 @@ def raise_for_answer(response: httpx.Response, *, vendor: str, credential: str, 
         body = response.json()
     except (ValueError, RecursionError):  # HTML error pages, text/plain 429s, truncated or absurdly nested bodies
         parse_failed = True
-    said = _vendor_message(body) if not parse_failed else response.text[:120].strip()
+    said = _vendor_message(body) if not parse_failed else response.text[:_REDACT_WINDOW].strip()
     # A vendor (or whatever answers in its place) may echo the credential it was sent: never quote it.
     said = Redactor(_credentials_sent(request))(said)
     if len(said) > _SAID_LIMIT:  # the vendor's words, not a dump of whatever it sent

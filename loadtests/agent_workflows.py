@@ -34,9 +34,9 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
 from locust.user.task import LOCUST_STATE_STOPPING
-from vendor_audit.loadtests.stats import Sample, answer_problem
 
 from vendor_audit import connectors
+from vendor_audit.loadtests.stats import Sample, answer_problem
 from vendor_audit.profile import Profile, load_profile
 from vendor_audit.vendors import WorkflowStep, lookup
 

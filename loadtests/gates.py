@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vendor_audit.loadtests.stats import Summary
-
 from vendor_audit.findings import CheckSpec, Finding, Severity, Status
+from vendor_audit.loadtests.stats import Summary
 from vendor_audit.profile import SLO
 
 CAPACITY = ("soc2_2017:A1.1", "iso27001_2022:A.8.6")

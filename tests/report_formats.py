@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import xmlschema
+
 from vendor_audit.reports.tabular import CSV_COLUMNS
 from vendor_audit.schemas import load_schema
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from vendor_audit.reports import bundle
 
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_audit.reports import bundle
 
 from vendor_audit import cli
+from vendor_audit.reports import bundle
 
 FUZZ = settings(
     max_examples=60,

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from vendor_audit.reports.history import History, HistoryError, render_drift
 
 from tests.conftest import StartSandbox
 from vendor_audit.findings import AuditRun, Finding, RunState, Severity, Status
+from vendor_audit.reports.history import History, HistoryError, render_drift
 
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 import pytest
-from vendor_audit.sandbox import Request, Response
 
 from vendor_audit import sandbox
+from vendor_audit.sandbox import Request, Response
 
 PAN = "4539 1488 0343 6467"  # Luhn-valid Visa test number
 PAN_DIGITS = PAN.replace(" ", "")

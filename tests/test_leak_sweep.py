@@ -30,10 +30,10 @@ from urllib.parse import quote, unquote_plus
 
 import httpx
 import pytest
-from vendor_audit.sandbox import Request, Response
 
 from vendor_audit import sandbox
 from vendor_audit.pan import fold, scan_text
+from vendor_audit.sandbox import Request, Response
 
 
 def jwt_like(length: int, seed: int) -> str:

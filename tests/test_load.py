@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from vendor_audit.loadtests.stats import Sample, conformance, percentile, summarize, svg_chart, validity
 
 from tests.conftest import StartSandbox
 from tests.report_formats import assert_valid_reports
 from vendor_audit import sandbox
+from vendor_audit.loadtests.stats import Sample, conformance, percentile, summarize, svg_chart, validity
 
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
 

@@ -13,12 +13,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-from vendor_audit.reports import REPORT_FILES, render_findings_json, render_table, write_reports
-from vendor_audit.reports.html import render_html
-from vendor_audit.reports.junit import render_junit
-from vendor_audit.reports.oscal import control_token, render_oscal
-from vendor_audit.reports.tabular import render_csv
-from vendor_audit.schemas import load_schema
 
 from tests.report_formats import SCHEMAS, assert_valid_reports, html_structure, junit_schema, oscal_errors
 from vendor_audit.findings import (
@@ -33,6 +27,12 @@ from vendor_audit.findings import (
     Status,
     VendorRef,
 )
+from vendor_audit.reports import REPORT_FILES, render_findings_json, render_table, write_reports
+from vendor_audit.reports.html import render_html
+from vendor_audit.reports.junit import render_junit
+from vendor_audit.reports.oscal import control_token, render_oscal
+from vendor_audit.reports.tabular import render_csv
+from vendor_audit.schemas import load_schema
 
 PAN_SPEC = CheckSpec(
     "payloads_free_of_pans",

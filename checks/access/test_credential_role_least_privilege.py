@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from vendor_audit.checks import Audit, Severity, Where, check
-
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import Profile
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from vendor_audit.checks import Audit, Severity, Where, check
-
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import Profile
 from vendor_audit.vendors import lookup

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from vendor_audit.checks import Audit, PayloadScan, Severity, check
 from vendor_audit.checks.data._findings import record_hits
-
 from vendor_audit.profile import Profile
 from vendor_audit.vendors import lookup
 

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 from vendor_audit.checks import Audit, Severity, check
-
 from vendor_audit.profile import Profile
 
 

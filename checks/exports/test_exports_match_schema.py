@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from vendor_audit.checks import Audit, Severity, check
-
 from vendor_audit.profile import ExportSpec, Profile
 
 LISTED = 50  # failing records listed one by one; the rest are counted

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from vendor_audit.checks import Audit, Severity, Where, check
-
 from vendor_audit.model import MFAState, User, VendorSnapshot
 from vendor_audit.profile import Profile
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from vendor_audit.checks import Audit, ProbedEndpoint, Severity, check
 from vendor_audit.checks.tls._common import TLS_CONTROLS, leaf_present, reachable
-
 from vendor_audit.profile import Profile
 
 

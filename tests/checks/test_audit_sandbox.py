@@ -11,11 +11,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from vendor_audit.schemas import load_schema
 
 from tests.checks.conftest import AuditResult, run_audit
 from tests.report_formats import assert_valid_reports
 from vendor_audit import sandbox
+from vendor_audit.schemas import load_schema
 
 # manifest kind -> the check that must fail for it
 CHECK_OF = {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from vendor_audit.schemas import load_schema
 
 from vendor_audit import checks
+from vendor_audit.schemas import load_schema
 
 REPO = Path(__file__).resolve().parents[2]
 

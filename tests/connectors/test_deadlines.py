@@ -7,6 +7,10 @@ from collections.abc import Generator, Iterator
 
 import httpx
 import pytest
+
+from tests.conftest import StartSandbox, trust
+from vendor_audit import sandbox
+from vendor_audit._threads import in_daemon_threads
 from vendor_audit.connectors import (
     Budget,
     Deadline,
@@ -16,10 +20,6 @@ from vendor_audit.connectors import (
     RetryTransport,
     build_client,
 )
-
-from tests.conftest import StartSandbox, trust
-from vendor_audit import sandbox
-from vendor_audit._threads import in_daemon_threads
 
 ME = "/api/v2/users/me.json"
 

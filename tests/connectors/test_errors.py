@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from vendor_audit.connectors._base import Session
 
 from tests.conftest import StartSandbox
 from vendor_audit import connectors, sandbox
+from vendor_audit.connectors._base import Session
 from vendor_audit.profile import load_profile
 
 _OPEN: list[Session] = []
@@ -202,3 +202,15 @@ def test_error_bodies_of_every_shape_are_quoted() -> None:
         with pytest.raises(connectors.PermissionDenied) as caught:
             session.get("/x")
         assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize("at", range(270, 300, 3))
+def test_a_card_number_crossing_the_quoted_limit_is_never_half_shown(at: int) -> None:
+    from vendor_audit.connectors._errors import VendorAPIError, raise_for_answer
+
+    body = {"error": "x" * at + " 4111 1111 1111 1111 and more text " + "y" * 200}
+    response = httpx.Response(422, json=body, request=httpx.Request("GET", "https://vendor.example/api/v2/x.json"))
+    with pytest.raises(VendorAPIError) as caught:
+        raise_for_answer(response, vendor="zendesk", credential="c", secret_env="E")  # noqa: S106 - an env var name
+    digits = re.findall(r"\d[\d ]*\d", str(caught.value))
+    assert all(len(d.replace(" ", "")) <= 6 for d in digits), str(caught.value)[-200:]

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from vendor_audit.connectors import Budget, Rate, RetryTransport, parse_retry_after
 
 from tests.conftest import StartSandbox, shopify_client, trust
 from vendor_audit import connectors, sandbox, vendors
+from vendor_audit.connectors import Budget, Rate, RetryTransport, parse_retry_after
 
 
 class RecordingSleep:

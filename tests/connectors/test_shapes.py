@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from vendor_audit import connectors
 from vendor_audit.connectors import _shape
 from vendor_audit.connectors._base import Session
 from vendor_audit.connectors._errors import UnexpectedShape, raise_for_answer
@@ -22,8 +24,6 @@ from vendor_audit.connectors._http import build_client
 from vendor_audit.connectors.gorgias import GorgiasConnector
 from vendor_audit.connectors.shopify import ShopifyConnector
 from vendor_audit.connectors.zendesk import ZendeskConnector
-
-from vendor_audit import connectors
 from vendor_audit.model import Payload, VendorSnapshot
 from vendor_audit.profile import Credential, Vendor, load_profile
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
 from vendor_audit.connectors import Budget, Rate
 from vendor_audit.connectors._base import (
     ROUND_TICKETS,
@@ -26,7 +27,6 @@ from vendor_audit.connectors._base import (
     step,
 )
 from vendor_audit.connectors._pagination import iter_pages, next_link
-
 from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import httpx
-from vendor_audit.sandbox import ZendeskLimits
 
 from tests.conftest import StartSandbox, gorgias_client, shopify_client, zendesk_client
+from vendor_audit.sandbox import ZendeskLimits
 
 
 def burst(client: httpx.Client, path: str, count: int) -> list[httpx.Response]:
