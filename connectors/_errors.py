@@ -7,6 +7,7 @@
      ├── VendorAPIError           other 4xx/5xx, or an answer that is not the JSON the API promises
      │    └── UnexpectedShape     2xx, but not JSON, or JSON not shaped as the vendor documents (_shape.py)
      ├── ReadOnlyViolation        production mode refused a write before it left the process
+     ├── OriginRefused            a request for another origin than base_url's, refused before it left
      └── TransportFailure         unreachable, timed out, dropped
           ├── TLSFailure          certificate untrusted, expired, wrong host; handshake refused
           └── DeadlineExceeded    no complete answer by the request's, the vendor's or the run's deadline
@@ -31,6 +32,7 @@ __all__ = [
     "AuthenticationError",
     "ConnectorError",
     "DeadlineExceeded",
+    "OriginRefused",
     "PermissionDenied",
     "RateLimitedError",
     "ReadOnlyViolation",
@@ -79,6 +81,12 @@ class UnexpectedShape(VendorAPIError):
 
 class ReadOnlyViolation(ConnectorError):
     kind = "read_only"
+
+
+class OriginRefused(ConnectorError):
+    """The credential goes to its vendor's base_url origin only: a request elsewhere is never sent."""
+
+    kind = "origin"
 
 
 class TransportFailure(ConnectorError):

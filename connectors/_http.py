@@ -17,7 +17,7 @@ from vendor_audit.redact import Redactor
 from vendor_audit.vendors import registered
 
 from ._deadline import Deadline, DeadlineTransport, http_transport
-from ._errors import ConnectorError
+from ._errors import ConnectorError, OriginRefused
 from ._pacing import Budget
 from ._retry import ReadOnlyTransport, RetryTransport
 
@@ -141,7 +141,17 @@ def build_client(
     if read_only:
         stack = ReadOnlyTransport(stack)
 
+    origin = httpx.URL(base_url)
+
     def on_request(request: httpx.Request) -> None:
+        # The client signs every request with the credential: one to another origin (an absolute link a vendor
+        # sent, anywhere in the code) is refused here, the one place every request passes, before it is sent.
+        if (request.url.scheme, request.url.host, request.url.port) != (origin.scheme, origin.host, origin.port):
+            port = f":{request.url.port}" if request.url.port else ""
+            raise OriginRefused(
+                f"{name or 'vendor'}: refused to send the credential to {request.url.scheme}://"
+                f"{request.url.host[:100]}{port}, which is not base_url's origin"
+            )
         request.extensions["vendor_audit_started"] = time.perf_counter()
         # Only method and path reach the log: headers hold the credentials.
         log.debug("%s %s", request.method, request.url.copy_with(query=None))

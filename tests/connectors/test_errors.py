@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -53,12 +54,19 @@ def test_bad_credential_is_one_line_naming_the_env_var(clean: sandbox.RunningSan
     assert "wrong-token-value" not in message
 
 
-def test_unreachable_host_fails_fast_with_advice(clean: sandbox.RunningSandbox, tmp_path: object) -> None:
-    session = session_for(clean, "shopify")
+def test_unreachable_host_fails_fast_with_advice(clean: sandbox.RunningSandbox, tmp_path: Path) -> None:
     closed_port = "https://127.0.0.1:9"  # discard port: nothing listens
+    moved = tmp_path / "audit.toml"
+    moved.write_text(clean.profile_path.read_text().replace(clean.url("shopify"), closed_port))
+    (tmp_path / "sandbox.env").write_text((clean.run_dir / "sandbox.env").read_text())
+    (tmp_path / "ca.pem").write_text(clean.ca_path.read_text())
+    profile = load_profile(moved)
+    target = next(v for v in profile.vendors if v.name == "shopify")
+    session = connectors.open_connector(profile, target, environ=clean.secrets).sessions[0]
+    _OPEN.append(session)
     started = time.monotonic()
     with pytest.raises(connectors.TransportFailure) as caught:
-        session.get(f"{closed_port}/admin/api/2026-10/shop.json")
+        session.get("/admin/api/2026-10/shop.json")
     assert time.monotonic() - started < 3
     assert "cannot connect to 127.0.0.1:9; check base_url" in str(caught.value)
     assert "\n" not in str(caught.value)
@@ -214,3 +222,30 @@ def test_a_card_number_crossing_the_quoted_limit_is_never_half_shown(at: int) ->
         raise_for_answer(response, vendor="zendesk", credential="c", secret_env="E")  # noqa: S106 - an env var name
     digits = re.findall(r"\d[\d ]*\d", str(caught.value))
     assert all(len(d.replace(" ", "")) <= 6 for d in digits), str(caught.value)[-200:]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://elsewhere.example/api", "http://vendor.example/api", "https://vendor.example:8443/api"]
+)
+def test_no_request_carries_the_credential_to_another_origin(url: str) -> None:
+    import ssl
+
+    from vendor_audit.connectors._errors import OriginRefused
+    from vendor_audit.connectors._http import build_client
+
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    client = build_client(
+        base_url="https://vendor.example",
+        auth=httpx.BasicAuth("agent@example.com", "planted-secret-value"),
+        verify=ssl.create_default_context(),
+        transport=httpx.MockTransport(answer),
+    )
+    assert client.get("/api").status_code == 200
+    with pytest.raises(OriginRefused, match="not base_url's origin"):
+        client.get(url)
+    assert [str(r.url) for r in sent] == ["https://vendor.example/api"]  # the refused one never left
