@@ -364,11 +364,7 @@ def audit(request: pytest.FixtureRequest) -> Audit:
 # -- outcome of each check, and of the run -----------------------------------------------------------------
 
 
-def _fail_if_bad(item: pytest.Item, findings: list[Any]) -> None:
-    fail_on = Severity(item.config.getoption("--audit-fail-on"))
-    engine = item.config.stash[STATE].session
-    if engine is not None:
-        fail_on = engine.options.fail_on
+def _fail_if_bad(findings: list[Any], fail_on: Severity) -> None:
     bad = [
         f for f in findings if f.status is Status.ERROR or (f.status is Status.FAIL and f.severity.rank >= fail_on.rank)
     ]
@@ -397,7 +393,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         # Failed below, outside this block, so no chained traceback shows the raw exception.
         cause = _cause(exc, engine.redact)
         result = None
-    _fail_if_bad(item, engine.end_check(spec, item.stash.get(AUDIT, None), cause=cause))
+    _fail_if_bad(engine.end_check(spec, item.stash.get(AUDIT, None), cause=cause), engine.options.fail_on)
     return result
 
 
@@ -488,11 +484,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # run did not look everywhere, whatever stopped it.
         why = session.shouldstop or session.shouldfail or "errors during collection, shown above"
         adapter.session.interrupt(f"pytest ({why})")
+    code = 2  # what stands if publishing itself breaks: the session never ends green
     try:
-        run = _publish(session, int(exitstatus))
-        code = run.exit_code
-    finally:  # even if publishing broke, the session does not end green
-        session.exitstatus = max(int(exitstatus), locals().get("code", 2))  # never lower than pytest's outcome
+        code = _publish(session, int(exitstatus)).exit_code
+    finally:
+        session.exitstatus = max(int(exitstatus), code)  # never lower than pytest's own outcome
 
 
 def _publish(session: pytest.Session, outcome: int) -> Any:

@@ -141,7 +141,7 @@ class AuditSession:
         self.started = now.isoformat(timespec="seconds")
         self.profile: Profile | None = None
         self.problems: list[str] = []
-        self.redact: Callable[[str], str] = Redactor()
+        self.redact = Redactor()  # the run's secrets join it once the profile is loaded
         self.sandbox: dict[str, str] | None = None
         self.interrupted: str | None = None  # why, when the run was interrupted
         self.narrowed: str | None = None  # how, when the run was narrowed to some checks
@@ -525,7 +525,7 @@ class AuditSession:
 
         # Every string of the run passes the run's redactor once more before it is written anywhere (history,
         # reports, evidence): what reached the run without going through a recorder is caught here.
-        redactor = self.redact if isinstance(self.redact, Redactor) else Redactor()
+        redactor = self.redact
         run = redact_run(run, redactor)
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
