@@ -262,18 +262,18 @@ def build(seed: int = 2026, per_positive: int = 28, per_negative: int = 26) -> l
 
 def pans_found(case: Case) -> set[str]:
     """The PANs (and track data) vendor-audit's scanner finds in one case, as the audit would look at it."""
-    from vendor_audit.pan import FragmentJoiner, scan_record, scan_text
+    from vendor_audit.pan import Joiner, scan_record, scan_text
 
     if case.kind == "text":
         matches = scan_text(case.value)
     elif case.kind == "record":
         matches = [m for _, m in scan_record(case.value)]
     else:
-        joiner = FragmentJoiner()
+        joiner = Joiner()
         matches = []
         for message in case.value:
-            matches += scan_text(message) + joiner.feed(message, "message")
-        matches += joiner.flush()
+            matches += scan_text(message) + [m for _, m in joiner.feed(message, "message")]
+        matches += [m for _, m in joiner.flush()]
     return {m.digits for m in matches if m.kind in {"pan", "track_data"}}
 
 

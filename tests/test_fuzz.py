@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from vendor_audit import _hello
 from vendor_audit.boundedio import InputError
 from vendor_audit.exports import iter_records
-from vendor_audit.pan import FragmentJoiner, scan_ndjson, scan_record, scan_text
+from vendor_audit.pan import Joiner, scan_ndjson, scan_record, scan_text
 
 ALPHABET = st.sampled_from(list("0123456789 -./_|%&#;<>+=\\unbr\"'{}[]:,abcdefXYZ\u00a0\u200b\uff14\u0664\n"))
 json_values = st.recursive(
@@ -43,7 +43,7 @@ def test_scan_record_never_crashes(record: object) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(ALPHABET, max_size=12), max_size=12))
 def test_fragment_joiner_never_crashes(values: list[str]) -> None:
-    joiner = FragmentJoiner()
+    joiner = Joiner()
     for value in values:
         joiner.feed(value, "x")
     joiner.flush()

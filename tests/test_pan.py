@@ -95,7 +95,7 @@ def test_chunked_screen_never_drops_a_line_the_full_scanner_flags() -> None:
     import json
 
     from tests.pan_corpus import build
-    from vendor_audit.pan import _scan_line_text, scan_ndjson
+    from vendor_audit.pan import scan_json_line, scan_ndjson
 
     lines: list[bytes] = []
     for case in build()[::3]:
@@ -104,7 +104,7 @@ def test_chunked_screen_never_drops_a_line_the_full_scanner_flags() -> None:
     lines.append(b'{"truncated": "4111 1111 1111 1111\n')
     data = b"".join(lines)
     # The full scanner on every line, no screen: what the chunked scan must reproduce exactly.
-    expected = [(n, p, m.digits) for n, line in enumerate(lines, start=1) for p, m in _scan_line_text(line)]
+    expected = [(n, p, m.digits) for n, line in enumerate(lines, start=1) for p, m in scan_json_line(line)]
     assert len(expected) > 250
     for chunk_size in (97, 4096, 1 << 22):  # lines cut across chunk borders
         got = [(n, p, m.digits) for n, p, m in scan_ndjson(io.BytesIO(data), chunk_size=chunk_size)]

@@ -26,19 +26,21 @@ def test_corpus_is_reproducible() -> None:
 
 
 def test_numbers_split_over_consecutive_chat_messages_are_joined() -> None:
-    texts = ["hi", "my card is 4111 1111", "1111 1111", "thanks", "unrelated 12"]
+    texts = ["hi", "my card is 4111 1111", "1111 1111 and that is all", "thanks", "unrelated 12"]
     payloads = [Payload("gorgias", f"tickets/9/messages/{90 + i}", "body_text", t) for i, t in enumerate(texts)]
     other = Payload("gorgias", "tickets/10/messages/100", "body_text", "1111 1111")
     snapshot = VendorSnapshot("gorgias", "gorgias", payload_source=lambda: iter([*payloads, other]))
     hits: list[Hit] = []
     count = scan_vendor(snapshot, hits)
     assert count == 6
-    # "my card is 4111 1111" is not a bare fragment, so the chain is "1111 1111" alone: nothing joined there;
-    # a bare split does join, and never across two tickets.
-    assert [h for h in hits if h.match.kind == "pan"] == []
-    split = ["4111 1111", "1111 1111"]
+    # The end of one message and the start of the next are joined; the report points at where the number begins.
+    assert [(h.resource, h.match.masked) for h in hits if h.match.kind == "pan"] == [
+        ("tickets/9/messages/91", "411111******1111")
+    ]
+    # Never across two tickets.
+    split = ["my card is 4111 1111"]
     payloads = [Payload("gorgias", f"tickets/9/messages/{90 + i}", "body_text", t) for i, t in enumerate(split)]
     snapshot = VendorSnapshot("gorgias", "gorgias", payload_source=lambda: iter([*payloads, other]))
     hits = []
     scan_vendor(snapshot, hits)
-    assert [(h.resource, h.match.masked) for h in hits] == [("tickets/9/messages/91", "411111******1111")]
+    assert [h for h in hits if h.match.kind == "pan"] == []

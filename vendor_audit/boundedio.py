@@ -43,6 +43,7 @@ __all__ = [
     "read_document",
     "regular_files",
     "size",
+    "sniff_encoding",
 ]
 
 MiB = 1 << 20
@@ -203,11 +204,38 @@ def open_binary(path: Path, limits: Limits) -> BinaryIO:
     return cast(BinaryIO, _Lines(guard, buffer_size=1 << 20))
 
 
-def open_text(path: Path, limits: Limits, *, newline: str | None = None) -> TextIO:
-    """The file as UTF-8 text (undecodable bytes replaced), bounded as `open_binary`."""
+def open_text(path: Path, limits: Limits, *, newline: str | None = None, sniff: bool = False) -> TextIO:
+    """The file as UTF-8 text (undecodable bytes replaced), bounded as `open_binary`.
+
+    With `sniff`, the encoding is the file's own: UTF-8 (its BOM dropped), or UTF-16 and UTF-32 by BOM or
+    by the NUL bytes of mostly ASCII text (Windows tools and Excel's "Unicode text" write UTF-16).
+    """
     guard = _Guard(path, limits, line_limit=limits.record_bytes, total_limit=None)
     buffered = io.BufferedReader(guard, buffer_size=1 << 20)
-    return _Text(buffered, encoding="utf-8", errors="replace", newline=newline)
+    encoding = sniff_encoding(buffered.peek(64)[:64]) if sniff else "utf-8"
+    return _Text(buffered, encoding=encoding, errors="replace", newline=newline)
+
+
+def sniff_encoding(head: bytes) -> str:
+    """The text encoding the first bytes of a file show: a BOM, or NULs at every other byte; else UTF-8."""
+    for bom, encoding in (
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if head.startswith(bom):
+            return encoding
+    pairs = len(head) // 2
+    if pairs >= 2:
+        even = sum(1 for i in range(0, pairs * 2, 2) if head[i] == 0)
+        odd = sum(1 for i in range(1, pairs * 2, 2) if head[i] == 0)
+        if odd >= 0.75 * pairs and even == 0:
+            return "utf-16-le"
+        if even >= 0.75 * pairs and odd == 0:
+            return "utf-16-be"
+    return "utf-8"
 
 
 def read_document(path: Path, limits: Limits) -> bytes:

@@ -47,8 +47,8 @@ from vendor_audit.findings import (
     VendorRef,
     exit_code,
 )
-from vendor_audit.model import CollectionError, VendorSnapshot
-from vendor_audit.pan import FragmentJoiner, Match, scan_ndjson, scan_record, scan_text
+from vendor_audit.model import CollectionError, Payload, VendorSnapshot
+from vendor_audit.pan import Joiner, Match, scan_text
 from vendor_audit.profile import ExportSpec, Profile, load_profile
 from vendor_audit.recorder import Audit
 from vendor_audit.redact import Redactor, redact_json
@@ -598,50 +598,61 @@ def _cannot_run(outcome: int) -> int:
 
 
 def scan_vendor(snapshot: VendorSnapshot, hits: list[Hit]) -> int:
-    """Scan one vendor's payload stream into `hits`; returns how many payloads were read."""
+    """Scan one vendor's payload stream into `hits`; returns how many payloads were read.
+
+    The messages of one conversation (payloads under one parent resource) are read as the scanner reads
+    a list of messages in a record: each field's text on its own, and a number split over consecutive
+    messages joined (vendor_audit.pan.Joiner).
+    """
     count = 0
-    # A number typed over consecutive messages of one conversation is joined (cards.md section 6).
-    joiner, thread, previous = FragmentJoiner(), "", None
+    thread = ""
+    joiners: dict[str, Joiner] = {}
+    seen: dict[str, Payload] = {}
+
+    def flush() -> None:
+        for joiner in joiners.values():
+            hits.extend(Hit(seen[w].vendor, seen[w].resource, seen[w].field, m) for w, m in joiner.flush())
+        joiners.clear()
+        seen.clear()
+
     for payload in snapshot.iter_payloads():
         count += 1
-        hits += [Hit(payload.vendor, payload.resource, payload.field, m) for m in scan_text(payload.text)]
+        hits += [
+            Hit(payload.vendor, payload.resource, payload.field, m) for m in scan_text(payload.text, payload.field)
+        ]
         parent = payload.resource.rsplit("/", 2)[0]
-        if parent != thread and previous is not None:
-            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
+        if parent != thread:
+            flush()
         thread = parent
-        joined = joiner.feed(payload.text, payload.resource)  # a chain the previous message ended
-        if previous is not None:
-            hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joined]
-        previous = payload
-    if previous is not None:
-        hits += [Hit(previous.vendor, previous.resource, previous.field, m) for m in joiner.flush()]
+        where = f"{payload.resource}#{payload.field}"
+        seen[where] = payload
+        for first, match in joiners.setdefault(payload.field, Joiner()).feed(payload.text, where, payload.field):
+            hits.append(Hit(seen[first].vendor, seen[first].resource, seen[first].field, match))
+    flush()
     return count
 
 
 def scan_export(spec: ExportSpec, label: str, hits: list[Hit]) -> tuple[int, CollectionError | None]:
+    """Scan one export file into `hits` by the reader `vendor-audit scan` uses; returns how many records it has."""
     from vendor_audit.boundedio import InputError, Limits, open_binary
     from vendor_audit.exports import iter_records
+    from vendor_audit.scanfiles import scan_file
 
-    count = 0
     resource = f"exports/{spec.path.name}"
     try:
-        if spec.format == "ndjson":  # the chunked scanner: C-speed screening, memory of one chunk
-            with open_binary(spec.path, Limits()) as handle:  # bounded: a line without end is an error
-                for number, pointer, match in scan_ndjson(handle):
-                    hits.append(Hit(label, resource, f"line {number} {pointer}", match))
+        count = 0
+        if spec.format != "ndjson":  # first: a JSON export that is not an array of records is not scanned as one
+            count = sum(1 for _ in iter_records(spec.path, spec.format))
+        for where, match in scan_file(spec.path, spec.format, Limits()):
+            location = f"line {where['line']}" if "line" in where else "file"
+            hits.append(Hit(label, resource, f"{location} {where.get('pointer', '')}".strip(), match))
+        if spec.format == "ndjson":  # records counted at C speed: the scan above did not parse them all
             with open_binary(spec.path, Limits()) as handle:
                 count = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-            return count, None
-        for location, record in iter_records(spec.path, spec.format):
-            count += 1
-            if isinstance(record, ValueError):
-                continue  # unparsable records are the schema check's business
-            for pointer, match in scan_record(record):
-                hits.append(Hit(label, resource, f"{location} {pointer}", match))
     except OSError as exc:
-        return count, CollectionError(label, "payloads", "export", f"cannot read {spec.path}: {exc.strerror}")
+        return 0, CollectionError(label, "payloads", "export", f"cannot read {spec.path}: {exc.strerror}")
     except InputError as exc:  # too long a line, too deep, not an array of records: nothing was scanned past it
-        return count, CollectionError(label, "payloads", "export", f"cannot scan {spec.path}: {exc}")
+        return 0, CollectionError(label, "payloads", "export", f"cannot scan {spec.path}: {exc}")
     return count, None
 
 

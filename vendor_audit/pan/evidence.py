@@ -1,0 +1,140 @@
+"""Scored evidence: why a Luhn-valid run of digit groups is, or is not, a card number.
+
+Every candidate that has a brand's IIN and length and passes Luhn is scored; it is reported when
+the score reaches THRESHOLD. No single word vetoes a number: "phone", "order" or "#" before it weigh
+against it, card words and a card's grouping weigh for it, and structures that only other numbers
+have (a "+" country code, an IBAN's mod-97 check, a hex digest around it, a decimal point before it,
+an id-named field) weigh hard against it. `benchmarks/pan_weights.py` measures each weight: precision
+and recall on the tuning split of the independent corpus with that piece of evidence left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["THRESHOLD", "WEIGHTS", "field_kind", "grouping", "words_around", "words_before"]
+
+THRESHOLD = 1
+
+WEIGHTS: dict[str, int] = {
+    "luhn_brand": 1,  # every candidate: a brand's IIN and length, and the Luhn check
+    "issued_length": 1,  # the length the brand issues nearly all its cards in (Visa 16, Amex 15, ...)
+    "card_grouping": 2,  # 4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3, 6-13: the groups printed on cards
+    "digit_per_space": 1,  # "4 1 1 1 ...": typed to get past a filter
+    "odd_grouping": 0,  # 3-3-4 and the like: phone numbers, references
+    "run_goes_on": -2,  # more digit groups follow the window: part of a longer reference?
+    "mid_run": -1,
+    "inside_reference": -4,  # a window inside a long uniformly grouped reference (tracking numbers)
+    "card_words": 3,  # "card", "visa", "cvv", "exp" (and their French, German, Spanish, Portuguese words) nearby
+    "id_words": -1,  # "order", "tracking", "ref", "#" ... right before the number
+    "published_test_card": 2,  # on a payment processor's published list of test numbers
+    "card_field": 3,  # in a field named for a card
+    "id_field": -5,  # in a field named for an id, a count, a price, a phone, a time
+    "phone_plus": -4,  # after "+": an international phone number
+    "url_path": -4,  # a segment of a URL path or a Shopify gid (gid://shopify/Order/5690123456789)
+    "hex_token": -6,  # inside a hex digest or key
+    "iban": -6,  # inside a string that passes the IBAN mod-97 check
+    "iban_shape": -3,  # after a country code and two check digits ("PT50 0002 ..."), though the check fails
+    "gtin_check": -2,  # 12 to 14 digits, ungrouped, that pass the GS1 check digit too: a barcode (EAN, UPC, GTIN)
+    "decimal_fraction": -6,  # after "0." : the fraction of a decimal number
+    "split": -1,  # joined over two or more values (fields, messages, columns)
+    "split_aligned": 1,  # every value boundary falls where a card's groups break
+    "split_misaligned": -2,  # a boundary falls inside a card's group
+    "split_whole_values": 1,  # every part is a value of digits alone ("4111 1111")
+}
+
+ISSUED_LENGTHS = {
+    "visa": (16,),
+    "mastercard": (16,),
+    "amex": (15,),
+    "discover": (16,),
+    "jcb": (16,),
+    "unionpay": (16, 19),
+    "mir": (16,),
+}
+
+
+def _canonical(sizes: list[int]) -> bool:
+    total = sum(sizes)
+    if len(sizes) >= 3 and all(s == 4 for s in sizes[:-1]) and 1 <= sizes[-1] <= 4:
+        return True  # 4-4-4-4, 4-4-4-4-3, 4-4-4-1, 4-4-5 (below)
+    return (
+        sizes in ([4, 6, 5], [4, 6, 4], [4, 4, 5], [6, 13], [4, 6, total - 10], [4, 4, 4, 4, 3])
+        or (total == 19 and sizes == [4, 4, 4, 7])
+        or (total == 13 and sizes == [4, 3, 3, 3])
+    )
+
+
+def grouping(sizes: list[int]) -> str | None:
+    """The grouping evidence of a window's digit-group sizes."""
+    if len(sizes) == 1:
+        return None
+    if all(s == 1 for s in sizes):
+        return "digit_per_space"
+    return "card_grouping" if _canonical(sizes) else "odd_grouping"
+
+
+def aligned(part_sizes: list[int]) -> bool:
+    """Whether every boundary between the parts of a split window falls where a card's groups break."""
+    total = sum(part_sizes)
+    cuts = set()
+    at = 0
+    for size in part_sizes[:-1]:
+        at += size
+        cuts.add(at)
+    breaks = {4, 10} if total in (14, 15) else set(range(4, total, 4)) | ({6} if total == 19 else set())
+    return cuts <= breaks
+
+
+_CARD_WORDS = re.compile(
+    r"(?i)(?:\b|_)(?:cards?|credit|debit|visa|master ?card|amex|american express|discover|jcb|diners|maestro|"
+    r"union ?pay|cc|ccn|cc#|pan|cvv2?|cvc2?|exp|expiry|expires|expiration|valid thru|karte|kreditkarte|carte|"
+    r"tarjeta|cart[aã]o|carta|kaart)(?:\b|_)"
+)
+_ID_WORDS = re.compile(
+    r"(?i)(?:\b(?:order|ticket|invoice|tracking|shipment|parcel|sku|barcode|ean|upc|gtin|isbn|imei|serial|ref|"
+    r"reference|id|account|iban|phone|tel|fax|mobile|customer|member|po)\b[\s:.#-]*(?:no\.?|number|nr\.?|#)?"
+    r"[\s:#.-]*|#\s*)$"
+)
+
+
+def words_around(before: str, after: str) -> list[str]:
+    """The word evidence in the text around a candidate."""
+    found = []
+    if _CARD_WORDS.search(before[-48:]) or _CARD_WORDS.search(after[:32]):
+        found.append("card_words")
+    if _ID_WORDS.search(before[-30:]):
+        found.append("id_words")
+    return found
+
+
+def words_before(text: str) -> bool:
+    return bool(_CARD_WORDS.search(text))
+
+
+_CARD_FIELD = re.compile(r"(?i)card|(?:^|_)(?:cc|ccn|pan|cc_?num(?:ber)?|credit|payment_?details)(?:$|_)")
+ID_FIELD = re.compile(r"(?i)(^|_)(id|ids|number|order_number|sku|barcode|reference)$|Id$")
+# Fields whose values are ids, counts, money, times or contact numbers: a card in one is still found on its
+# own evidence, but never joined with its neighbours.
+_OTHER_NUMBER_FIELD = re.compile(
+    r"(?i)(?:^|_)(?:ids?|uuid|gid|number|num|no|nr|sku|barcode|ean|upc|gtin|isbn|imei|serial|reference|ref|"
+    r"tracking(?:_number)?|invoice|order_number|zip|postal|postcode|zipcode|phone|mobile|tel|fax|price|amount|"
+    r"total|subtotal|tax|discount|weight|grams|quantity|qty|count|position|version|rate|score|lat|lng|latitude|"
+    r"longitude|timestamp|time|date|at|year|month|day|seconds|minutes|duration|port|age)$|[a-z](?:Id|Ids|At)$"
+)
+
+
+_ID_SUFFIX = re.compile(r"(?i)(?:^|_)(?:ids?|uuid|gid)$|[a-z0-9](?:Id|Ids|ID)$")
+
+
+def field_kind(field: str | None) -> str | None:
+    """The field evidence of a record's field name: card_field, id_field or None."""
+    if not field:
+        return None
+    if _ID_SUFFIX.search(field):
+        return "id_field"
+    if _CARD_FIELD.search(field):
+        return "card_field"
+    if _OTHER_NUMBER_FIELD.search(field):
+        return "id_field"
+    return None
