@@ -11,10 +11,11 @@ and recall on the tuning split of the independent corpus with that piece of evid
 from __future__ import annotations
 
 import re
+from functools import cache
 
 __all__ = ["THRESHOLD", "WEIGHTS", "field_kind", "grouping", "words_around", "words_before"]
 
-THRESHOLD = 1
+THRESHOLD = 2
 
 WEIGHTS: dict[str, int] = {
     "luhn_brand": 1,  # every candidate: a brand's IIN and length, and the Luhn check
@@ -22,7 +23,7 @@ WEIGHTS: dict[str, int] = {
     "card_grouping": 2,  # 4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3, 6-13: the groups printed on cards
     "digit_per_space": 1,  # "4 1 1 1 ...": typed to get past a filter
     "odd_grouping": 0,  # 3-3-4 and the like: phone numbers, references
-    "run_goes_on": -2,  # more digit groups follow the window: part of a longer reference?
+    "run_goes_on": -1,  # more digit groups follow the window: part of a longer reference?
     "mid_run": -1,
     "inside_reference": -4,  # a window inside a long uniformly grouped reference (tracking numbers)
     "card_words": 3,  # "card", "visa", "cvv", "exp" (and their French, German, Spanish, Portuguese words) nearby
@@ -37,20 +38,24 @@ WEIGHTS: dict[str, int] = {
     "iban_shape": -3,  # after a country code and two check digits ("PT50 0002 ..."), though the check fails
     "gtin_check": -2,  # 12 to 14 digits, ungrouped, that pass the GS1 check digit too: a barcode (EAN, UPC, GTIN)
     "decimal_fraction": -6,  # after "0." : the fraction of a decimal number
-    "split": -1,  # joined over two or more values (fields, messages, columns)
+    "split": -2,  # joined over two or more values (fields, messages, columns)
     "split_aligned": 1,  # every value boundary falls where a card's groups break
     "split_misaligned": -2,  # a boundary falls inside a card's group
     "split_whole_values": 1,  # every part is a value of digits alone ("4111 1111")
 }
 
+# The lengths each brand issues its cards in today (13-digit Visa and short Maestro numbers are legacy; those
+# lengths are what ids and barcodes have).
 ISSUED_LENGTHS = {
-    "visa": (16,),
+    "visa": (16, 19),
     "mastercard": (16,),
     "amex": (15,),
-    "discover": (16,),
-    "jcb": (16,),
+    "discover": (16, 19),
+    "jcb": (16, 19),
     "unionpay": (16, 19),
-    "mir": (16,),
+    "mir": (16, 19),
+    "maestro": (16, 19),
+    "diners": (14, 16),
 }
 
 
@@ -82,8 +87,8 @@ def aligned(part_sizes: list[int]) -> bool:
     for size in part_sizes[:-1]:
         at += size
         cuts.add(at)
-    breaks = {4, 10} if total in (14, 15) else set(range(4, total, 4)) | ({6} if total == 19 else set())
-    return cuts <= breaks
+    fours = set(range(4, total, 4))  # 4-4-4-4, and the 4s people split any length into
+    return cuts <= fours or (total in (14, 15) and cuts <= {4, 10}) or (total == 19 and cuts <= {6})
 
 
 _CARD_WORDS = re.compile(
@@ -108,25 +113,41 @@ def words_around(before: str, after: str) -> list[str]:
     return found
 
 
+# A superset of the card words for the NDJSON screen, on raw bytes: any spelling, any language's stem.
+_CARD_STEMS = re.compile(
+    rb"(?i)card|cred|debit|visa|master|amex|american|discover|jcb|diner|maestro|union|cc|pan|cvv|cvc|exp|valid|"
+    rb"karte|cart|tarjeta|kaart"
+)
+
+
+def card_words_near(before: bytes, after: bytes) -> bool:
+    """Whether raw bytes around a number could hold a card word (the screen's bound: more than words_around)."""
+    return bool(_CARD_STEMS.search(before) or _CARD_STEMS.search(after))
+
+
 def words_before(text: str) -> bool:
     return bool(_CARD_WORDS.search(text))
 
 
 _CARD_FIELD = re.compile(r"(?i)card|(?:^|_)(?:cc|ccn|pan|cc_?num(?:ber)?|credit|payment_?details)(?:$|_)")
 ID_FIELD = re.compile(r"(?i)(^|_)(id|ids|number|order_number|sku|barcode|reference)$|Id$")
-# Fields whose values are ids, counts, money, times or contact numbers: a card in one is still found on its
-# own evidence, but never joined with its neighbours.
-_OTHER_NUMBER_FIELD = re.compile(
-    r"(?i)(?:^|_)(?:ids?|uuid|gid|number|num|no|nr|sku|barcode|ean|upc|gtin|isbn|imei|serial|reference|ref|"
-    r"tracking(?:_number)?|invoice|order_number|zip|postal|postcode|zipcode|phone|mobile|tel|fax|price|amount|"
-    r"total|subtotal|tax|discount|weight|grams|quantity|qty|count|position|version|rate|score|lat|lng|latitude|"
-    r"longitude|timestamp|time|date|at|year|month|day|seconds|minutes|duration|port|age)$|[a-z](?:Id|Ids|At)$"
+_ID_SUFFIX = re.compile(r"(?i)(?:^|_)(?:ids?|uuid|gid)$|[a-z0-9](?:Id|Ids|ID)$")
+# Fields whose values are identifiers: a number in one is weighed against.
+_ID_NAMES = re.compile(
+    r"(?i)(?:^|_)(?:ids?|uuid|gid|numbers?|num|no|nr|sku|barcode|ean|upc|gtin|isbn|imei|serial|reference|ref|"
+    r"tracking(?:_numbers?|_urls?)?|invoice|order_number|token|hash|checksum|version)$"
+)
+# Fields of money, counts, times, contact details and addresses: a card typed into one is found on its own
+# evidence, but their values are never joined with their neighbours into one number.
+_NO_JOIN_NAMES = re.compile(
+    r"(?i)(?:^|_)(?:zip|postal|postcode|zipcode|phone|mobile|tel|fax|price|amount|total|subtotal|tax|discount|"
+    r"discounts|weight|grams|quantity|qty|count|position|rate|score|lat|lng|latitude|longitude|timestamp|time|"
+    r"date|at|year|month|day|seconds|minutes|duration|port|age|ip|address\d?|street|city|province|country|"
+    r"company|url|urls|site|agent|client|referr?er)$|[a-z](?:At|Url|Ip)$"
 )
 
 
-_ID_SUFFIX = re.compile(r"(?i)(?:^|_)(?:ids?|uuid|gid)$|[a-z0-9](?:Id|Ids|ID)$")
-
-
+@cache
 def field_kind(field: str | None) -> str | None:
     """The field evidence of a record's field name: card_field, id_field or None."""
     if not field:
@@ -135,6 +156,12 @@ def field_kind(field: str | None) -> str | None:
         return "id_field"
     if _CARD_FIELD.search(field):
         return "card_field"
-    if _OTHER_NUMBER_FIELD.search(field):
+    if _ID_NAMES.search(field):
         return "id_field"
     return None
+
+
+@cache
+def joins(field: str | None) -> bool:
+    """Whether a field's values may be joined with their neighbours' into one split number."""
+    return not field or (field_kind(field) != "id_field" and not _NO_JOIN_NAMES.search(field))

@@ -34,6 +34,7 @@ from vendor_audit.pan.evidence import (
     aligned,
     field_kind,
     grouping,
+    joins,
     words_around,
     words_before,
 )
@@ -219,7 +220,7 @@ def _scan_view(text: str, via: str | None, field_evidence: list[str]) -> list[Ma
     return found
 
 
-def _base64_texts(text: str) -> Iterator[str]:
+def base64_texts(text: str) -> Iterator[str]:
     for token in _BASE64.finditer(text):
         raw = "".join(token.group().split())
         if not _looks_base64(raw):
@@ -248,8 +249,11 @@ def _as_text(data: bytes) -> str | None:
 
 
 def _looks_base64(token: str) -> bool:
-    """Base64 of text mixes cases; tracking numbers, hex digests and long words do not."""
-    return token.upper() != token and token.lower() != token and any(c in "0123456789+/" for c in token)
+    """Base64 of text mixes cases (tracking numbers, hex digests and words do not); 4n+1 characters never decode.
+
+    Digits are not required: the base64 of digits has none ("NDExMTEx...").
+    """
+    return token.upper() != token and token.lower() != token and len(token.rstrip("=")) % 4 != 1
 
 
 def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
@@ -269,7 +273,7 @@ def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
             "json_escape",
             _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else _ESCAPES[m.group(2)], text),
         )
-    for decoded in _base64_texts(text):
+    for decoded in base64_texts(text):
         yield "base64", decoded
 
 
@@ -318,10 +322,15 @@ def _inner_json(text: str) -> Any:
 
 _EDGE = rf"[0-9]+(?:{_JOIN}[0-9]+)*"
 _WHOLE = re.compile(rf"\s*'?({_EDGE})\s*")  # a value of digit groups alone ('4111 1111; a CSV cell's quote guard)
+# Followed by a space or punctuation: not a token ("4b2f9c", "1234abcd-..."), not a date-time ("T08:00", " 10:00").
+_HEAD = re.compile(rf"\s*((?>{_EDGE}))(?=[\s,.;!?)])(?!\s[0-9]{{2}}:)")
+# Not after a letter, "/", "#", "=", "_", "-", "." or "|": a token, a URL, an order name, a SKU, a version.
+_TAIL = re.compile(rf"(?<![0-9+A-Za-z/#=_\-.|])({_EDGE})[\s.,;:!?)]{{0,3}}$")
 _MONEY = re.compile(r"-?[0-9]{1,12}\.[0-9]{1,2}")  # "19.99" is an amount, never part of a card
-_HEAD = re.compile(rf"\s*((?>{_EDGE}))(?!(?:T|\s)[0-9]{{2}}:)")  # not the date of an ISO date-time
-_TAIL = re.compile(rf"(?<![0-9+])({_EDGE})[\s.,;:!?)]{{0,3}}$")
-_MIN_EDGE_DIGITS = 4  # a part that shares its value with words carries at least one group of a card
+_DOTTED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3})+")  # an IP address, a version: never part of a card
+MIN_EDGE_DIGITS = 4  # a part that shares its value with words carries at least one group of a card
+MAX_WHOLE_DIGITS = 12  # a value of more digits alone is an id, a barcode or a whole number, not a part
+MAX_GROUP_DIGITS = 8  # nor is a value of digits alone with a longer group ("360029673100")
 
 
 @dataclass(slots=True)
@@ -347,27 +356,29 @@ class Joiner:
 
     def feed(self, value: str, where: str, field_name: str | None = None) -> list[tuple[str, Match]]:
         """Add the next value; the PANs of a chain this value ends."""
-        kind = field_kind(field_name)
-        if kind == "id_field":
+        if not joins(field_name):
             return self.flush()
+        kind = field_kind(field_name)
         text = fold(value)
         field_evidence = [kind] if kind else []
         whole = _WHOLE.fullmatch(text) if not _MONEY.fullmatch(text) else None
+        if whole and _DOTTED.fullmatch(whole.group(1)):
+            return self.flush()
         if whole:
             groups = _DIGIT_GROUP.findall(whole.group(1))
-            if sum(map(len, groups)) > 19:
-                return self.flush()
+            if sum(map(len, groups)) > MAX_WHOLE_DIGITS or max(map(len, groups)) > MAX_GROUP_DIGITS:
+                return self.flush()  # an id or a barcode, not a piece of a card
             self._chain.append(_Part(groups, where, True, False, field_evidence))
             return []
         head = _HEAD.match(text) if self._chain else None
-        if head and _digit_count(head.group(1)) >= _MIN_EDGE_DIGITS:
+        if head and _digit_count(head.group(1)) >= MIN_EDGE_DIGITS and not _DOTTED.fullmatch(head.group(1)):
             rest = text[head.end() :]
             self._chain.append(
                 _Part(_DIGIT_GROUP.findall(head.group(1)), where, False, words_before(rest[:32]), field_evidence)
             )
         found = self.flush()
         tail = _TAIL.search(text)
-        if tail and _digit_count(tail.group(1)) >= _MIN_EDGE_DIGITS:
+        if tail and _digit_count(tail.group(1)) >= MIN_EDGE_DIGITS and not _DOTTED.fullmatch(tail.group(1)):
             before = text[: tail.start()]
             self._chain = [
                 _Part(_DIGIT_GROUP.findall(tail.group(1)), where, False, words_before(before[-48:]), field_evidence)
@@ -470,8 +481,8 @@ def _walk(record: Any, pointer: str, name: str | None, depth: int) -> Iterator[t
         for key, value in record.items():
             key_text = str(key)
             child = f"{pointer}/{_escape(key_text)}"
-            if key_text and any(c.isdigit() for c in key_text):  # a key can hold a card number too
-                yield from ((child, m) for m in scan_text(key_text, None, depth))
+            if key_text and any(c.isdigit() for c in key_text):  # a key can hold a card number too (not encoded)
+                yield from ((child, m) for m in scan_text(key_text, None, MAX_DEPTH))
             if isinstance(value, str):
                 yield from joiner.feed(value, child, key_text)
             else:

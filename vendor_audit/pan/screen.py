@@ -1,15 +1,22 @@
-r"""The NDJSON fast path: a screen in C over chunks of whole lines, the full scanner on the lines it passes.
+r"""The NDJSON fast path: a screen over chunks of whole lines, the full scanner on the lines it passes.
 
 The screen is a necessary condition of the full scanner: a line it drops is a line on which
-`scan_record` (of the parsed line) would find nothing. It passes a line for:
-- a run of 12+ digits and separators with a window that has a brand, a length and Luhn, and whose
-  best possible score reaches the threshold (a JSON number in an id field cannot: it is decided here);
-- the marks of an encoding (URL, HTML, `\u` escapes of digits and separators, base64, non-ASCII) or of
-  track data and CVV labels;
-- two values that could be parts of one split number (digit groups at the end of one, at the start
-  or the whole of a later one), neither in an id, count, money, time or phone field.
-tests/test_pan.py proves the condition on both corpora: the screen never drops a line the full
-scanner flags.
+`scan_record` of the parsed line would find nothing. One Hyperscan pass over a chunk reports
+- runs of 12+ digits joined by separators (also HTML tags, `&nbsp;`, URL-encoded and JSON-escaped
+  separators between them), except bare JSON numbers of `*_id` / `id` members;
+- the marks of what the scanner decodes or labels: digits as HTML entities, URL escapes or `\u`
+  escapes, non-ASCII digits and separators, base64 tokens, track data, CVV labels;
+- values that could be parts of a number split over values: digit groups alone, at a value's start
+  or at its end (as the scanner's Joiner takes them).
+Python then weighs only what was reported: a run needs a window with a brand, a length and Luhn, and
+a best possible score that reaches the threshold (a JSON number is decided exactly: only its field
+weighs); parts need a chain with such a window across two values.
+
+Why Hyperscan: real exports are dense with 13-digit ids, timestamps and phone numbers, so a screen
+written with `re` or `bytes.find` spends its time visiting digits in Python (about 10-30 MiB/s on such
+data); Hyperscan matches all patterns in one pass in C and calls back only on candidates.
+`benchmarks/pan_speed.py` measures it. tests/test_pan.py proves on both corpora that the screen never
+drops a line the full scanner flags.
 """
 
 from __future__ import annotations
@@ -19,69 +26,140 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator
+from functools import cache
 from itertools import accumulate
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import hyperscan
 import orjson
 
 from vendor_audit.pan.cards import FIRST_DIGITS, TEST_CARDS, gtin_valid, pan_of, pan_windows
-from vendor_audit.pan.evidence import ISSUED_LENGTHS, THRESHOLD, WEIGHTS, field_kind
-from vendor_audit.pan.scanner import Match, scan_record, scan_text
+from vendor_audit.pan.evidence import ISSUED_LENGTHS, THRESHOLD, WEIGHTS, card_words_near, field_kind, joins
+from vendor_audit.pan.scanner import MIN_EDGE_DIGITS, Match, base64_texts, scan_record, scan_text
 
-__all__ = ["scan_line", "scan_ndjson"]
+__all__ = ["scan_json_line", "scan_line", "scan_ndjson"]
 
-# Shapes for the chunk-level screen: digits and separators as "0", base64 letters as "b".
-# The screen also lets n, r and t join a run: a JSON-escaped line break or tab ("1111\\n2222") splits
-# digit groups as a real one does; ">" is a mail quote after a line break. Letters only cost a closer look.
-_SCREEN_SEPARATORS = b" \t\r\n-./_|\\>nrt"
-_DIGIT_SHAPE = bytes.maketrans(b"0123456789" + _SCREEN_SEPARATORS, b"0" * (10 + len(_SCREEN_SEPARATORS)))
-_DIGIT_SHAPE = bytes(c if c == ord("0") else ord("x") for c in bytes(range(256)).translate(_DIGIT_SHAPE))
-_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_B64_SHAPE = bytes(ord("b") if c in _B64_ALPHABET else ord(" ") for c in range(256))
+RUN, MARK, ENTITY, BASE64, WHOLE, HEAD, TAIL = range(7)
+
+# Digit groups joined by up to three separator bytes: the scanner's separators, "+" (a space in a URL query),
+# ">" (a mail quote after a line break) and the letters of JSON escapes (n, r, t, backslash) taken loosely.
+# Separators spelled as escapes (`\u00a0`, `%20`, `&nbsp;`), HTML tags and long indented line breaks
+# between digits are marks instead: patterns with them inside a run are too large or too slow.
+_SEP = rb"[ \t\r\-./_|>+\\nrt]"
+_RUN_BACKWARDS = re.compile(rb"[0-9](?:" + _SEP + rb"{0,3}[0-9])*")  # the same run, read from its end
+_ESCAPED_SEPARATOR = (
+    rb"[0-9][ \t\-./_|>+]{0,2}(?:\\u(?:0020|002[dDeEfF]|005[cCfF]|007[cC]|00[aA]0|00[aA][dD]|20[0-6][0-9a-fA-F]|"
+    rb"202[fF]|205[fF]|3000|[fF][eE][fF][fF])|%(?:25)*(?:2[0bBdDeEfF]|5[cCfF]|7[cC])|&nbsp;)"
+)
+_LONG_BREAK = rb"[0-9](?:[ \t]*\\r\\n[ \t>]*|[ \t]*\\[nr][ \t>]{2,}|[ \t]+\\[nr][ \t>]+|[ \t]{2,}\\[nr][ \t>]*)[0-9]"
+_NOT_AN_ID_NUMBER = rb'(?:[^:0-9]|[^"]:|[^d]":|[^i]d":|[^_"]id":)'
+_VALUE_END = rb'"[ \t]*[,}\]]'
+_SPACE = rb"(?:[ \t\r]|\\[nrt])"
+_PART_SEP = rb"(?:[ \t\r\-./_|>]|\\[nrt\\]|\\u[0-9a-fA-F]{4})"
+_PART_JOIN = _PART_SEP + rb"{1,8}"
+_NOT_DOT = rb"(?:[ \t\r\-/_|>]|\\[nrt\\]|\\u[0-9a-fA-F]{4})"
+# Groups with some separator other than one dot: two dots or more, or anything but a dot.
+_PART_NOT_ONE_DOT = (
+    rb"[0-9]+(?:" + _PART_JOIN + rb"[0-9]+)*(?:" + _PART_SEP + rb"{0,7}" + _NOT_DOT + _PART_SEP + rb"{0,7}|"
+    rb"\.[0-9]+\.)[0-9]+(?:" + _PART_JOIN + rb"[0-9]+)*"
+)
+# After the last digit of a value's first digit groups: not more groups, not a time (":", "T08").
+# After the last digit of a value's first digit groups, a space or punctuation (the scanner's _HEAD).
+_HEAD_END = rb"(?:[ \t\r,.;!?)]|\\[nrt])"
 
 
-def _escapable() -> str:
-    """The hex of every BMP character the scanner folds to a digit, a separator or nothing."""
-    codes = []
-    for code in range(0x80, 0x10000):
+def _escapable() -> list[str]:
+    """Every BMP character but ASCII the scanner folds to a digit (fullwidth, Arabic-Indic, circled ...)."""
+    return [
+        chr(code)
+        for code in range(0x80, 0x10000)
+        if not 0xD800 <= code < 0xE000
+        and (
+            unicodedata.decimal(chr(code), None) is not None
+            or any(c.isdigit() for c in unicodedata.normalize("NFKC", chr(code)))
+        )
+    ]
+
+
+def _separators() -> list[str]:
+    """Every non-ASCII character the scanner reads as a separator, or drops (zero-width, soft hyphen)."""
+    return [chr(c) for c in range(0x80, 0x10000) if chr(c).isspace() or unicodedata.category(chr(c)) == "Cf"]
+
+
+@cache
+def _database() -> Any:
+    digits = _escapable()
+    specials = digits + _separators()
+    patterns: list[tuple[int, bytes]] = [
+        # A run of digits alone can only be a card from its start, which must be a brand's first digit (not
+        # timestamps, not most ids); a run with separators, from any group: every length of its first group.
+        (RUN, _NOT_AN_ID_NUMBER + rb"[2-68][0-9]{11,}[^0-9]"),
+        *(
+            (
+                RUN,
+                _NOT_AN_ID_NUMBER
+                + b"[0-9]{%d}" % first
+                + _SEP
+                + rb"{1,3}(?:[0-9]"
+                + _SEP
+                + b"{0,3}){%d,}[0-9][^0-9]" % (11 - first),
+            )
+            for first in range(1, 12)
+        ),
+        (ENTITY, rb"&#[xX]?[0-9a-fA-F]{1,7};"),  # which ones spell a digit or a separator is decided after
+        (
+            MARK,
+            rb"&(?:ensp|emsp|emsp13|emsp14|numsp|puncsp|thinsp|hairsp|MediumSpace|ZeroWidthSpace|zwnj|zwj|"
+            rb"NoBreak|shy|hyphen|dash|period|sol|lowbar|verbar|bsol|VerticalLine|UnderBar|NegativeThinSpace);",
+        ),
+        (MARK, rb"\\u(?:003[0-9]|" + "|".join(f"{ord(c):04x}" for c in digits).encode() + rb")"),
+        (MARK, rb"\\u[dD]83[5cC]"),  # surrogates of mathematical and enclosed digits
+        (MARK, rb"%(?:25)*3[0-9]|%(?:25)*[cdefCDEF][0-9a-fA-F]%(?:25)*[89abAB][0-9a-fA-F]|%(?:25)*[bB][0-9]|%B[0-9]"),
+        (MARK, rb";[0-9]{12}"),  # track 2
+        (MARK, _ESCAPED_SEPARATOR),
+        (MARK, _LONG_BREAK),
+        (MARK, rb"[0-9][ \t]{0,3}(?:<[^<>\n]{0,200}>[ \t]{0,3}){1,4}[0-9]"),  # HTML tags between digits
+        (MARK, rb"cvv|cvc|\bcid\b|\bcsc\b|security code"),
+        # A value of digit groups alone, but not an amount ("19.99": one dot, then one or two digits).
+        (WHOLE, rb'"' + _SPACE + rb"*'?[0-9]{1,8}" + _SPACE + rb"*" + _VALUE_END),  # MAX_GROUP_DIGITS
+        (WHOLE, rb'"' + _SPACE + rb"*'?" + _PART_NOT_ONE_DOT + _SPACE + rb"*" + _VALUE_END),
+        (WHOLE, rb'"' + _SPACE + rb"*'?[0-9]+\.[0-9]{3,}" + _SPACE + rb"*" + _VALUE_END),
+        (HEAD, rb'"' + _SPACE + rb"*[0-9](?:" + _PART_SEP + rb"{0,8}[0-9]){3,}" + _HEAD_END),
+        (
+            TAIL,
+            rb"(?:[^0-9+A-Za-z/#=_\-\\\".|]|\\[nrt\"])[0-9](?:"
+            + _PART_SEP
+            + rb"{0,8}[0-9]){3,}(?:[ .,;:!?)]|\\[nrt]){0,3}"
+            + _VALUE_END,
+        ),
+    ]
+    # Base64 tokens with a capital followed by 15 token characters or more (mixed case is checked after). That
+    # is all the scanner can find anything in: 12 digits (or a CVV label, or JSON) take four 3-byte quanta,
+    # and a quantum that starts with a digit, a space or punctuation encodes to a capital (M, N, O, I ...)
+    # followed by the 15 characters or more of the rest. Not JSON keys: the scanner does not decode those.
+    patterns.append((BASE64, rb"[A-Z][A-Za-z0-9+/_-]{15,}={0,2}" + rb'(?:[^A-Za-z0-9+/_="-]|"[^:])'))
+    patterns += [
+        (MARK, "|".join(re.escape(c) for c in specials[i : i + 400]).encode()) for i in range(0, len(specials), 400)
+    ]
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    # No start of match: it costs pattern size and time; where a match starts is found back from its end.
+    flags = [hyperscan.HS_FLAG_CASELESS if pattern.startswith(b"cvv") else 0 for kind, pattern in patterns]
+    database.compile(
+        expressions=[p for _, p in patterns], ids=[kind for kind, _ in patterns], elements=len(patterns), flags=flags
+    )
+    return database
+
+
+def _entity_matters(entity: bytes) -> bool:
+    """Whether a numeric HTML entity spells a digit, a separator or a character the scanner drops."""
+    body = entity[2:-1]
+    try:
+        code = int(body[1:], 16) if body[:1] in (b"x", b"X") else int(body)
         char = chr(code)
-        if unicodedata.decimal(char, None) is not None or char.isspace() or unicodedata.category(char) == "Cf":
-            codes.append(f"{code:04x}")
-        elif (folded := unicodedata.normalize("NFKC", char)) and (folded.isdigit() or folded in " -./_|"):
-            codes.append(f"{code:04x}")
-    codes += ["0020", "002d", "002e", "002f", "005f", "007c", "005c"] + [f"003{d}" for d in range(10)]
-    codes += ["d835", "d83c"]  # surrogates of mathematical and enclosed digits (NFKC folds them)
-    return "|".join(sorted(set(codes)))
-
-
-_ESCAPED_DIGIT = re.compile(rb"(?i)\\u(?:" + _escapable().encode() + rb")")
-# Marks that send a line to the full scanner. Every pattern starts with a literal, so the regex
-# engine skips through a chunk at memchr speed; the rarer ones only run when their first byte occurs.
-_ALWAYS = [
-    re.compile(rb"&(?:#|nbsp;)"),  # HTML entities
-    re.compile(rb"</"),  # HTML tags between digit groups
-]
-_IF_PRESENT = [
-    (b"\\u", _ESCAPED_DIGIT),
-    (b"%", re.compile(rb"%(?:3[0-9]|2[0-9a-fA-F]|25|B[0-9])")),  # URL-encoded digits and separators; track 1
-    (b";", re.compile(rb";[0-9]{12}")),  # track 2
-    (b"+", re.compile(rb"[0-9]\+[0-9]")),  # "+" for a space in a URL query
-]
-_LABELS = [re.compile(rb"cv[vc]"), re.compile(rb"security code"), re.compile(rb"\bc[is][dc]\b")]  # lower-cased
-
-
-def _marked(chunk: bytes) -> Iterator[int]:
-    """Offsets in `chunk` of everything that needs the full scanner beyond long digit runs and splits."""
-    for pattern in _ALWAYS:
-        yield from (m.start() for m in pattern.finditer(chunk))
-    for first, pattern in _IF_PRESENT:
-        if first in chunk:
-            yield from (m.start() for m in pattern.finditer(chunk))
-    lowered = chunk.lower()
-    for pattern in _LABELS:
-        yield from (m.start() for m in pattern.finditer(lowered))
-    if not chunk.isascii():
-        yield from (m.start() for m in re.finditer(rb"[\x80-\xff]+", chunk))
+    except (ValueError, OverflowError):
+        return False
+    folded = unicodedata.normalize("NFKC", char)
+    return any(c.isdigit() for c in folded) or char.isspace() or char in "-./_|\\" or unicodedata.category(char) == "Cf"
 
 
 def _key_before(chunk: bytes, value_start: int) -> tuple[bool, str | None]:
@@ -101,7 +179,7 @@ def _key_before(chunk: bytes, value_start: int) -> tuple[bool, str | None]:
     at -= 1
     while at >= 0 and chunk[at] in b" \t":
         at -= 1
-    if at < 1 or chunk[at] != ord('"'):
+    if at < 1 or chunk[at] != ord('"') or chunk[at - 1] == ord("\\"):
         return False, None
     start = chunk.rfind(b'"', max(0, at - 100), at)
     if start == -1 or chunk[start - 1 : start] == b"\\":
@@ -110,79 +188,203 @@ def _key_before(chunk: bytes, value_start: int) -> tuple[bool, str | None]:
 
 
 _DIGIT_GROUP_BYTES = re.compile(rb"[0-9]+")
+_TOKEN_BACKWARDS = re.compile(rb"[A-Za-z0-9+/_-]*")
+_NOT_DIGITS = re.compile(rb"<[^<>\n]{0,200}>|\\u[0-9a-fA-F]{4}|%(?:25)*[0-9a-fA-F]{2}|&nbsp;")
+_FIRST_DIGITS = frozenset(ord(d) for d in FIRST_DIGITS)
 _NUMBER_END = frozenset(b",}] \t\r\n")
 
 
+def _groups(data: bytes) -> list[str]:
+    return [g.decode() for g in _DIGIT_GROUP_BYTES.findall(_NOT_DIGITS.sub(b" ", data))]
+
+
 def _run_may_hold_pan(chunk: bytes, at: int, end: int) -> bool:
-    """Whether the screen run chunk[at:end] could hold a PAN the scanner reports: the best score it could get."""
+    """Whether the run chunk[at:end] could hold a PAN the scanner reports: the best score it could get."""
     run = chunk[at:end]
-    groups = _DIGIT_GROUP_BYTES.findall(run)
-    if sum(map(len, groups)) < 12:
+    if len(run) <= 15 and _DOTTED.fullmatch(run):  # an IP address: four groups of three digits at most
+        return pan_of(run.replace(b".", b"").decode()) is not None
+    texts = _groups(run)
+    if sum(map(len, texts)) < 12:
         return False
-    texts = [g.decode() for g in groups]
-    if len(groups) == 1 and (end == len(chunk) or chunk[end] in _NUMBER_END) and chunk[at - 1 : at] != b'"':
-        # A bare JSON number: no words, no grouping, only its field can weigh (scan_record reads it so).
-        known, key = _key_before(chunk, at)
-        if known:
-            brand = pan_of(texts[0])
-            if not brand:
-                return False
-            score = WEIGHTS["luhn_brand"]
-            score += WEIGHTS["issued_length"] if len(texts[0]) in ISSUED_LENGTHS.get(brand, ()) else 0
-            score += WEIGHTS["gtin_check"] if len(texts[0]) <= 14 and gtin_valid(texts[0]) else 0
-            score += WEIGHTS["published_test_card"] if texts[0] in TEST_CARDS else 0
-            kind = field_kind(key)
-            score += WEIGHTS[kind] if kind else 0
-            return score >= THRESHOLD
-    return any(first[0] in _FIRST_DIGITS and pan_windows(texts, i) for i, first in enumerate(groups))
+    if len(texts) == 1 and chunk[at:end].isdigit():
+        digits = texts[0]
+        brand = pan_of(digits)  # one group: the only window is the whole run
+        if not brand:
+            return False
+        score = WEIGHTS["luhn_brand"]
+        score += WEIGHTS["issued_length"] if len(digits) in ISSUED_LENGTHS.get(brand, ()) else 0
+        score += WEIGHTS["published_test_card"] if digits in TEST_CARDS else 0
+        score += WEIGHTS["gtin_check"] if len(digits) <= 14 and gtin_valid(digits) else 0
+        before = chunk[at - 1 : at]
+        if before in (b":", b",", b"[", b" ") and (end == len(chunk) or chunk[end] in _NUMBER_END):
+            known, key = _key_before(chunk, at)
+            if known:  # a bare JSON number: no words, only its field weighs
+                kind = field_kind(key)
+                return score + (WEIGHTS[kind] if kind else 0) >= THRESHOLD
+        if before == b"/" and chunk[at - 2 : at - 1].isalpha():
+            score += WEIGHTS["url_path"]
+        elif before == b"+":
+            score += WEIGHTS["phone_plus"]
+        if card_words_near(chunk[max(0, at - 64) : at], chunk[end : end + 48]):
+            score += WEIGHTS["card_words"]
+        quote = chunk.rfind(b'"', max(0, at - 4096), at)
+        known, key = _key_before(chunk, quote) if quote >= 0 else (False, None)
+        kind = field_kind(key) if known else "card_field"  # not known: the best it could be
+        return score + (WEIGHTS[kind] if kind else 0) >= THRESHOLD
+    return any(first[0] in "234568" and pan_windows(texts, i) for i, first in enumerate(texts))
 
 
-_FIRST_DIGITS = frozenset(ord(d) for d in FIRST_DIGITS)
+_MONEY = re.compile(rb"-?[0-9]{1,12}\.[0-9]{1,2}")
+_DOTTED = re.compile(rb"[0-9]{1,3}(?:\.[0-9]{1,3})+")
+_HEAD_DIGITS = re.compile(rb"(?:[ \t\r]|\\[nrt])*([0-9](?:" + _PART_SEP + rb"{0,8}[0-9])*)")
 
-# Split-number sites. A value of digit groups alone (not money: "19.99"), digit groups at a value's end,
-# and digit groups at a value's start (not an ISO date-time: "2026-01-05T08:00").
-_SITE_SEPARATOR = rb"(?:[ .\-/_|>]|\\[nrt\\]|\\u[0-9a-fA-F]{4})"
-_SPACE = rb"(?:\s|\\[nrt])"
-_WHOLE_SITE = re.compile(rb'"' + _SPACE + rb"*'?[0-9]+(?:" + _SITE_SEPARATOR + rb"{1,8}[0-9]+)*" + _SPACE + rb'*"')
-_MONEY = re.compile(rb'"-?[0-9]{1,12}\.[0-9]{1,2}"')
-_TAIL_SITE = re.compile(rb"(?<![0-9+])[0-9](?:" + _SITE_SEPARATOR + rb"{0,8}[0-9]){3,}+(?:[ .,;:!?)]|\\[nrt]){0,3}\"")
-_HEAD_SITE = re.compile(rb'"' + _SPACE + rb"*[0-9](?:" + _SITE_SEPARATOR + rb"{0,8}[0-9]){3,}+(?!(?:T|\s)[0-9]{2}:)")
+Site = tuple[int, str, str | None, list[str]]
 
 
-def _joinable(chunk: bytes, quote: int) -> bool:
-    known, key = _key_before(chunk, quote)
-    return not known or field_kind(key) != "id_field"
+def _chain_may_hold_pan(start: list[str], sequence: list[Site]) -> bool:
+    """Whether a chain from `start` through consecutive `sequence` sites has a PAN across two parts.
+
+    A window spanning two parts with a brand, a length and Luhn: the Joiner cannot report a split without one.
+    """
+    groups = list(start)
+    first_part = len(groups)
+    for _, role, _, part in sequence:
+        if role == "tail":
+            return False
+        groups += part
+        for i in range(first_part):
+            if any(j >= first_part for j, _, _ in pan_windows(groups, i)):
+                return True
+        if role == "head" or sum(map(len, groups[first_part - 1 :])) > 19:
+            return False
+    return False
 
 
-def _split_sites(chunk: bytes, starts: list[int]) -> set[int]:
-    """Lines of `chunk` with two values that could hold the parts of one split number, in order."""
-    ends: dict[int, int] = {}  # line -> offset of the first value that could start a chain
+def _site(chunk: bytes, kind: int, end: int, head_end: dict[int, int]) -> Site | None:
+    """The part a site event stands for: (opening quote, role, field, digit groups), or None if it is none."""
+    closing = chunk.rfind(b'"', 0, end)
+    if kind == HEAD:
+        quote = closing
+    elif kind == WHOLE:
+        quote = chunk.rfind(b'"', 0, closing)
+    else:
+        quote = chunk.rfind(b'"', max(0, closing - 4096), closing)
+    known, key = _key_before(chunk, quote) if quote >= 0 else (False, None)
+    if known and not joins(key):  # most sites end here: zip codes, phones, addresses, ids
+        return None
+    if kind == HEAD:
+        found = _HEAD_DIGITS.match(chunk, quote + 1, head_end[quote])
+        digits = found.group(1) if found else b""
+    elif kind == WHOLE:
+        digits = chunk[quote + 1 : closing].strip(b" \t\r'")
+        if _MONEY.fullmatch(digits):
+            return None
+    else:
+        value = chunk[max(0, closing - 512) : closing].rstrip(b" .,;:!?)")
+        found = _RUN_BACKWARDS.match(value[::-1])
+        digits = value[len(value) - found.end() :] if found else b""
+    if not digits or _DOTTED.fullmatch(digits):
+        return None
+    groups = _groups(digits)
+    if sum(map(len, groups)) < (1 if kind == WHOLE else MIN_EDGE_DIGITS):
+        return None
+    return quote, _ROLES[kind], key if known else None, groups
+
+
+_ROLES = {WHOLE: "whole", HEAD: "head", TAIL: "tail"}
+_ORDER = {"head": 0, "whole": 1, "tail": 2}
+
+
+def _split_lines(chunk: bytes, sites: list[tuple[int, int]], starts: list[int]) -> set[int]:
+    """Lines with values that could hold the parts of one split number, in order.
+
+    `sites` are (kind, end) of the site events; a line with fewer than two is not looked at.
+    """
+    raw: dict[int, list[tuple[int, int]]] = {}
+    for kind, end in sites:
+        raw.setdefault(bisect_right(starts, end - 1) - 1, []).append((kind, end))
     lines: set[int] = set()
-
-    def line_of(offset: int) -> int:
-        return bisect_right(starts, offset) - 1
-
-    sites: list[tuple[int, str, int]] = []  # (offset, role, quote offset)
-    for match in _WHOLE_SITE.finditer(chunk):
-        if not _MONEY.fullmatch(match.group()):
-            sites.append((match.start(), "whole", match.start()))
-    for match in _TAIL_SITE.finditer(chunk):
-        quote = chunk.rfind(b'"', max(0, match.start() - 4096), match.start())
-        sites.append((match.start(), "tail", quote))
-    for match in _HEAD_SITE.finditer(chunk):
-        sites.append((match.start(), "head", match.start()))
-    sites.sort()
-    for offset, role, quote in sites:
-        if quote < 0 or not _joinable(chunk, quote):
+    for line, events in raw.items():
+        if len(events) < 2:
             continue
-        line = line_of(offset)
-        if line in lines:
+        head_end: dict[int, int] = {}  # opening quote -> end: the longest, as the scanner's head is maximal
+        for kind, end in events:
+            if kind == HEAD:
+                quote = chunk.rfind(b'"', 0, end)
+                head_end[quote] = max(end, head_end.get(quote, 0))
+        found: list[Site] = []
+        heads_done: set[int] = set()
+        for kind, end in events:
+            site = _site(chunk, kind, end, head_end)
+            if site is None or (kind == HEAD and site[0] in heads_done):
+                continue
+            if kind == HEAD:
+                heads_done.add(site[0])
+            found.append(site)
+        # A value of digits alone is a whole for the scanner, never also a head or a tail; a head comes before
+        # the tail of the same value.
+        wholes = {site[0] for site in found if site[1] == "whole"}
+        found = [site for site in found if site[1] == "whole" or site[0] not in wholes]
+        if len(found) < 2:
             continue
-        if role in ("whole", "head") and line in ends and ends[line] < offset:
-            lines.add(line)
-        if role in ("whole", "tail"):
-            ends.setdefault(line, offset)
+        found.sort(key=lambda site: (site[0], _ORDER[site[1]]))
+        for index, (_, role, key, groups) in enumerate(found):
+            if role == "head":
+                continue
+            later = found[index + 1 :]
+            same_field = [site for site in later if site[2] == key] if key else []
+            if _chain_may_hold_pan(groups, later) or (same_field and _chain_may_hold_pan(groups, same_field)):
+                lines.add(line)
+                break
     return lines
+
+
+def _looks_base64(token: bytes) -> bool:
+    """As the scanner's: base64 of text mixes cases; a length of 4n+1 is never base64."""
+    return token.upper() != token and token.lower() != token and len(token) % 4 != 1
+
+
+def _may_decode(chunk: bytes, token: bytes, after: int) -> bool:
+    """Whether a base64 token decodes to text with digits, as the scanner decodes it.
+
+    A token the scanner may read joined with the next (a MIME line break, an escaped slash) is let through.
+    """
+    if chunk[after : after + 2] in (b"\\n", b"\\r", b"\\/"):
+        return True
+    return any(True for _ in base64_texts(token.decode("ascii", errors="replace")))
+
+
+def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
+    """The indices of the lines of `chunk` the full scanner must read."""
+    ends: list[list[int]] = [[] for _ in range(7)]  # by kind: where in chunk each match ends (exclusive)
+
+    def on_match(kind: int, start: int, end: int, flags: int, context: object) -> None:
+        ends[kind].append(end - 1)
+
+    _database().scan(b"\n" + chunk + b"\n", match_event_handler=on_match)  # patterns look one byte either side
+    lines = {bisect_right(starts, end - 1) - 1 for end in ends[MARK]}
+    for end in ends[ENTITY]:
+        if _entity_matters(chunk[chunk.rfind(b"&", 0, end) : end]):
+            lines.add(bisect_right(starts, end - 1) - 1)
+    for end in ends[BASE64]:
+        window = chunk[max(0, end - 4098) : end - 1]  # the byte that ended the token is not part of it,
+        window = (window[:-1] if window.endswith(b'"') else window).rstrip(b"=")  # nor a closing quote, nor padding
+        length = _TOKEN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # matches empty
+        token = window[len(window) - length :]
+        if length == len(window) or (_looks_base64(token) and _may_decode(chunk, token, end - 1)):
+            lines.add(bisect_right(starts, end - 1) - 1)
+    runs: dict[int, int] = {}  # first digit -> end of the longest run from it
+    for end in ends[RUN]:
+        last = end - 1  # the byte that ended the run is not part of it
+        window = chunk[max(0, last - 512) : last]
+        at = last - _RUN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # a digit ends it
+        if runs.get(at, 0) < last:
+            runs[at] = last
+    for at, last in runs.items():
+        if _run_may_hold_pan(chunk, at, last):
+            lines.add(bisect_right(starts, at) - 1)
+    sites = [(kind, end) for kind in (WHOLE, HEAD, TAIL) for end in ends[kind]]
+    return lines | _split_lines(chunk, sites, starts)
 
 
 def scan_ndjson(handle: BinaryIO, chunk_size: int = 1 << 22) -> Iterator[tuple[int, str, Match]]:
@@ -206,25 +408,7 @@ def scan_ndjson(handle: BinaryIO, chunk_size: int = 1 << 22) -> Iterator[tuple[i
         else:
             tail = b""
         starts = list(accumulate(map(len, chunk.splitlines(keepends=True)), initial=0))
-        interesting = _split_sites(chunk, starts)
-        shape = chunk.translate(_DIGIT_SHAPE)
-        at = shape.find(b"0" * 12)
-        while at != -1:
-            end = shape.find(b"x", at)  # past this run: the next find starts after it
-            end = end if end != -1 else len(shape)
-            if chunk[at - 1 : at] != b"+" and _run_may_hold_pan(chunk, at, end):
-                interesting.add(bisect_right(starts, at) - 1)
-            at = shape.find(b"0" * 12, end)
-        for offset in _marked(chunk):
-            interesting.add(bisect_right(starts, offset) - 1)
-        base64_shape = chunk.translate(_B64_SHAPE)
-        at = base64_shape.find(b"b" * 16)
-        while at != -1:
-            end = base64_shape.find(b" ", at)
-            if _looks_base64(chunk[at : end if end != -1 else len(chunk)]):
-                interesting.add(bisect_right(starts, at) - 1)
-            at = base64_shape.find(b"b" * 16, end if end != -1 else len(base64_shape))
-        for index in sorted(interesting):
+        for index in sorted(_interesting(chunk, starts)):
             line = chunk[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(chunk)]
             if not line.strip():
                 continue
@@ -233,11 +417,6 @@ def scan_ndjson(handle: BinaryIO, chunk_size: int = 1 << 22) -> Iterator[tuple[i
         line_base += len(starts) - (1 if chunk.endswith(b"\n") else 0)
         if not block:
             return
-
-
-def _looks_base64(token: bytes) -> bool:
-    """Base64 of text mixes cases; tracking numbers, hex digests and long words do not."""
-    return token.upper() != token and token.lower() != token and any(c in b"0123456789+/" for c in token)
 
 
 def scan_json_line(line: bytes) -> Iterator[tuple[str, Match]]:
