@@ -1,14 +1,24 @@
 """PAN scanner throughput and accuracy, side by side with Presidio's CreditCardRecognizer.
 
-    python3 benchmarks/pan_speed.py [--mib 50] [--gib 1.0] [--presidio-python PATH]
+    python3 benchmarks/pan_speed.py [--mib 50] [--gib 1.0] [--presidio-python PATH] [--quick]
 
-1. Accuracy on the labelled corpus (tests/pan_corpus.py, 1,604 cases): precision and recall per PAN
-   for vendor-audit and for Presidio's pattern recognizer (given each case as text: records and
-   chat messages serialized as JSON, which is all a text recognizer can see).
-2. Throughput on the same --mib MiB NDJSON file of ticket events for both, in one run: vendor-audit's
-   `scan_line` (what `vendor-audit scan` and the audit's export scan use) and Presidio's
-   `CreditCardRecognizer.analyze` (pattern recognizer only, no NLP engine) over each line.
-3. Peak memory while scanning a --gib GiB file: flat means the same as for the small file.
+1. Accuracy on the catalogue corpus (tests/pan_corpus.py, written from cards.md, 1,604 cases):
+   precision and recall per PAN for vendor-audit and for Presidio's pattern recognizer (given each
+   case as text: records and chat messages serialized as JSON, which is all a text recognizer can see).
+2. Accuracy on the independent corpus (tests/pan_independent, its "test" split), if it exists: each
+   case's bytes as a file for `vendor-audit scan`'s own dispatch (scanfiles.scan_path), and decoded
+   as text for Presidio; then vendor-audit's misses by kind.
+3. Throughput on two --mib MiB NDJSON files for both, best of three each, in one run: "sparse"
+   (ticket events, most comments without a long number: `write_events` below) and "dense" (exports
+   shaped like Shopify orders, Zendesk ticket events and tickets, chat transcripts, every line full of
+   13-digit ids: benchmarks/pan_dense.py). vendor-audit's `scan_ndjson` (what `vendor-audit scan` and
+   the audit's export scan use) and Presidio's `CreditCardRecognizer.analyze` (pattern recognizer only,
+   no NLP engine) over each line. Found PANs are distinct (line, digits) pairs, split into planted
+   ones and others.
+4. Peak RSS of vendor-audit scanning the --mib MiB and the --gib GiB dense files, each in a child
+   process of its own: flat means the two are equal.
+
+--quick: 5 MiB files and no GiB file, for a smoke run.
 
 Presidio is never a dependency of vendor-audit: it lives in its own virtual environment, made on
 first use under .bench-venv/presidio (`python3 -m venv ... && pip install presidio-analyzer`).
@@ -17,23 +27,26 @@ first use under .bench-venv/presidio (`python3 -m venv ... && pip install presid
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from _common import REPO
+from pan_dense import write_dense_labelled
 
 from tests.pan_corpus import build, pans_found, precision_recall
 from vendor_audit.pan import luhn_valid, scan_ndjson
 
 VENV = REPO / ".bench-venv" / "presidio"
 PRESIDIO_SCRIPT = r"""
-import json, sys, time
+import json, os, sys, time
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
 recognizer = CreditCardRecognizer()
 mode, path = sys.argv[1], sys.argv[2]
@@ -47,15 +60,35 @@ if mode == "corpus":
         out.append(sorted({digits(text, r) for r in results}))
     print(json.dumps(out))
 else:
-    found = 0
-    size = 0
-    started = time.perf_counter()
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            size += len(line.encode())
-            found += len(recognizer.analyze(text=line, entities=["CREDIT_CARD"], nlp_artifacts=None))
-    took = time.perf_counter() - started
-    print(json.dumps({"seconds": took, "bytes": size, "found": found}))
+    best = None
+    for _ in range(int(sys.argv[3])):
+        found = set()
+        started = time.perf_counter()
+        with open(path, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                for r in recognizer.analyze(text=line, entities=["CREDIT_CARD"], nlp_artifacts=None):
+                    found.add((number, digits(line, r)))
+        took = time.perf_counter() - started
+        best = took if best is None else min(best, took)
+    print(json.dumps({"seconds": best, "bytes": os.path.getsize(path), "found": sorted(found)}))
+"""
+# Peak RSS of one scan, in a process of its own. VmHWM is the high-water mark of this process's own memory
+# (exec starts it afresh); ru_maxrss, the fallback off Linux, also carries the forking parent's RSS.
+RSS_SCRIPT = r"""
+import json, resource, sys, time
+def high_water():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+from vendor_audit.pan import scan_ndjson
+imported = high_water()
+started = time.perf_counter()
+with open(sys.argv[1], "rb") as handle:
+    found = sum(1 for _, _, match in scan_ndjson(handle) if match.kind == "pan")
+took = time.perf_counter() - started
+print(json.dumps({"seconds": took, "found": found, "imported_kib": imported, "peak_kib": high_water()}))
 """
 # Ticket comments as they come: most carry no long number; some carry the numbers a naive scanner
 # trips on (tracking, phones, masked cards, Zendesk's redaction mark, order and line-item ids).
@@ -81,12 +114,14 @@ COMMENTS = [
     "Line item 40123456789017 is the wrong size, can I swap it?",
     "Dispatch note 2026-03-14, parcel 3 of 4, weight 1.25 kg.",
 ]
+Found = set[tuple[int, str]]  # (line number from 1, PAN digits)
 
 
-def write_events(path: Path, mib: float, seed: int = 3) -> int:
+def write_events(path: Path, mib: float, seed: int = 3, labels: Found | None = None) -> int:
     """Ticket-event NDJSON of about `mib` MiB; one line in 500 carries a real PAN. Returns the planted count.
 
     Comments are chosen uniformly from COMMENTS, so a quarter of them hold numbers a scanner must clear.
+    The (line, digits) of each planted PAN are added to `labels` if given.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible test data
     planted = 0
@@ -102,6 +137,8 @@ def write_events(path: Path, mib: float, seed: int = 3) -> int:
                 pan += next(str(d) for d in range(10) if luhn_valid(pan + str(d)))
                 comment = f"my card is {pan[:4]} {pan[4:8]} {pan[8:12]} {pan[12:]} please retry"
                 planted += 1
+                if labels is not None:
+                    labels.add((event, pan))
             record = {
                 "id": 50_000_000 + event,
                 "ticket_id": event // 2,
@@ -131,31 +168,128 @@ def ours_on_corpus() -> tuple[float, float]:
     return precision_recall(cases, [pans_found(case) for case in cases])
 
 
-def presidio(python: Path, mode: str, path: Path) -> str:
-    result = subprocess.run(
-        [str(python), "-c", PRESIDIO_SCRIPT, mode, str(path)], capture_output=True, text=True, check=True
-    )
+def presidio(python: Path, *args: str) -> str:
+    result = subprocess.run([str(python), "-c", PRESIDIO_SCRIPT, *args], capture_output=True, text=True, check=True)
     return result.stdout
+
+
+def presidio_on_texts(python: Path, tmp: Path, texts: list[str]) -> list[set[str]]:
+    """The PAN digits Presidio finds in each text."""
+    path = tmp / "texts.ndjson"
+    with path.open("w", encoding="utf-8") as out:
+        for text in texts:
+            out.write(json.dumps(text) + "\n")
+    return [set(got) for got in json.loads(presidio(python, "corpus", str(path)))]
 
 
 def presidio_on_corpus(python: Path, tmp: Path) -> tuple[float, float]:
     cases = build()
-    texts = tmp / "corpus.ndjson"
-    with texts.open("w", encoding="utf-8") as out:
-        for case in cases:
-            value = case.value if case.kind == "text" else json.dumps(case.value, ensure_ascii=False)
-            out.write(json.dumps(value) + "\n")
-    found = json.loads(presidio(python, "corpus", texts))
-    return precision_recall(cases, [set(got) for got in found])
+    texts = [case.value if case.kind == "text" else json.dumps(case.value, ensure_ascii=False) for case in cases]
+    return precision_recall(cases, presidio_on_texts(python, tmp, texts))
 
 
-def ours_on_file(path: Path) -> tuple[float, int, float]:
-    """(seconds, PANs found, this process's peak RSS in MiB so far), with the scanner `vendor-audit scan` uses."""
+# --- the independent corpus (tests/pan_independent), if there is one -------------------------------------------
+
+
+def _digits_per_file(path: Path) -> Iterator[tuple[str, str]]:
+    """(kind, clear digits) of every finding `vendor-audit scan` reports for `path`, by its own reader."""
+    from vendor_audit.scanfiles import format_of, scan_file
+
+    for _, match in scan_file(path, format_of(path)):
+        yield match.kind, match.digits
+
+
+def _as_text(data: bytes) -> str:
+    """A case's bytes as a text recognizer gets them: UTF-16 by its BOM, else UTF-8 with replacement."""
+    if data[:2] in {b"\xff\xfe", b"\xfe\xff"}:
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def independent_accuracy(python: Path | None, tmp: Path) -> None:
+    from tests.pan_independent import load
+    from tests.pan_independent import precision_recall as independent_pr
+    from vendor_audit.boundedio import InputError
+
+    cases = load("test")  # the split no weight was chosen on (benchmarks/pan_weights.py uses "tune")
+    folder = tmp / "independent"
+    folder.mkdir()
+    ours: list[set[str]] = []
+    errors = 0
+    for case in cases:
+        path = folder / (str(case.id).replace("/", "_") + case.suffix)
+        path.write_bytes(case.data)
+        try:
+            ours.append({digits for kind, digits in _digits_per_file(path) if kind in {"pan", "track_data"}})
+        except (InputError, OSError):  # over a limit, too deep, an empty pipe: a case with no finding
+            errors += 1
+            ours.append(set())
+        path.unlink()
+
+    def report(who: str, found: list[set[str]]) -> None:
+        precision, recall = independent_pr(cases, found)
+        print(
+            f"independent corpus, test split ({len(cases)} cases), {who}: precision {precision:.3f}, "
+            f"recall {recall:.3f}"
+        )
+
+    report("vendor-audit", ours)
+    if errors:
+        print(f"  ({errors} cases refused by scan_path: counted as finding nothing)")
+    if python:
+        report("Presidio CreditCardRecognizer", presidio_on_texts(python, tmp, [_as_text(case.data) for case in cases]))
+    by_kind: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    for case, got in zip(cases, ours, strict=True):
+        counts = by_kind[case.kind]
+        counts[0] += len(got & case.pans)
+        counts[1] += len(got - case.pans)
+        counts[2] += len(case.pans - got)
+    missed = sorted((str(kind), tp, fp, fn) for kind, (tp, fp, fn) in by_kind.items() if fp or fn)
+    print(f"  vendor-audit misses by kind ({len(missed)} of {len(by_kind)} kinds):" if missed else "  no misses")
+    if missed:
+        width = max(len(row[0]) for row in missed)
+        print(f"    {'kind':<{width}}  {'tp':>5} {'fp':>5} {'fn':>5}")
+        for kind, tp, fp, fn in missed:
+            print(f"    {kind:<{width}}  {tp:5d} {fp:5d} {fn:5d}")
+
+
+# --- throughput and memory ---------------------------------------------------------------------------------------
+
+
+def ours_on_file(path: Path) -> tuple[float, Found]:
+    """(seconds, distinct (line, digits) PANs found), with the scanner `vendor-audit scan` uses."""
     started = time.perf_counter()
     with path.open("rb") as handle:
-        found = sum(1 for _, _, match in scan_ndjson(handle) if match.kind == "pan")
-    took = time.perf_counter() - started
-    return took, found, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        found = {(line, match.digits) for line, _, match in scan_ndjson(handle) if match.kind == "pan"}
+    return time.perf_counter() - started, found
+
+
+def _found(found: Found, planted: Found) -> str:
+    return f"{len(found):5d} PANs found ({len(found & planted)}/{len(planted)} planted, {len(found - planted)} others)"
+
+
+def throughput(label: str, path: Path, planted: Found, python: Path | None) -> None:
+    size = path.stat().st_size / 2**20
+    took, found = min((ours_on_file(path) for _ in range(3)), key=lambda run: run[0])  # best of three
+    print(f"{label}: {size:.1f} MiB NDJSON, {len(planted)} planted PANs")
+    print(f"  vendor-audit scan_ndjson:         {size / took:7.1f} MiB/s ({took:6.1f} s), {_found(found, planted)}")
+    if python:
+        result = json.loads(presidio(python, "file", str(path), "3"))
+        p_rate = result["bytes"] / 2**20 / result["seconds"]
+        p_found = {(line, digits) for line, digits in result["found"]}
+        print(
+            f"  Presidio CreditCardRecognizer:    {p_rate:7.1f} MiB/s ({result['seconds']:6.1f} s), "
+            f"{_found(p_found, planted)}"
+        )
+        print(f"  ratio vendor-audit/Presidio: {(size / took) / p_rate:.2f}x throughput")
+
+
+def peak_rss(path: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", RSS_SCRIPT, str(path)], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    out: dict[str, Any] = json.loads(result.stdout)
+    return out
 
 
 def ensure_presidio(explicit: str | None) -> Path | None:
@@ -176,44 +310,60 @@ def main() -> None:
     parser.add_argument("--mib", type=float, default=50)
     parser.add_argument("--gib", type=float, default=1.0, help="size of the memory test file (0 skips it)")
     parser.add_argument("--presidio-python", help="python of an environment with presidio-analyzer")
+    parser.add_argument("--quick", action="store_true", help="5 MiB files and no GiB file: a smoke run")
     args = parser.parse_args()
+    if args.quick:
+        args.mib, args.gib = 5, 0
     python = ensure_presidio(args.presidio_python)
+    print(time.strftime("run at %Y-%m-%d %H:%M:%S %Z"), flush=True)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        cases = len(build())
         precision, recall = ours_on_corpus()
-        print(f"corpus ({len(build())} cases), vendor-audit: precision {precision:.3f}, recall {recall:.3f}")
+        print(
+            f"catalogue corpus (written from cards.md, {cases} cases), vendor-audit: "
+            f"precision {precision:.3f}, recall {recall:.3f}"
+        )
         if python:
             p_precision, p_recall = presidio_on_corpus(python, tmp)
             print(
-                f"corpus ({len(build())} cases), Presidio CreditCardRecognizer: precision {p_precision:.3f}, "
-                f"recall {p_recall:.3f}"
+                f"catalogue corpus (written from cards.md, {cases} cases), Presidio CreditCardRecognizer: "
+                f"precision {p_precision:.3f}, recall {p_recall:.3f}"
             )
-        data = tmp / "events.ndjson"
-        planted = write_events(data, args.mib)
-        size = data.stat().st_size / 2**20
-        runs = [ours_on_file(data) for _ in range(3)]  # best of three, as for Presidio below
-        took, found, grown = min(runs)
-        print(f"{size:.1f} MiB NDJSON, {planted} planted PANs")
+        independent_accuracy(python, tmp)
+
+        sparse = tmp / "events.ndjson"
+        sparse_planted: Found = set()
+        write_events(sparse, args.mib, labels=sparse_planted)
+        throughput("sparse (ticket events)", sparse, sparse_planted, python)
+        sparse.unlink()
+        dense = tmp / "dense.ndjson"
+        started = time.perf_counter()
+        dense_planted = write_dense_labelled(dense, args.mib)
+        made = time.perf_counter() - started
+        throughput(f"dense (Shopify/Zendesk/chat exports, written in {made:.1f} s)", dense, dense_planted, python)
+
+        small = peak_rss(dense)
+        size = dense.stat().st_size / 2**20
         print(
-            f"  vendor-audit scan_ndjson:         {size / took:7.1f} MiB/s ({took:5.1f} s), {found} PANs found, "
-            f"peak RSS {grown:.1f} MiB"
+            f"peak RSS, vendor-audit on the {size:.0f} MiB dense file (own process): "
+            f"{small['peak_kib'] / 1024:.1f} MiB ({small['imported_kib'] / 1024:.1f} MiB after import; "
+            f"{size / small['seconds']:.1f} MiB/s)"
         )
-        if python:
-            result = min((json.loads(presidio(python, "file", data)) for _ in range(3)), key=lambda r: r["seconds"])
-            p_rate = result["bytes"] / 2**20 / result["seconds"]
-            print(
-                f"  Presidio CreditCardRecognizer:    {p_rate:7.1f} MiB/s ({result['seconds']:5.1f} s), "
-                f"{result['found']} matches"
-            )
-            print(f"  ratio: {(size / took) / p_rate:.1f}x Presidio's throughput")
+        dense.unlink()
         if args.gib > 0:
             big = tmp / "big.ndjson"
-            write_events(big, args.gib * 1024, seed=4)
-            took, found, grown_big = ours_on_file(big)
+            started = time.perf_counter()
+            big_planted = write_dense_labelled(big, args.gib * 1024, seed=8)
+            made = time.perf_counter() - started
+            large = peak_rss(big)
             size = big.stat().st_size / 2**20
             print(
-                f"{size / 1024:.2f} GiB NDJSON: {size / took:.1f} MiB/s, {found} PANs, peak RSS {grown_big:.1f} MiB "
-                f"(after the {args.mib:.0f} MiB file: {grown:.1f} MiB; equal means flat)"
+                f"peak RSS, vendor-audit on the {size / 1024:.2f} GiB dense file "
+                f"(own process, written in {made:.0f} s): "
+                f"{large['peak_kib'] / 1024:.1f} MiB ({size / large['seconds']:.1f} MiB/s, {large['found']} PANs, "
+                f"{len(big_planted)} planted); {args.mib:.0f} MiB file: {small['peak_kib'] / 1024:.1f} MiB; "
+                "equal means flat"
             )
 
 

@@ -1,11 +1,13 @@
 """Scored evidence: why a Luhn-valid run of digit groups is, or is not, a card number.
 
 Every candidate that has a brand's IIN and length and passes Luhn is scored; it is reported when
-the score reaches THRESHOLD. No single word vetoes a number: "phone", "order" or "#" before it weigh
-against it, card words and a card's grouping weigh for it, and structures that only other numbers
-have (a "+" country code, an IBAN's mod-97 check, a hex digest around it, a decimal point before it,
-an id-named field) weigh hard against it. `benchmarks/pan_weights.py` measures each weight: precision
-and recall on the tuning split of the independent corpus with that piece of evidence left out.
+the score reaches THRESHOLD. No word vetoes a number: card and payment words and a card's grouping
+weigh for it, the names of other numbers ("tracking", "IMEI", "SIRET") against it, and structures
+that only other numbers have (a "+" country code, an IBAN's mod-97 check, a hex digest around it, a
+decimal point before it, an id-named field) weigh hard against it. Words that precede cards as often
+as ids ("phone", "order", "ref", "#": a caller reads a card out over the phone) weigh nothing.
+`benchmarks/pan_weights.py` measures each weight: precision and recall on the tuning split of the
+independent corpus (tests/pan_independent) with that piece of evidence left out.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ WEIGHTS: dict[str, int] = {
     "card_grouping": 2,  # 4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3, 6-13: the groups printed on cards
     "digit_per_space": 1,  # "4 1 1 1 ...": typed to get past a filter
     "odd_grouping": 0,  # 3-3-4 and the like: phone numbers, references
-    "run_goes_on": -1,  # more digit groups follow the window: part of a longer reference?
     "mid_run": -1,
     "inside_reference": -4,  # a window inside a long uniformly grouped reference (tracking numbers)
     "card_words": 3,  # "card", "visa", "cvv", "exp" (and their French, German, Spanish, Portuguese words) nearby
-    "id_words": -1,  # "order", "tracking", "ref", "#" ... right before the number
+    "payment_words": 1,  # "pay", "charge", "payment", "billing" nearby: weaker, orders are paid for too
+    "other_number_words": -4,  # "tracking", "IMEI", "SIRET", "IBAN", "authorization" ...: another number's name
     "published_test_card": 2,  # on a payment processor's published list of test numbers
     "card_field": 3,  # in a field named for a card
     "id_field": -5,  # in a field named for an id, a count, a price, a phone, a time
@@ -50,10 +52,10 @@ ISSUED_LENGTHS = {
     "visa": (16, 19),
     "mastercard": (16,),
     "amex": (15,),
-    "discover": (16, 19),
-    "jcb": (16, 19),
-    "unionpay": (16, 19),
-    "mir": (16, 19),
+    "discover": (16, 17, 18, 19),
+    "jcb": (16, 17, 18, 19),
+    "unionpay": (16, 17, 18, 19),
+    "mir": (16, 17, 18, 19),
     "maestro": (16, 19),
     "diners": (14, 16),
 }
@@ -94,22 +96,30 @@ def aligned(part_sizes: list[int]) -> bool:
 _CARD_WORDS = re.compile(
     r"(?i)(?:\b|_)(?:cards?|credit|debit|visa|master ?card|amex|american express|discover|jcb|diners|maestro|"
     r"union ?pay|cc|ccn|cc#|pan|cvv2?|cvc2?|exp|expiry|expires|expiration|valid thru|karte|kreditkarte|carte|"
-    r"tarjeta|cart[aã]o|carta|kaart)(?:\b|_)"
+    r"tarjeta|cart[aã]o|carta|kaart|karta|kort|kortet|kortnummer|kartennummer)(?:\b|_)"
 )
-_ID_WORDS = re.compile(
-    r"(?i)(?:\b(?:order|ticket|invoice|tracking|shipment|parcel|sku|barcode|ean|upc|gtin|isbn|imei|serial|ref|"
-    r"reference|id|account|iban|phone|tel|fax|mobile|customer|member|po)\b[\s:.#-]*(?:no\.?|number|nr\.?|#)?"
-    r"[\s:#.-]*|#\s*)$"
+_PAYMENT_WORDS = re.compile(
+    r"(?i)\b(?:pay|paid|paying|payment|charge|charged|charging|billing|bill|refund|zahlung|zahlen|belasten|pago|"
+    r"pagar|cobrar|paiement|payer|d[ée]biter|pagamento|addebitare|betalen|betaling|betala)\b"
+)
+_OTHER_NUMBER_WORDS = re.compile(
+    r"(?i)\b(?:tracking|track|tracknumbers?|shipment|shipping|parcel|seguimiento|suivi|sendung\w*|canada post|usps|"
+    r"ups|fedex|dhl|royal mail|imei|meid|serial|siret|siren|iban|bic|swift|vat|authori[sz]ation|auth code|"
+    r"transaction id|awb|waybill|id number|identity|national id|sa id|rsa id|passport|ssn|social security|tax id|"
+    r"dni|nif|cpf|curp|personnummer|variant|product|sku|barcode|ean|gtin|isbn|upc)\b"
 )
 
 
 def words_around(before: str, after: str) -> list[str]:
     """The word evidence in the text around a candidate."""
     found = []
-    if _CARD_WORDS.search(before[-48:]) or _CARD_WORDS.search(after[:32]):
+    near_before, near_after = before[-48:], after[:32]
+    if _CARD_WORDS.search(near_before) or _CARD_WORDS.search(near_after):
         found.append("card_words")
-    if _ID_WORDS.search(before[-30:]):
-        found.append("id_words")
+    elif _PAYMENT_WORDS.search(near_before) or _PAYMENT_WORDS.search(near_after):
+        found.append("payment_words")
+    if _OTHER_NUMBER_WORDS.search(near_before) or _OTHER_NUMBER_WORDS.search(near_after):
+        found.append("other_number_words")
     return found
 
 
@@ -135,7 +145,8 @@ _ID_SUFFIX = re.compile(r"(?i)(?:^|_)(?:ids?|uuid|gid)$|[a-z0-9](?:Id|Ids|ID)$")
 # Fields whose values are identifiers: a number in one is weighed against.
 _ID_NAMES = re.compile(
     r"(?i)(?:^|_)(?:ids?|uuid|gid|numbers?|num|no|nr|sku|barcode|ean|upc|gtin|isbn|imei|serial|reference|ref|"
-    r"tracking(?:_numbers?|_urls?)?|invoice|order_number|token|hash|checksum|version)$"
+    r"tracking(?:_numbers?|_urls?)?|invoice|order_number|token|hash|checksum|version|authorization|auth_code|"
+    r"transaction_id|imei|iban)$"
 )
 # Fields of money, counts, times, contact details and addresses: a card typed into one is found on its own
 # evidence, but their values are never joined with their neighbours into one number.

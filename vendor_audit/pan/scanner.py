@@ -54,13 +54,24 @@ _DIGIT_GROUP = re.compile(r"[0-9]+")
 _TRACK1 = re.compile(r"%B([0-9]{12,19})\^[^^]{2,26}\^[0-9]{4}")
 _TRACK2 = re.compile(r";([0-9]{12,19})=[0-9]{4}")
 _CVV = re.compile(r"(?i)\b(?:cvv2?|cvc2?|cid|csc|card security code|security code)\b[\s:#=.-]{0,4}([0-9]{3,4})\b")
-_URL_MARK = re.compile(r"%[0-9A-Fa-f]{2}|[0-9]\+[0-9]")
+_URL_MARK = re.compile(r"%[0-9A-Fa-f]{2}|[0-9]\+[0-9]|[?&][\w.-]+=[^&\s]*\+")  # "+" as a space in a query
 _HTML_MARK = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|<[a-zA-Z/][^>]{0,200}>")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([nrtbf/\\\"])")
 _BASE64 = re.compile(
     r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}(?:\r?\n[A-Za-z0-9+/_-]{4,})*={0,2}(?![A-Za-z0-9+/=_-])"
 )
 _TAG = re.compile(r"<[^>]{0,200}>")
+# A number read out in words, as call transcripts write it: "five one zero six, zero four zero zero, ...".
+_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+_DIGIT_WORDS |= {"seven": "7", "eight": "8", "nine": "9"}
+_DIGIT_WORD = "(?:" + "|".join(_DIGIT_WORDS) + ")"
+_SPELLED_RUN = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[ ,.\-]{{1,5}}{_DIGIT_WORD}){{7,}}\b")  # eight words or more
+# The speaker and time a chat transcript starts each line with ("(04:37:12 AM) Visitor 75731813: "): blanked, a
+# number typed over two lines reads as one broken by a line break.
+_CHAT_PREFIX = re.compile(
+    r"(?m)^[ \t]*[(\[]?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:[ \t]?[AaPp][Mm])?[)\]]?[ \t]*(?:-[ \t]*)?[^:\n]{1,40}:[ \t]"
+)
+_SPELLED_GAP = re.compile(r"[ ,.\-]{1,5}")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "/": "/", "\\": "\\", '"': '"'}
 _IBAN_START = re.compile(r"[A-Z]{2}[0-9]{2}")
 _IBAN_HEAD = re.compile(r"(?<![A-Za-z])[A-Z]{2}[0-9]{2}(?![0-9])")
@@ -116,8 +127,8 @@ def _in_hex_token(text: str, start: int, end: int) -> bool:
 
 def _in_iban(text: str, start: int, end: int) -> bool:
     """Whether the digits at text[start:end] belong to a string that passes the IBAN check (ISO 13616 mod 97)."""
-    for head in _IBAN_START.finditer(text, max(0, start - 12), start + 1):
-        if head.start() > 0 and text[head.start() - 1].isalnum():
+    for head in _IBAN_START.finditer(text, max(0, start - 12), start + 4):  # its check digits may open the window
+        if head.start() > start or (head.start() > 0 and text[head.start() - 1].isalnum()):
             continue
         compact = ""
         for char in text[head.start() : end + 40]:
@@ -153,7 +164,7 @@ def _structure_evidence(text: str, run_start: int, start: int, end: int) -> list
         found.append("hex_token")
     if _in_iban(text, start, end):
         found.append("iban")
-    elif _IBAN_HEAD.search(text, max(0, run_start - 3), run_start + 3) and start > run_start:
+    elif _IBAN_HEAD.search(text, max(0, run_start - 2), run_start + 2):  # "PT50 0002 ...", its check fails
         found.append("iban_shape")
     return found
 
@@ -170,14 +181,12 @@ def _pans_in_run(text: str, run: re.Match[str], field_evidence: list[str]) -> It
             i += 1
             continue
         best: tuple[int, int, str, str, list[str]] | None = None
-        for j, pan, brand in windows:
+        for j, pan, brand in windows:  # longest first: the longest that reaches the threshold is the card
             start, end = spans[i][0], spans[j][1]
             evidence = _number_evidence(pan, brand) + field_evidence
             shape = grouping([len(g) for g in groups[i : j + 1]])
             if shape:
                 evidence.append(shape)
-            if j < len(groups) - 1:
-                evidence.append("run_goes_on")
             if i == j and len(pan) <= 14 and gtin_valid(pan):
                 evidence.append("gtin_check")
             if i > 0:
@@ -187,6 +196,8 @@ def _pans_in_run(text: str, run: re.Match[str], field_evidence: list[str]) -> It
             score = _score(evidence)
             if best is None or score > best[0]:
                 best = (score, j, pan, brand, evidence)
+            if score >= THRESHOLD:
+                break
         if best is None:  # pragma: no cover - windows is not empty
             break
         score, j, pan, brand, evidence = best
@@ -221,19 +232,31 @@ def _scan_view(text: str, via: str | None, field_evidence: list[str]) -> list[Ma
 
 
 def base64_texts(text: str) -> Iterator[str]:
+    """The texts with digits that base64 tokens of `text` decode to.
+
+    A MIME-wrapped token is read over as many of its lines as decode together: the line after it may be a
+    boundary ("--0000a1b2") that the token's alphabet also allows.
+    """
     for token in _BASE64.finditer(text):
-        raw = "".join(token.group().split())
-        if not _looks_base64(raw):
-            continue
-        try:
-            data = base64.b64decode(
-                raw + "=" * (-len(raw) % 4), altchars=b"-_" if "-" in raw or "_" in raw else None, validate=True
-            )
-        except (binascii.Error, ValueError):
-            continue
-        decoded = _as_text(data)
-        if decoded is not None and any(c.isdigit() for c in decoded):
-            yield decoded
+        lines = token.group().split()
+        for count in range(len(lines), 0, -1):
+            decoded = _decode_base64("".join(lines[:count]))
+            if decoded is not None:
+                if any(c.isdigit() for c in decoded):
+                    yield decoded
+                break
+
+
+def _decode_base64(raw: str) -> str | None:
+    if len(raw) < 16 or not _looks_base64(raw):
+        return None
+    try:
+        data = base64.b64decode(
+            raw + "=" * (-len(raw) % 4), altchars=b"-_" if "-" in raw or "_" in raw else None, validate=True
+        )
+    except (binascii.Error, ValueError):
+        return None
+    return _as_text(data)
 
 
 def _as_text(data: bytes) -> str | None:
@@ -275,6 +298,20 @@ def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
         )
     for decoded in base64_texts(text):
         yield "base64", decoded
+    if "\n" in text and len(_CHAT_PREFIX.findall(text)) >= 2:
+        yield "transcript", _CHAT_PREFIX.sub(lambda m: " " * len(m.group()), text)
+    if _SPELLED_RUN.search(text):
+        yield "spelled", _SPELLED_RUN.sub(_spelled_digits, text)
+
+
+def _spelled_digits(run: re.Match[str]) -> str:
+    """The digits a run of digit words spells: words apart by spaces join, a comma, dot or dash groups them."""
+    words = _SPELLED_GAP.split(run.group())
+    gaps = _SPELLED_GAP.findall(run.group())
+    out = _DIGIT_WORDS[words[0].lower()]
+    for gap, word in zip(gaps, words[1:], strict=True):
+        out += ("" if gap.strip() == "" else " ") + _DIGIT_WORDS[word.lower()]
+    return out
 
 
 def scan_text(text: str, field_name: str | None = None, depth: int = 0) -> list[Match]:
@@ -330,7 +367,7 @@ _MONEY = re.compile(r"-?[0-9]{1,12}\.[0-9]{1,2}")  # "19.99" is an amount, never
 _DOTTED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3})+")  # an IP address, a version: never part of a card
 MIN_EDGE_DIGITS = 4  # a part that shares its value with words carries at least one group of a card
 MAX_WHOLE_DIGITS = 12  # a value of more digits alone is an id, a barcode or a whole number, not a part
-MAX_GROUP_DIGITS = 8  # nor is a value of digits alone with a longer group ("360029673100")
+MAX_GROUP_DIGITS = 10  # nor is a value of digits alone with a longer group ("360029673100")
 
 
 @dataclass(slots=True)
@@ -360,6 +397,8 @@ class Joiner:
             return self.flush()
         kind = field_kind(field_name)
         text = fold(value)
+        if "<" in text and _HTML_MARK.search(text):  # a chat message's HTML body: "<p>4111</p>"
+            text = html.unescape(_TAG.sub(" ", text))
         field_evidence = [kind] if kind else []
         whole = _WHOLE.fullmatch(text) if not _MONEY.fullmatch(text) else None
         if whole and _DOTTED.fullmatch(whole.group(1)):
@@ -415,14 +454,14 @@ class Joiner:
                 evidence.append("split_aligned" if aligned(sizes) else "split_misaligned")
                 if all(p.whole for p in parts):
                     evidence.append("split_whole_values")
-                if j + 1 < len(groups) and owner[j + 1] == owner[j]:
-                    evidence.append("run_goes_on")
                 if any(p.card_words for p in parts):
                     evidence.append("card_words")
                 evidence += sorted({e for p in parts for e in p.field_evidence})
                 score = _score(evidence)
                 if best is None or score > best[0]:
                     best = (score, j, pan, brand, evidence)
+                if score >= THRESHOLD:
+                    break
             if best is None or best[0] < THRESHOLD:
                 i += 1
                 continue

@@ -46,15 +46,20 @@ RUN, MARK, ENTITY, BASE64, WHOLE, HEAD, TAIL = range(7)
 # Separators spelled as escapes (`\u00a0`, `%20`, `&nbsp;`), HTML tags and long indented line breaks
 # between digits are marks instead: patterns with them inside a run are too large or too slow.
 _SEP = rb"[ \t\r\-./_|>+\\nrt]"
-_RUN_BACKWARDS = re.compile(rb"[0-9](?:" + _SEP + rb"{0,3}[0-9])*")  # the same run, read from its end
+_GAP = _SEP + rb"{0,6}"  # three separators, escaped ("\\n\\t") or not
+_RUN_BACKWARDS = re.compile(rb"[0-9](?:" + _GAP + rb"[0-9])*")  # the same run, read from its end
 _ESCAPED_SEPARATOR = (
     rb"[0-9][ \t\-./_|>+]{0,2}(?:\\u(?:0020|002[dDeEfF]|005[cCfF]|007[cC]|00[aA]0|00[aA][dD]|20[0-6][0-9a-fA-F]|"
     rb"202[fF]|205[fF]|3000|[fF][eE][fF][fF])|%(?:25)*(?:2[0bBdDeEfF]|5[cCfF]|7[cC])|&nbsp;)"
 )
-_LONG_BREAK = rb"[0-9](?:[ \t]*\\r\\n[ \t>]*|[ \t]*\\[nr][ \t>]{2,}|[ \t]+\\[nr][ \t>]+|[ \t]{2,}\\[nr][ \t>]*)[0-9]"
+_LONG_BREAK = rb"[0-9](?:[ \t>]|\\t)*(?:\\r\\n|\\n|\\r)(?:[ \t>]|\\t)*[0-9]"  # any indentation around it
+_DIGIT_WORD = rb"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_SPELLED = rb"\b" + _DIGIT_WORD + rb"(?:[ ,.\-]{1,5}" + _DIGIT_WORD + rb"){7,}\b"  # caseless: scanner._SPELLED_RUN
+# A digit at a line's end, and a transcript's next line ("(04:37:12 AM) Visitor 7573: 9939"): scanner._CHAT_PREFIX.
+_TRANSCRIPT_BREAK = rb"[0-9][ \t.,;]{0,3}(?:\\r)?\\n[ \t]*[(\[]?[0-9]{1,2}:[0-9]{2}[^\\\n]{0,60}: ?[0-9]"
 _NOT_AN_ID_NUMBER = rb'(?:[^:0-9]|[^"]:|[^d]":|[^i]d":|[^_"]id":)'
 _VALUE_END = rb'"[ \t]*[,}\]]'
-_SPACE = rb"(?:[ \t\r]|\\[nrt])"
+_SPACE = rb"(?:[ \t\r]|\\[nrt]|<[^<>\n]*>)"  # HTML tags around a chat message's digits: "<p>4111</p>"
 _PART_SEP = rb"(?:[ \t\r\-./_|>]|\\[nrt\\]|\\u[0-9a-fA-F]{4})"
 _PART_JOIN = _PART_SEP + rb"{1,8}"
 _NOT_DOT = rb"(?:[ \t\r\-/_|>]|\\[nrt\\]|\\u[0-9a-fA-F]{4})"
@@ -100,9 +105,9 @@ def _database() -> Any:
                 _NOT_AN_ID_NUMBER
                 + b"[0-9]{%d}" % first
                 + _SEP
-                + rb"{1,3}(?:[0-9]"
-                + _SEP
-                + b"{0,3}){%d,}[0-9][^0-9]" % (11 - first),
+                + rb"{1,6}(?:[0-9]"
+                + _GAP
+                + b"){%d,}[0-9][^0-9]" % (11 - first),
             )
             for first in range(1, 12)
         ),
@@ -118,10 +123,12 @@ def _database() -> Any:
         (MARK, rb";[0-9]{12}"),  # track 2
         (MARK, _ESCAPED_SEPARATOR),
         (MARK, _LONG_BREAK),
-        (MARK, rb"[0-9][ \t]{0,3}(?:<[^<>\n]{0,200}>[ \t]{0,3}){1,4}[0-9]"),  # HTML tags between digits
+        (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,3}(?:<[^<>\n]*>(?:[ \t]|\\[nrt]){0,3}){1,4}[0-9]"),  # tags
         (MARK, rb"cvv|cvc|\bcid\b|\bcsc\b|security code"),
+        (MARK, _SPELLED),
+        (MARK, _TRANSCRIPT_BREAK),
         # A value of digit groups alone, but not an amount ("19.99": one dot, then one or two digits).
-        (WHOLE, rb'"' + _SPACE + rb"*'?[0-9]{1,8}" + _SPACE + rb"*" + _VALUE_END),  # MAX_GROUP_DIGITS
+        (WHOLE, rb'"' + _SPACE + rb"*'?[0-9]{1,10}" + _SPACE + rb"*" + _VALUE_END),  # MAX_GROUP_DIGITS
         (WHOLE, rb'"' + _SPACE + rb"*'?" + _PART_NOT_ONE_DOT + _SPACE + rb"*" + _VALUE_END),
         (WHOLE, rb'"' + _SPACE + rb"*'?[0-9]+\.[0-9]{3,}" + _SPACE + rb"*" + _VALUE_END),
         (HEAD, rb'"' + _SPACE + rb"*[0-9](?:" + _PART_SEP + rb"{0,8}[0-9]){3,}" + _HEAD_END),
@@ -223,8 +230,7 @@ def _run_may_hold_pan(chunk: bytes, at: int, end: int) -> bool:
                 return score + (WEIGHTS[kind] if kind else 0) >= THRESHOLD
         if before == b"/" and chunk[at - 2 : at - 1].isalpha():
             score += WEIGHTS["url_path"]
-        elif before == b"+":
-            score += WEIGHTS["phone_plus"]
+        # Not "+" (phone_plus): in a URL query the scanner reads it as a space.
         if card_words_near(chunk[max(0, at - 64) : at], chunk[end : end + 48]):
             score += WEIGHTS["card_words"]
         quote = chunk.rfind(b'"', max(0, at - 4096), at)
