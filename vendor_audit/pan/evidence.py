@@ -42,8 +42,7 @@ WEIGHTS: dict[str, int] = {
     "decimal_fraction": -6,  # after "0." : the fraction of a decimal number
     "split": -2,  # joined over two or more values (fields, messages, columns)
     "split_aligned": 1,  # every value boundary falls where a card's groups break
-    "split_misaligned": -2,  # a boundary falls inside a card's group
-    "split_whole_values": 1,  # every part is a value of digits alone ("4111 1111")
+    "split_whole_values": 2,  # every part is a value of digits alone ("4111 1111"): typed to split it
 }
 
 # The lengths each brand issues its cards in today (13-digit Visa and short Maestro numbers are legacy; those

@@ -48,7 +48,7 @@ _SEPARATORS = (
 )
 _SEP = "[" + re.escape(_SEPARATORS) + "]"
 # A line break may bring a mail client's indentation or quote marks with it ("4111 1111\n   > 1111 1111").
-_JOIN = rf"(?>[ \t]*(?:\r\n|\r|\n)[ \t>]*|{_SEP}{{1,3}})"
+_JOIN = rf"(?>[ \t]*(?:\r\n|\r|\n)[ \t>]*(?:(?:\r\n|\r|\n)[ \t>]*)?|{_SEP}{{1,3}})"
 _RUN = re.compile(rf"[0-9](?:{_JOIN}?[0-9]){{11,}}")  # 12 digits or more
 _DIGIT_GROUP = re.compile(r"[0-9]+")
 _TRACK1 = re.compile(r"%B([0-9]{12,19})\^[^^]{2,26}\^[0-9]{4}")
@@ -298,7 +298,7 @@ def _decoded_views(text: str) -> Iterator[tuple[str, str]]:
         )
     for decoded in base64_texts(text):
         yield "base64", decoded
-    if "\n" in text and len(_CHAT_PREFIX.findall(text)) >= 2:
+    if "\n" in text and _CHAT_PREFIX.search(text):
         yield "transcript", _CHAT_PREFIX.sub(lambda m: " " * len(m.group()), text)
     if _SPELLED_RUN.search(text):
         yield "spelled", _SPELLED_RUN.sub(_spelled_digits, text)
@@ -451,7 +451,8 @@ class Joiner:
                     sum(len(g) for g, o in zip(groups[i : j + 1], owner[i : j + 1], strict=True) if o == k)
                     for k in range(owner[i], owner[j] + 1)
                 ]
-                evidence.append("split_aligned" if aligned(sizes) else "split_misaligned")
+                if aligned(sizes):
+                    evidence.append("split_aligned")
                 if all(p.whole for p in parts):
                     evidence.append("split_whole_values")
                 if any(p.card_words for p in parts):
