@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
+
 import pytest
 
 from vendor_audit.pan import brand_of, luhn_valid, scan_record, scan_text
+from vendor_audit.scanfiles import format_of, scan_file
 
 FOUND = [
     ("4111111111111111", "visa"),
@@ -109,3 +114,71 @@ def test_chunked_screen_never_drops_a_line_the_full_scanner_flags() -> None:
     for chunk_size in (97, 4096, 1 << 22):  # lines cut across chunk borders
         got = [(n, p, m.digits) for n, p, m in scan_ndjson(io.BytesIO(data), chunk_size=chunk_size)]
         assert got == expected
+
+
+# The disguises issue 13 found missed, each as a file `vendor-audit scan` reads (scanfiles.scan_file).
+VISA = "4556737586899855"  # Luhn-valid, not a published test number
+SPACED = "4556 7375 8689 9855"
+FILES = [
+    ("over_the_phone.txt", f"Caller read it out over the phone: {VISA}\n".encode()),
+    ("order_hash.txt", f"order #1234 paid with {SPACED}\n".encode()),
+    ("ref.txt", f"ref #{VISA}\n".encode()),
+    ("two_lines.txt", b"my card is 4556 7375\n8689 9855 thanks\n"),
+    ("transcript.txt", b"(04:37:10 AM) Visitor 75731813: card 4556 7375\n(04:37:12 AM) Visitor 75731813: 8689 9855\n"),
+    ("utf16le.txt", f"card {SPACED}\r\n".encode("utf-16")),
+    ("utf16be.csv", f"note\r\ncard {SPACED}\r\n".encode("utf-16-be")),
+    ("utf8bom.ndjson", b"\xef\xbb\xbf" + json.dumps({"note": f"card {SPACED}"}).encode() + b"\n"),
+    ("headerless.csv", f"86538298,2024-02-14,card {SPACED}\n86538299,2024-02-15,thanks\n".encode()),
+    ("columns.csv", b"ticket,c1,c2,c3,c4\n1,4556,7375,8689,9855\n"),
+    ("rows.csv", b"ticket,author,message\n1,customer,my card is 4556 7375\n1,customer,8689 9855\n"),
+    (
+        "messages.json",
+        json.dumps(
+            {"messages": [{"from": "bob", "text": "4556 7375", "ts": 1}, {"from": "bob", "text": "8689 9855"}]}
+        ).encode(),
+    ),
+    (
+        "html_messages.json",
+        json.dumps({"parts": [{"body": "<p>4556 7375</p>"}, {"body": "<p>8689 9855</p>"}]}).encode(),
+    ),
+    ("escaped.ndjson", b'{"body": "card 4556\\u00207375\\u00208689\\u00209855"}\n'),
+    ("base64_digits.json", json.dumps({"data": base64.b64encode(VISA.encode()).decode()}).encode()),
+    ("base64_json.json", json.dumps({"data": base64.b64encode(json.dumps({"cc": SPACED}).encode()).decode()}).encode()),
+    (
+        "mime.txt",
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(f"Please charge my card {SPACED} today, thanks a lot".encode()).replace(b"\n", b"\r\n")
+        + b"--000000000000a1b2c3d4e5f6--\r\n",
+    ),
+    (
+        "spelled.txt",
+        b"Caller: the card is four five five six, seven three seven five, eight six eight nine, nine eight five five\n",
+    ),
+    ("digit_per_space.txt", b"card " + " ".join(VISA).encode() + b"\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "data"), FILES, ids=[name for name, _ in FILES])
+def test_finds_in_files(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    found = {m.digits for _, m in scan_file(path, format_of(path)) if m.kind == "pan"}
+    assert found == {VISA}
+
+
+def test_other_numbers_lose_on_evidence() -> None:
+    """Luhn-valid numbers in a card's range and length, found only without what says what they are."""
+    tracking = "4002 8472 5339 0474"  # Canada Post's 16-digit format, Luhn-valid, in Visa's range
+    assert [m for m in scan_text(f"Tracking number: {tracking} (Canada Post)") if m.kind == "pan"] == []
+    assert [m.brand for m in scan_text(f"{tracking}") if m.kind == "pan"] == ["visa"]
+    assert [m for m in scan_text("IBAN SI56 0125 8519 0678 407") if m.kind == "pan"] == []
+    assert [m for m in scan_text("gid://shopify/Order/5690123456787") if m.kind == "pan"] == []
+    assert [m for m in scan_text("Variant 4477360720474 is out of stock") if m.kind == "pan"] == []
+    record = {"admin_graphql_api_id": "gid://shopify/Order/5690123456787", "barcode": "4006381333931"}
+    assert list(scan_record(record)) == []
+
+
+def test_every_finding_says_why() -> None:
+    (match,) = scan_text(f"card {SPACED}")
+    assert set(match.evidence) >= {"luhn_brand", "issued_length", "card_grouping", "card_words"}
+    assert match.as_json()["evidence"] == list(match.evidence)

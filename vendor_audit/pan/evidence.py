@@ -125,7 +125,7 @@ def words_around(before: str, after: str) -> list[str]:
 # A superset of the card words for the NDJSON screen, on raw bytes: any spelling, any language's stem.
 _CARD_STEMS = re.compile(
     rb"(?i)card|cred|debit|visa|master|amex|american|discover|jcb|diner|maestro|union|cc|pan|cvv|cvc|exp|valid|"
-    rb"karte|cart|tarjeta|kaart"
+    rb"karte|cart|tarjeta|kaart|karta|kort|pay|paid|charg|bill|refund|zahl|belast|pag|cobr|paie|payer|bit|betal"
 )
 
 

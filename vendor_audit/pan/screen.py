@@ -122,8 +122,9 @@ def _database() -> Any:
         (MARK, rb"%(?:25)*3[0-9]|%(?:25)*[cdefCDEF][0-9a-fA-F]%(?:25)*[89abAB][0-9a-fA-F]|%(?:25)*[bB][0-9]|%B[0-9]"),
         (MARK, rb";[0-9]{12}"),  # track 2
         (MARK, _ESCAPED_SEPARATOR),
+        (MARK, rb"%(?:25)*[0-9a-fA-F]{2}[0-9](?:[ \t\-./_|>+]{0,3}[0-9]){11}"),  # a run its escape's hex glues to
         (MARK, _LONG_BREAK),
-        (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,3}(?:<[^<>\n]*>(?:[ \t]|\\[nrt]){0,3}){1,4}[0-9]"),  # tags
+        (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,12}(?:<[^<>\n]*>(?:[ \t]|\\[nrt]){0,12}){1,4}[0-9]"),  # tags
         (MARK, rb"cvv|cvc|\bcid\b|\bcsc\b|security code"),
         (MARK, _SPELLED),
         (MARK, _TRANSCRIPT_BREAK),
@@ -223,9 +224,10 @@ def _run_may_hold_pan(chunk: bytes, at: int, end: int) -> bool:
         score += WEIGHTS["published_test_card"] if digits in TEST_CARDS else 0
         score += WEIGHTS["gtin_check"] if len(digits) <= 14 and gtin_valid(digits) else 0
         before = chunk[at - 1 : at]
-        if before in (b":", b",", b"[", b" ") and (end == len(chunk) or chunk[end] in _NUMBER_END):
+        member = chunk[max(0, at - 3) : at].rstrip(b" \t").endswith(b":")  # not ", 6759..." in a string
+        if member and (end == len(chunk) or chunk[end] in _NUMBER_END):
             known, key = _key_before(chunk, at)
-            if known:  # a bare JSON number: no words, only its field weighs
+            if known and key is not None:  # a bare JSON number: no words, only its field weighs
                 kind = field_kind(key)
                 return score + (WEIGHTS[kind] if kind else 0) >= THRESHOLD
         if before == b"/" and chunk[at - 2 : at - 1].isalpha():
