@@ -199,8 +199,11 @@ def _parser() -> argparse.ArgumentParser:
         "scan",
         help="find card numbers, track data and CVVs in files (NDJSON, JSON, CSV, text)",
         description="Scan files with the audit's PAN scanner and print one JSON object per finding (path, line or "
-        "JSON pointer, kind, brand, masked PAN). A directory is walked for regular files (pipes and devices in it "
-        "are skipped; name one to read it). Exit 1 when anything is found, 2 when a file cannot be read whole.",
+        "JSON pointer, kind, brand, masked PAN). The format is the suffix's (.ndjson/.jsonl, .json, .csv, anything "
+        "else as text); UTF-16 and UTF-32 files are read by their BOM. Candidates are weighed on evidence (brand "
+        "length, grouping, card words, field names; vendor_audit/pan/evidence.py), numbers split over fields, "
+        "columns, rows, messages and lines are joined. A directory is walked for regular files (pipes and devices "
+        "in it are skipped; name one to read it). Exit 1 when anything is found, 2 when a file cannot be read whole.",
     )
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     _add_limits(scan)

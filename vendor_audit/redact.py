@@ -397,6 +397,10 @@ def _pan_windows(text: str, run: re.Match[str], context: _Context) -> list[tuple
             continue
         j, pan, _ = best
         end = groups[j][1]
+        # A decimal number (40.30927323372037): its integer part and fraction are one number, not a card.
+        if j > i and len(digits[i]) <= 3 and text[groups[i][1] : groups[i + 1][0]] == "." and len(digits[i + 1]) >= 5:
+            i += 1
+            continue
         if not (context.in_uuid(start, end) or context.in_hash(start, end) or context.resource_id(start, end)):
             found.append((start, end, pan))
         i = j + 1

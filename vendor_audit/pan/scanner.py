@@ -193,6 +193,8 @@ def _pans_in_run(text: str, run: re.Match[str], field_evidence: list[str]) -> It
                 evidence.append("inside_reference" if uniform else "mid_run")
             evidence += words_around(text[max(0, start - 48) : start], text[end : end + 32])
             evidence += _structure_evidence(text, run.start(), start, end)
+            if j > i and len(groups[i]) <= 3 and text[spans[i][1] : spans[i + 1][0]] == "." and len(groups[i + 1]) >= 5:
+                evidence.append("decimal_fraction")  # 40.30927323372037: one decimal number
             score = _score(evidence)
             if best is None or score > best[0]:
                 best = (score, j, pan, brand, evidence)

@@ -70,7 +70,7 @@ _PART_NOT_ONE_DOT = (
 )
 # After the last digit of a value's first digit groups: not more groups, not a time (":", "T08").
 # After the last digit of a value's first digit groups, a space or punctuation (the scanner's _HEAD).
-_HEAD_END = rb"(?:[ \t\r,.;!?)]|\\[nrt])"
+_HEAD_END = rb"(?:[ \t\r,;!?)]|\.[^0-9]|\\[nrt])"  # a dot before a digit is a separator: the head goes on
 
 
 def _escapable() -> list[str]:
@@ -175,6 +175,11 @@ def _key_before(chunk: bytes, value_start: int) -> tuple[bool, str | None]:
 
     Not known when the bytes before it do not read as `"key":` or `,` / `[` (an escaped quote, a cut).
     """
+    if chunk[value_start - 2 : value_start] == b'":':  # compact JSON, as exports are written: the usual case
+        at = value_start - 2
+        start = chunk.rfind(b'"', max(0, at - 100), at)
+        if start > 0 and chunk[start - 1] != 92 and chunk[at - 1] != 92:  # not after a backslash
+            return True, _key_text(chunk[start + 1 : at])
     at = value_start - 1
     while at >= 0 and chunk[at] in b" \t":
         at -= 1
@@ -192,7 +197,12 @@ def _key_before(chunk: bytes, value_start: int) -> tuple[bool, str | None]:
     start = chunk.rfind(b'"', max(0, at - 100), at)
     if start == -1 or chunk[start - 1 : start] == b"\\":
         return False, None
-    return True, chunk[start + 1 : at].decode("utf-8", errors="replace")
+    return True, _key_text(chunk[start + 1 : at])
+
+
+@cache
+def _key_text(key: bytes) -> str:
+    return key.decode("utf-8", errors="replace")
 
 
 _DIGIT_GROUP_BYTES = re.compile(rb"[0-9]+")
@@ -362,6 +372,16 @@ def _may_decode(chunk: bytes, token: bytes, after: int) -> bool:
     return any(True for _ in base64_texts(token.decode("ascii", errors="replace")))
 
 
+def _run_start(chunk: bytes, last: int) -> int:
+    """Where the run of digit groups ending at `last` starts (read back over 512 bytes at most)."""
+    for size in (64, 512):
+        window = chunk[max(0, last - size) : last]
+        length = _RUN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # a digit ends it
+        if length < len(window) or len(window) < size:
+            break
+    return last - length
+
+
 def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
     """The indices of the lines of `chunk` the full scanner must read."""
     ends: list[list[int]] = [[] for _ in range(7)]  # by kind: where in chunk each match ends (exclusive)
@@ -384,8 +404,7 @@ def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
     runs: dict[int, int] = {}  # first digit -> end of the longest run from it
     for end in ends[RUN]:
         last = end - 1  # the byte that ended the run is not part of it
-        window = chunk[max(0, last - 512) : last]
-        at = last - _RUN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # a digit ends it
+        at = _run_start(chunk, last)
         if runs.get(at, 0) < last:
             runs[at] = last
     for at, last in runs.items():
