@@ -35,7 +35,7 @@ import orjson
 
 from vendor_audit.pan.cards import FIRST_DIGITS, TEST_CARDS, gtin_valid, pan_of, pan_windows
 from vendor_audit.pan.evidence import ISSUED_LENGTHS, THRESHOLD, WEIGHTS, card_words_near, field_kind, joins
-from vendor_audit.pan.scanner import MIN_EDGE_DIGITS, Match, base64_texts, scan_record, scan_text
+from vendor_audit.pan.scanner import MAX_DEPTH, MIN_EDGE_DIGITS, Match, base64_texts, scan_record, scan_text
 
 __all__ = ["scan_json_line", "scan_line", "scan_ndjson"]
 
@@ -252,6 +252,40 @@ def _run_may_hold_pan(chunk: bytes, at: int, end: int) -> bool:
     return any(first[0] in "234568" and pan_windows(texts, i) for i, first in enumerate(texts))
 
 
+def _string_may_hold_pan(chunk: bytes, at: int, last: int) -> bool:
+    """Whether the JSON string holding the run chunk[at:last] has a finding, by the scanner's own scan_text.
+
+    A candidate that passed the bound is rare; reading its one string exactly spares the line's full parse.
+    Not a string (a bare number, a cut, a quote the bytes cannot place): True, the line is read whole.
+    """
+    line_start = chunk.rfind(b"\n", 0, at) + 1
+    opening = chunk.rfind(b'"', line_start, at)
+    closing = chunk.find(b'"', last)
+    while closing != -1 and _escaped(chunk, closing):
+        closing = chunk.find(b'"', closing + 1)
+    if opening == -1 or closing == -1 or _escaped(chunk, opening) or chunk.find(b"\n", last, closing) != -1:
+        return True
+    if chunk.count(b'"', line_start, opening) % 2 or b"\\" in chunk[line_start:opening]:
+        return True  # the quote before may close a string rather than open one: not worth telling apart here
+    try:
+        value = orjson.loads(chunk[opening : closing + 1])
+    except orjson.JSONDecodeError:
+        return True
+    after = chunk[closing + 1 : closing + 3].lstrip(b" \t")
+    if after.startswith(b":"):  # a member name: read for digits only, as scan_record reads names
+        return bool(scan_text(value, None, MAX_DEPTH))
+    known, key = _key_before(chunk, opening)
+    # An array item weighs its array's name, which the bytes do not show here: weighed as a card's field.
+    return bool(scan_text(value, key if known and key is not None else "card"))
+
+
+def _escaped(chunk: bytes, quote: int) -> bool:
+    backslashes = 0
+    while quote - backslashes - 1 >= 0 and chunk[quote - backslashes - 1] == 92:
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
 _MONEY = re.compile(rb"-?[0-9]{1,12}\.[0-9]{1,2}")
 _DOTTED = re.compile(rb"[0-9]{1,3}(?:\.[0-9]{1,3})+")
 _HEAD_DIGITS = re.compile(rb"(?:[ \t\r]|\\[nrt])*([0-9](?:" + _PART_SEP + rb"{0,8}[0-9])*)")
@@ -408,7 +442,7 @@ def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
         if runs.get(at, 0) < last:
             runs[at] = last
     for at, last in runs.items():
-        if _run_may_hold_pan(chunk, at, last):
+        if _run_may_hold_pan(chunk, at, last) and _string_may_hold_pan(chunk, at, last):
             lines.add(bisect_right(starts, at) - 1)
     sites = [(kind, end) for kind in (WHOLE, HEAD, TAIL) for end in ends[kind]]
     return lines | _split_lines(chunk, sites, starts)
