@@ -141,9 +141,10 @@ def words_before(text: str) -> bool:
 _CARD_FIELD = re.compile(r"(?i)card|(?:^|_)(?:cc|ccn|pan|cc_?num(?:ber)?|credit|payment_?details)(?:$|_)")
 ID_FIELD = re.compile(r"(?i)(^|_)(id|ids|number|order_number|sku|barcode|reference)$|Id$")
 _ID_SUFFIX = re.compile(r"(?i)(?:^|_)(?:ids?|uuid|gid)$|[a-z0-9](?:Id|Ids|ID)$")
-# Fields whose values are identifiers: a number in one is weighed against.
+# Fields whose values are identifiers: a number in one is weighed against. Not "number", "no", "ref" or
+# "reference" alone: a card number is a number too, and payment references carry cards.
 _ID_NAMES = re.compile(
-    r"(?i)(?:^|_)(?:ids?|uuid|gid|numbers?|num|no|nr|sku|barcode|ean|upc|gtin|isbn|imei|serial|reference|ref|"
+    r"(?i)(?:^|_)(?:ids?|uuid|gid|sku|barcode|ean|upc|gtin|isbn|imei|serial|"
     r"tracking(?:_numbers?|_urls?)?|invoice|order_number|token|hash|checksum|version|authorization|auth_code|"
     r"transaction_id|imei|iban)$"
 )
