@@ -219,12 +219,15 @@ def _groups(data: bytes) -> list[str]:
 def _run_may_hold_pan(chunk: bytes, at: int, end: int) -> bool:
     """Whether the run chunk[at:end] could hold a PAN the scanner reports: the best score it could get."""
     run = chunk[at:end]
-    if len(run) <= 15 and _DOTTED.fullmatch(run):  # an IP address: four groups of three digits at most
+    if run.isdigit():  # most runs: one group, one window
+        texts = [run.decode()]
+    elif len(run) <= 15 and _DOTTED.fullmatch(run):  # an IP address: four groups of three digits at most
         return pan_of(run.replace(b".", b"").decode()) is not None
-    texts = _groups(run)
+    else:
+        texts = _groups(run)
     if sum(map(len, texts)) < 12:
         return False
-    if len(texts) == 1 and chunk[at:end].isdigit():
+    if len(texts) == 1 and run.isdigit():
         digits = texts[0]
         brand = pan_of(digits)  # one group: the only window is the whole run
         if not brand:
