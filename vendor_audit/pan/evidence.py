@@ -34,7 +34,7 @@ WEIGHTS: dict[str, int] = {
     "card_field": 3,  # in a field named for a card
     "id_field": -5,  # in a field named for an id, a count, a price, a phone, a time
     "phone_plus": -4,  # after "+": an international phone number
-    "url_path": -4,  # a segment of a URL path or a Shopify gid (gid://shopify/Order/5690123456789)
+    "url_path": -9,  # a segment of a URL path, a Shopify gid (gid://shopify/Order/5690123456789): an id, always
     "hex_token": -6,  # inside a hex digest or key
     "iban": -6,  # inside a string that passes the IBAN mod-97 check
     "iban_shape": -3,  # after a country code and two check digits ("PT50 0002 ..."), though the check fails

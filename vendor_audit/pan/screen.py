@@ -98,7 +98,8 @@ def _database() -> Any:
     patterns: list[tuple[int, bytes]] = [
         # A run of digits alone can only be a card from its start, which must be a brand's first digit (not
         # timestamps, not most ids); a run with separators, from any group: every length of its first group.
-        (RUN, _NOT_AN_ID_NUMBER + rb"[2-68][0-9]{11,}[^0-9]"),
+        # Nor after a word and "/": a URL path's or a gid's id weighs url_path, more than any card could gain.
+        (RUN, _NOT_AN_ID_NUMBER.replace(b"[^:0-9]", b"[^:0-9/]|[^A-Za-z]/") + rb"[2-68][0-9]{11,}[^0-9]"),
         *(
             (
                 RUN,
@@ -409,6 +410,22 @@ def _may_decode(chunk: bytes, token: bytes, after: int) -> bool:
     return any(True for _ in base64_texts(token.decode("ascii", errors="replace")))
 
 
+def _token_before(chunk: bytes, end: int) -> bytes | None:
+    """The base64 token a match ending at `end` ended (not the byte that ended it, a closing quote, padding).
+
+    None for a token longer than 4 KiB: too long to read back here, the line is read whole.
+    """
+    for size in (128, 4098):
+        window = chunk[max(0, end - size) : end]
+        window = (window[:-1] if window.endswith(b'"') else window).rstrip(b"=")
+        length = _TOKEN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # matches empty
+        if length < len(window):
+            return window[len(window) - length :]
+        if end - size <= 0:
+            return window
+    return None
+
+
 def _run_start(chunk: bytes, last: int) -> int:
     """Where the run of digit groups ending at `last` starts (read back over 512 bytes at most)."""
     for size in (64, 512):
@@ -432,11 +449,8 @@ def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
         if _entity_matters(chunk[chunk.rfind(b"&", 0, end) : end]):
             lines.add(bisect_right(starts, end - 1) - 1)
     for end in ends[BASE64]:
-        window = chunk[max(0, end - 4098) : end - 1]  # the byte that ended the token is not part of it,
-        window = (window[:-1] if window.endswith(b'"') else window).rstrip(b"=")  # nor a closing quote, nor padding
-        length = _TOKEN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # matches empty
-        token = window[len(window) - length :]
-        if length == len(window) or (_looks_base64(token) and _may_decode(chunk, token, end - 1)):
+        token = _token_before(chunk, end - 1)
+        if token is None or (_looks_base64(token) and _may_decode(chunk, token, end - 1)):
             lines.add(bisect_right(starts, end - 1) - 1)
     runs: dict[int, int] = {}  # first digit -> end of the longest run from it
     for end in ends[RUN]:
