@@ -86,7 +86,7 @@ from vendor_audit.pan import scan_ndjson
 imported = high_water()
 started = time.perf_counter()
 with open(sys.argv[1], "rb") as handle:
-    found = sum(1 for _, _, match in scan_ndjson(handle) if match.kind == "pan")
+    found = len({(line, match.digits) for line, _, match in scan_ndjson(handle) if match.kind == "pan"})
 took = time.perf_counter() - started
 print(json.dumps({"seconds": took, "found": found, "imported_kib": imported, "peak_kib": high_water()}))
 """
