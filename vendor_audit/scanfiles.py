@@ -21,7 +21,7 @@ from vendor_audit.boundedio import (
     read_document,
     sniff_encoding,
 )
-from vendor_audit.pan import Joiner, Match, scan_ndjson, scan_record, scan_text
+from vendor_audit.pan import Joiner, Match, fold, scan_ndjson, scan_record, scan_text
 from vendor_audit.redact import mask_pans
 
 __all__ = ["FORMATS", "format_of", "scan_file", "scan_path"]
@@ -29,6 +29,7 @@ __all__ = ["FORMATS", "format_of", "scan_file", "scan_path"]
 DEFAULT_LIMITS = Limits()
 FORMATS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv"}
 _TEXT_BLOCK = 1 << 18  # characters of a text file scanned as one, so a number broken over lines is read whole
+_OVERLAP = 3  # lines a block shares with the next: a number broken over lines is read whole at the seam too
 
 Where = dict[str, Any]
 
@@ -169,27 +170,31 @@ def _scan_csv(path: Path, limits: Limits) -> Iterator[tuple[Where, Match]]:
 def _scan_text(path: Path, limits: Limits) -> Iterator[tuple[Where, Match]]:
     """Lines of text scanned in blocks, so a number broken over two lines is found.
 
-    The block's last line opens the next block too; what it found there is not reported twice.
+    A block's last lines open the next block too; what was found there is not reported twice.
     """
     with open_text(path, limits, sniff=True) as lines:
         block: list[str] = []
+        size = 0
         first_line = 1
         reported: set[tuple[int, str]] = set()
         for line in lines:
             block.append(line)
-            if sum(map(len, block)) >= _TEXT_BLOCK:
+            size += len(line)
+            if size >= _TEXT_BLOCK:
                 yield from _scan_block(block, first_line, reported)
-                first_line += len(block) - 1
-                block = block[-1:]
+                keep = min(_OVERLAP, len(block) - 1)
+                first_line += len(block) - keep
+                block = block[len(block) - keep :]
+                size = sum(map(len, block))
         if block:
             yield from _scan_block(block, first_line, reported)
 
 
 def _scan_block(block: list[str], first_line: int, reported: set[tuple[int, str]]) -> Iterator[tuple[Where, Match]]:
     text = "".join(block)
-    starts = [0]
+    starts = [0]  # where each line starts in the text as the scanner folds it (full-width digits, ligatures)
     for line in block:
-        starts.append(starts[-1] + len(line))
+        starts.append(starts[-1] + len(fold(line, keep_gaps=True)))
     found = []
     for match in scan_text(text):
         index = bisect_right(starts, match.start) - 1

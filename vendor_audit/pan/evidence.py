@@ -140,22 +140,28 @@ def words_before(text: str) -> bool:
 
 _CARD_FIELD = re.compile(r"(?i)card|(?:^|_)(?:cc|ccn|pan|cc_?num(?:ber)?|credit|payment_?details)(?:$|_)")
 ID_FIELD = re.compile(r"(?i)(^|_)(id|ids|number|order_number|sku|barcode|reference)$|Id$")
-_ID_SUFFIX = re.compile(r"(?i)(?:^|_)(?:ids?|uuid|gid)$|[a-z0-9](?:Id|Ids|ID)$")
-# Fields whose values are identifiers: a number in one is weighed against. Not "number", "no", "ref" or
-# "reference" alone: a card number is a number too, and payment references carry cards.
+# Field names are matched as snake_case words: "Billing Zip", "billing-zip" and "billingZip" all end in "zip".
 _ID_NAMES = re.compile(
-    r"(?i)(?:^|_)(?:ids?|uuid|gid|sku|barcode|ean|upc|gtin|isbn|imei|serial|"
-    r"tracking(?:_numbers?|_urls?)?|invoice|order_number|token|hash|checksum|version|authorization|auth_code|"
-    r"transaction_id|imei|iban)$"
+    r"(?:^|_)(?:ids?|uuid|gid|sku|barcode|ean|upc|gtin|isbn|imei|serial|tracking(?:_numbers?|_urls?)?|invoice|"
+    r"order_number|token|hash|checksum|version|authorization|auth_code|transaction_id|iban)$"
 )
-# Fields of money, counts, times, contact details and addresses: a card typed into one is found on its own
-# evidence, but their values are never joined with their neighbours into one number.
+# ("number", "no", "ref" and "reference" alone are not id names: a card number is a number too, and payment
+# references carry cards.) Fields of money, counts, times, contact details and addresses: a card typed into one is
+# found on its own evidence, but their values are never joined with their neighbours into one number.
 _NO_JOIN_NAMES = re.compile(
-    r"(?i)(?:^|_)(?:zip|postal|postcode|zipcode|phone|mobile|tel|fax|price|amount|total|subtotal|tax|discount|"
+    r"(?:^|_)(?:zip|postal|postcode|zipcode|phone|mobile|tel|fax|price|amount|total|subtotal|tax|discount|"
     r"discounts|weight|grams|quantity|qty|count|position|rate|score|lat|lng|latitude|longitude|timestamp|time|"
     r"date|at|year|month|day|seconds|minutes|duration|port|age|ip|address\d?|street|city|province|country|"
-    r"company|url|urls|site|agent|client|referr?er)$|[a-z](?:At|Url|Ip)$"
+    r"company|url|urls|site|agent|client|referr?er)$"
 )
+_ID_WORD = re.compile(r"(?:^|_)(?:ids?|uuid|gid)$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@cache
+def _snake(field: str) -> str:
+    return _NOT_WORD.sub("_", _CAMEL.sub("_", field).lower()).strip("_")
 
 
 @cache
@@ -163,11 +169,12 @@ def field_kind(field: str | None) -> str | None:
     """The field evidence of a record's field name: card_field, id_field or None."""
     if not field:
         return None
-    if _ID_SUFFIX.search(field):
+    words = _snake(field)
+    if _ID_WORD.search(words):
         return "id_field"
-    if _CARD_FIELD.search(field):
+    if _CARD_FIELD.search(words):
         return "card_field"
-    if _ID_NAMES.search(field):
+    if _ID_NAMES.search(words):
         return "id_field"
     return None
 
@@ -175,4 +182,6 @@ def field_kind(field: str | None) -> str | None:
 @cache
 def joins(field: str | None) -> bool:
     """Whether a field's values may be joined with their neighbours' into one split number."""
-    return not field or (field_kind(field) != "id_field" and not _NO_JOIN_NAMES.search(field))
+    if not field:
+        return True
+    return field_kind(field) != "id_field" and not _NO_JOIN_NAMES.search(_snake(field))

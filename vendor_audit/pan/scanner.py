@@ -115,10 +115,10 @@ def _number_evidence(digits: str, brand: str) -> list[str]:
 def _in_hex_token(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] sits inside a long hex token with letters on both sides (a digest, a key)."""
     left = start
-    while left > 0 and text[left - 1] in _HEX:
+    while left > 0 and start - left < 64 and text[left - 1] in _HEX:  # 24 make a digest: 64 is plenty
         left -= 1
     right = end
-    while right < len(text) and text[right] in _HEX:
+    while right < len(text) and right - end < 64 and text[right] in _HEX:
         right += 1
     if right - left < 24:
         return False
@@ -367,6 +367,7 @@ _HEAD = re.compile(rf"\s*((?>{_EDGE}))(?=[\s,.;!?)])(?!\s[0-9]{{2}}:)")
 _TAIL = re.compile(rf"(?<![0-9+A-Za-z/#=_\-.|])({_EDGE})[\s.,;:!?)]{{0,3}}$")
 _MONEY = re.compile(r"-?[0-9]{1,12}\.[0-9]{1,2}")  # "19.99" is an amount, never part of a card
 _DOTTED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3})+")  # an IP address, a version: never part of a card
+_EDGE_SPAN = 160  # a tail is looked for in a value's last characters only
 MIN_EDGE_DIGITS = 4  # a part that shares its value with words carries at least one group of a card
 MAX_WHOLE_DIGITS = 12  # a value of more digits alone is an id, a barcode or a whole number, not a part
 MAX_GROUP_DIGITS = 10  # nor is a value of digits alone with a longer group ("360029673100")
@@ -402,7 +403,9 @@ class Joiner:
         if "<" in text and _HTML_MARK.search(text):  # a chat message's HTML body: "<p>4111</p>"
             text = html.unescape(_TAG.sub(" ", text))
         field_evidence = [kind] if kind else []
-        whole = _WHOLE.fullmatch(text) if not _MONEY.fullmatch(text) else None
+        if _MONEY.fullmatch(text.strip()):  # an amount is never a part, not even a tail
+            return self.flush()
+        whole = _WHOLE.fullmatch(text)
         if whole and _DOTTED.fullmatch(whole.group(1)):
             return self.flush()
         if whole:
@@ -418,7 +421,7 @@ class Joiner:
                 _Part(_DIGIT_GROUP.findall(head.group(1)), where, False, words_before(rest[:32]), field_evidence)
             )
         found = self.flush()
-        tail = _TAIL.search(text)
+        tail = _TAIL.search(text, max(0, len(text) - _EDGE_SPAN))  # a part is short: no quadratic search
         if tail and _digit_count(tail.group(1)) >= MIN_EDGE_DIGITS and not _DOTTED.fullmatch(tail.group(1)):
             before = text[: tail.start()]
             self._chain = [

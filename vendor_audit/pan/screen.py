@@ -22,6 +22,7 @@ drops a line the full scanner flags.
 from __future__ import annotations
 
 import io
+import json
 import re
 import unicodedata
 from bisect import bisect_right
@@ -49,17 +50,20 @@ _SEP = rb"[ \t\r\-./_|>+\\nrt]"
 _GAP = _SEP + rb"{0,6}"  # three separators, escaped ("\\n\\t") or not
 _RUN_BACKWARDS = re.compile(rb"[0-9](?:" + _GAP + rb"[0-9])*")  # the same run, read from its end
 _ESCAPED_SEPARATOR = (
-    rb"[0-9][ \t\-./_|>+]{0,2}(?:\\u(?:0020|002[dDeEfF]|005[cCfF]|007[cC]|00[aA]0|00[aA][dD]|20[0-6][0-9a-fA-F]|"
-    rb"202[fF]|205[fF]|3000|[fF][eE][fF][fF])|%(?:25)*(?:2[0bBdDeEfF]|5[cCfF]|7[cC])|&nbsp;)"
+    rb"[0-9][ \t\-./_|>+]{0,2}(?:\\u(?:000[9aAdD]|0020|002[dDeEfF]|005[cCfF]|007[cC]|00[aA]0|00[aA][dD]|1680|"
+    rb"180[eE]|20[0-6][0-9a-fA-F]|202[fF]|205[fF]|3000|[fF][eE][fF][fF])|%(?:25)*(?:09|0[aAdD]|2[0bBdDeEfF]|5[cCfF]|"
+    rb"7[cC]))"
 )
-_LONG_BREAK = rb"[0-9](?:[ \t>]|\\t)*(?:\\r\\n|\\n|\\r)(?:[ \t>]|\\t)*[0-9]"  # any indentation around it
+_LONG_BREAK = (  # one line break or two, any indentation around them (scanner._JOIN)
+    rb"[0-9](?:[ \t>]|\\t)*(?:\\r\\n|\\n|\\r)(?:[ \t>]|\\t)*(?:(?:\\r\\n|\\n|\\r)(?:[ \t>]|\\t)*)?[0-9]"
+)
 _DIGIT_WORD = rb"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 _SPELLED = rb"\b" + _DIGIT_WORD + rb"(?:[ ,.\-]{1,5}" + _DIGIT_WORD + rb"){7,}\b"  # caseless: scanner._SPELLED_RUN
 # A digit at a line's end, and a transcript's next line ("(04:37:12 AM) Visitor 7573: 9939"): scanner._CHAT_PREFIX.
 _TRANSCRIPT_BREAK = rb"[0-9][ \t.,;]{0,3}(?:\\r)?\\n[ \t]*[(\[]?[0-9]{1,2}:[0-9]{2}[^\\\n]{0,60}: ?[0-9]"
 _NOT_AN_ID_NUMBER = rb'(?:[^:0-9]|[^"]:|[^d]":|[^i]d":|[^_"]id":)'
 _VALUE_END = rb'"[ \t]*[,}\]]'
-_SPACE = rb"(?:[ \t\r]|\\[nrt]|<[^<>\n]*>)"  # HTML tags around a chat message's digits: "<p>4111</p>"
+_SPACE = rb"(?:[ \t\r\f\v]|\\[nrtf]|<[^<>\n]*>)"  # HTML tags around a chat message's digits: "<p>4111</p>"
 _PART_SEP = rb"(?:[ \t\r\-./_|>]|\\[nrt\\]|\\u[0-9a-fA-F]{4})"
 _PART_JOIN = _PART_SEP + rb"{1,8}"
 _NOT_DOT = rb"(?:[ \t\r\-/_|>]|\\[nrt\\]|\\u[0-9a-fA-F]{4})"
@@ -123,6 +127,9 @@ def _database() -> Any:
         (MARK, rb"%(?:25)*3[0-9]|%(?:25)*[cdefCDEF][0-9a-fA-F]%(?:25)*[89abAB][0-9a-fA-F]|%(?:25)*[bB][0-9]|%B[0-9]"),
         (MARK, rb";[0-9]{12}"),  # track 2
         (MARK, _ESCAPED_SEPARATOR),
+        (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,3}&[#A-Za-z]"),  # an HTML entity after a digit: html.unescape reads it
+        # A first group of 12 digits or more, then more groups: the digits-alone pattern stops at the first.
+        (RUN, _NOT_AN_ID_NUMBER + rb"[0-9]{12,18}" + _SEP + rb"{1,6}[0-9](?:" + _GAP + rb"[0-9])*[^0-9]"),
         (MARK, rb"%(?:25)*[0-9a-fA-F]{2}[0-9](?:[ \t\-./_|>+]{0,3}[0-9]){11}"),  # a run its escape's hex glues to
         (MARK, _LONG_BREAK),
         (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,12}(?:<[^<>\n]*>(?:[ \t]|\\[nrt]){0,12}){1,4}[0-9]"),  # tags
@@ -138,7 +145,7 @@ def _database() -> Any:
             TAIL,
             rb"(?:[^0-9+A-Za-z/#=_\-\\\".|]|\\[nrt\"])[0-9](?:"
             + _PART_SEP
-            + rb"{0,8}[0-9]){3,}(?:[ .,;:!?)]|\\[nrt]){0,3}"
+            + rb"{0,8}[0-9]){3,}(?:[ .,;:!?)\t\r\f]|\\[nrtf]|<[^<>\n]*>){0,8}"
             + _VALUE_END,
         ),
     ]
@@ -179,7 +186,7 @@ def _key_before(chunk: bytes, value_start: int) -> tuple[bool, str | None]:
     if chunk[value_start - 2 : value_start] == b'":':  # compact JSON, as exports are written: the usual case
         at = value_start - 2
         start = chunk.rfind(b'"', max(0, at - 100), at)
-        if start > 0 and chunk[start - 1] != 92 and chunk[at - 1] != 92:  # not after a backslash
+        if start > 0 and chunk[start - 1] in _BEFORE_KEY and chunk[at - 1] != 92:  # a key, not ":" in a string
             return True, _key_text(chunk[start + 1 : at])
     at = value_start - 1
     while at >= 0 and chunk[at] in b" \t":
@@ -196,9 +203,12 @@ def _key_before(chunk: bytes, value_start: int) -> tuple[bool, str | None]:
     if at < 1 or chunk[at] != ord('"') or chunk[at - 1] == ord("\\"):
         return False, None
     start = chunk.rfind(b'"', max(0, at - 100), at)
-    if start == -1 or chunk[start - 1 : start] == b"\\":
+    if start < 1 or chunk[start - 1] not in _BEFORE_KEY:
         return False, None
     return True, _key_text(chunk[start + 1 : at])
+
+
+_BEFORE_KEY = frozenset(b"{, \t\r\n")  # what comes before a member name's opening quote
 
 
 @cache
@@ -207,7 +217,7 @@ def _key_text(key: bytes) -> str:
 
 
 _DIGIT_GROUP_BYTES = re.compile(rb"[0-9]+")
-_TOKEN_BACKWARDS = re.compile(rb"[A-Za-z0-9+/_-]*")
+_TOKEN_BACKWARDS = re.compile(rb"(?:/\\|[A-Za-z0-9+/_-])*")  # read reversed: "\/" is a JSON-escaped slash
 _NOT_DIGITS = re.compile(rb"<[^<>\n]{0,200}>|\\u[0-9a-fA-F]{4}|%(?:25)*[0-9a-fA-F]{2}|&nbsp;")
 _FIRST_DIGITS = frozenset(ord(d) for d in FIRST_DIGITS)
 _NUMBER_END = frozenset(b",}] \t\r\n")
@@ -256,7 +266,7 @@ def _run_may_hold_pan(chunk: bytes, at: int, end: int) -> bool:
     return any(first[0] in "234568" and pan_windows(texts, i) for i, first in enumerate(texts))
 
 
-def _string_may_hold_pan(chunk: bytes, at: int, last: int) -> bool:
+def _string_may_hold_pan(chunk: bytes, at: int, last: int, decided: dict[int, bool]) -> bool:
     """Whether the JSON string holding the run chunk[at:last] has a finding, by the scanner's own scan_text.
 
     A candidate that passed the bound is rare; reading its one string exactly spares the line's full parse.
@@ -271,6 +281,13 @@ def _string_may_hold_pan(chunk: bytes, at: int, last: int) -> bool:
         return True
     if chunk.count(b'"', line_start, opening) % 2 or b"\\" in chunk[line_start:opening]:
         return True  # the quote before may close a string rather than open one: not worth telling apart here
+    if opening in decided:  # many runs in one string: it is read once
+        return decided[opening]
+    decided[opening] = found = _string_has_finding(chunk, opening, closing)
+    return found
+
+
+def _string_has_finding(chunk: bytes, opening: int, closing: int) -> bool:
     try:
         value = orjson.loads(chunk[opening : closing + 1])
     except orjson.JSONDecodeError:
@@ -292,7 +309,7 @@ def _escaped(chunk: bytes, quote: int) -> bool:
 
 _MONEY = re.compile(rb"-?[0-9]{1,12}\.[0-9]{1,2}")
 _DOTTED = re.compile(rb"[0-9]{1,3}(?:\.[0-9]{1,3})+")
-_HEAD_DIGITS = re.compile(rb"(?:[ \t\r]|\\[nrt])*([0-9](?:" + _PART_SEP + rb"{0,8}[0-9])*)")
+_HEAD_DIGITS = re.compile(rb"(?:[ \t\r\f\v]|\\[nrtf]|<[^<>\n]*>)*([0-9](?:" + _PART_SEP + rb"{0,8}[0-9])*)")
 
 Site = tuple[int, str, str | None, list[str]]
 
@@ -336,7 +353,7 @@ def _site(chunk: bytes, kind: int, end: int, head_end: dict[int, int]) -> Site |
         if _MONEY.fullmatch(digits):
             return None
     else:
-        value = chunk[max(0, closing - 512) : closing].rstrip(b" .,;:!?)")
+        value = _TAIL_END.sub(b"", chunk[max(0, closing - 512) : closing])
         found = _RUN_BACKWARDS.match(value[::-1])
         digits = value[len(value) - found.end() :] if found else b""
     if not digits or _DOTTED.fullmatch(digits):
@@ -348,6 +365,7 @@ def _site(chunk: bytes, kind: int, end: int, head_end: dict[int, int]) -> Site |
 
 
 _ROLES = {WHOLE: "whole", HEAD: "head", TAIL: "tail"}
+_TAIL_END = re.compile(rb"(?:[ .,;:!?)\t\r\f]|\\[nrtf]|<[^<>\n]*>)*$")  # what may follow a tail's digits
 _ORDER = {"head": 0, "whole": 1, "tail": 2}
 
 
@@ -364,19 +382,16 @@ def _split_lines(chunk: bytes, sites: list[tuple[int, int]], starts: list[int]) 
         if len(events) < 2:
             continue
         head_end: dict[int, int] = {}  # opening quote -> end: the longest, as the scanner's head is maximal
+        others: list[tuple[int, int]] = []
         for kind, end in events:
             if kind == HEAD:
                 quote = chunk.rfind(b'"', 0, end)
                 head_end[quote] = max(end, head_end.get(quote, 0))
-        found: list[Site] = []
-        heads_done: set[int] = set()
-        for kind, end in events:
-            site = _site(chunk, kind, end, head_end)
-            if site is None or (kind == HEAD and site[0] in heads_done):
-                continue
-            if kind == HEAD:
-                heads_done.add(site[0])
-            found.append(site)
+            else:
+                others.append((kind, end))
+        # One site per head: Hyperscan reports a head at every group its value's first digits could stop at.
+        candidates = [(HEAD, end) for end in head_end.values()] + others
+        found = [site for kind, end in candidates if (site := _site(chunk, kind, end, head_end)) is not None]
         # A value of digits alone is a whole for the scanner, never also a head or a tail; a head comes before
         # the tail of the same value.
         wholes = {site[0] for site in found if site[1] == "whole"}
@@ -420,7 +435,9 @@ def _token_before(chunk: bytes, end: int) -> bytes | None:
         window = (window[:-1] if window.endswith(b'"') else window).rstrip(b"=")
         length = _TOKEN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # matches empty
         if length < len(window):
-            return window[len(window) - length :]
+            if window[: len(window) - length].endswith((b"\\n", b"\\r")):
+                return None  # a MIME line break before it: the scanner joins the lines, the line is read whole
+            return window[len(window) - length :].replace(b"\\/", b"/")
         if end - size <= 0:
             return window
     return None
@@ -444,6 +461,9 @@ def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
         ends[kind].append(end - 1)
 
     _database().scan(b"\n" + chunk + b"\n", match_event_handler=on_match)  # patterns look one byte either side
+    last_byte = len(chunk) - 1  # a match may end on the newline padded after the last line
+    for ends_of_kind in ends:
+        ends_of_kind[:] = [min(end, last_byte + 1) for end in ends_of_kind]
     lines = {bisect_right(starts, end - 1) - 1 for end in ends[MARK]}
     for end in ends[ENTITY]:
         if _entity_matters(chunk[chunk.rfind(b"&", 0, end) : end]):
@@ -458,9 +478,11 @@ def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
         at = _run_start(chunk, last)
         if runs.get(at, 0) < last:
             runs[at] = last
+    decided: dict[int, bool] = {}  # a string's opening quote -> whether scan_text finds anything in it
     for at, last in runs.items():
-        if _run_may_hold_pan(chunk, at, last) and _string_may_hold_pan(chunk, at, last):
-            lines.add(bisect_right(starts, at) - 1)
+        line = bisect_right(starts, at) - 1
+        if line not in lines and _run_may_hold_pan(chunk, at, last) and _string_may_hold_pan(chunk, at, last, decided):
+            lines.add(line)
     sites = [(kind, end) for kind in (WHOLE, HEAD, TAIL) for end in ends[kind]]
     return lines | _split_lines(chunk, sites, starts)
 
@@ -498,14 +520,51 @@ def scan_ndjson(handle: BinaryIO, chunk_size: int = 1 << 22) -> Iterator[tuple[i
 
 
 def scan_json_line(line: bytes) -> Iterator[tuple[str, Match]]:
-    """Findings in one NDJSON line without the screen: the parsed record, or the text when it is not JSON."""
+    """Findings in one NDJSON line without the screen: the parsed record, or what can be read of a broken one.
+
+    NaN, Infinity and integers past 64 bits are JSON to Python's reader though not to orjson. A line that is
+    JSON to neither (cut short, a stray byte) is read value by value as the screen reads it: member names and
+    string and number values with their member's name, everything else as text.
+    """
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError:
-        for match in scan_text(line.decode("utf-8", errors="replace")):
-            yield "", match
-        return
+        try:
+            record = json.loads(line)
+        except ValueError:
+            yield from _scan_broken_line(line.decode("utf-8", errors="replace"))
+            return
     yield from scan_record(record)
+
+
+_MEMBER_OR_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*(?:"((?:[^"\\]|\\.)*)"|(-?[0-9]+)(?![0-9.eE]))?)?')
+
+
+def _scan_broken_line(text: str) -> Iterator[tuple[str, Match]]:
+    done = 0
+    rest: list[str] = []
+    for found in _MEMBER_OR_STRING.finditer(text):
+        rest.append(text[done : found.start()])
+        done = found.end()
+        name, member, value, number = found.group(1), found.group(2), found.group(3), found.group(4)
+        key = _unquote(name)
+        if member is None:  # a string on its own: an array item, weighed as a card's field as the screen does
+            yield from ((f"/{key}", m) for m in scan_text(key, "card"))
+            continue
+        yield from (("", m) for m in scan_text(key, None, MAX_DEPTH))
+        if value is not None:
+            yield from ((f"/{key}", m) for m in scan_text(_unquote(value), key))
+        elif number is not None and len(number.lstrip("-")) >= 12 and not number.startswith("-"):
+            yield from ((f"/{key}", m) for m in scan_text(number, key, MAX_DEPTH))
+    rest.append(text[done:])
+    yield from (("", m) for m in scan_text(" ".join(rest)))
+
+
+def _unquote(raw: str) -> str:
+    try:
+        return str(json.loads(f'"{raw}"'))
+    except ValueError:
+        return raw
 
 
 def scan_line(line: bytes) -> Iterator[tuple[str, Match]]:
