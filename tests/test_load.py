@@ -182,7 +182,9 @@ def test_a_429_storm_is_waited_out_and_reported(fresh: StartSandbox, tmp_path: P
     verdict = next(f for f in findings["findings"] if f["check_id"] == "load_rate_limit_conformance")
     assert verdict["status"] == "fail"  # 429s far above a small share: the client outran the budget
     assert "429s are" in verdict["message"]
-    assert code == 1
+    # 1: the storm is a failing finding. 2 only when the run was not a valid measurement (a machine too busy to
+    # keep the schedule makes the run invalid, and says so): the exit code is honest either way.
+    assert code == 1 or (code == 2 and not load["valid"]), (code, load["invalid_reasons"])
 
 
 def test_two_workers_share_the_budget_and_merge_results(fresh: StartSandbox, tmp_path: Path) -> None:
