@@ -353,7 +353,7 @@ def _site(chunk: bytes, kind: int, end: int, head_end: dict[int, int]) -> Site |
         if _MONEY.fullmatch(digits):
             return None
     else:
-        value = _TAIL_END.sub(b"", chunk[max(0, closing - 512) : closing])
+        value = _without_tail_end(chunk[max(0, closing - 512) : closing])
         found = _RUN_BACKWARDS.match(value[::-1])
         digits = value[len(value) - found.end() :] if found else b""
     if not digits or _DOTTED.fullmatch(digits):
@@ -365,7 +365,21 @@ def _site(chunk: bytes, kind: int, end: int, head_end: dict[int, int]) -> Site |
 
 
 _ROLES = {WHOLE: "whole", HEAD: "head", TAIL: "tail"}
-_TAIL_END = re.compile(rb"(?:[ .,;:!?)\t\r\f]|\\[nrtf]|<[^<>\n]*>)*$")  # what may follow a tail's digits
+
+
+def _without_tail_end(value: bytes) -> bytes:
+    """The value without what may follow a tail's digits: punctuation, spaces, escapes, HTML tags."""
+    while True:
+        stripped = value.rstrip(b" .,;:!?)\t\r\f")
+        if stripped.endswith(b">") and (tag := stripped.rfind(b"<")) != -1 and b"\n" not in stripped[tag:]:
+            stripped = stripped[:tag]
+        elif stripped[-2:] in (b"\\n", b"\\r", b"\\t", b"\\f") and stripped[-3:-2] != b"\\":
+            stripped = stripped[:-2]
+        if stripped == value:
+            return value
+        value = stripped
+
+
 _ORDER = {"head": 0, "whole": 1, "tail": 2}
 
 
