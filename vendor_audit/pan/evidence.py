@@ -15,7 +15,19 @@ from __future__ import annotations
 import re
 from functools import cache
 
-__all__ = ["THRESHOLD", "WEIGHTS", "field_kind", "grouping", "words_around", "words_before"]
+__all__ = [
+    "ID_FIELD",
+    "ISSUED_LENGTHS",
+    "THRESHOLD",
+    "WEIGHTS",
+    "aligned",
+    "card_words_near",
+    "field_kind",
+    "grouping",
+    "joins",
+    "words_around",
+    "words_before",
+]
 
 THRESHOLD = 2
 
@@ -135,6 +147,7 @@ def card_words_near(before: bytes, after: bytes) -> bool:
 
 
 def words_before(text: str) -> bool:
+    """Whether card words occur in `text` (the text beside one part of a split number)."""
     return bool(_CARD_WORDS.search(text))
 
 

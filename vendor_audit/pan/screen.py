@@ -219,7 +219,6 @@ def _key_text(key: bytes) -> str:
 _DIGIT_GROUP_BYTES = re.compile(rb"[0-9]+")
 _TOKEN_BACKWARDS = re.compile(rb"(?:/\\|[A-Za-z0-9+/_-])*")  # read reversed: "\/" is a JSON-escaped slash
 _NOT_DIGITS = re.compile(rb"<[^<>\n]{0,200}>|\\u[0-9a-fA-F]{4}|%(?:25)*[0-9a-fA-F]{2}|&nbsp;")
-_FIRST_DIGITS = frozenset(ord(d) for d in FIRST_DIGITS)
 _NUMBER_END = frozenset(b",}] \t\r\n")
 
 
@@ -263,7 +262,7 @@ def _run_may_hold_pan(chunk: bytes, at: int, end: int) -> bool:
         known, key = _key_before(chunk, quote) if quote >= 0 else (False, None)
         kind = field_kind(key) if known else "card_field"  # not known: the best it could be
         return score + (WEIGHTS[kind] if kind else 0) >= THRESHOLD
-    return any(first[0] in "234568" and pan_windows(texts, i) for i, first in enumerate(texts))
+    return any(first[0] in FIRST_DIGITS and pan_windows(texts, i) for i, first in enumerate(texts))
 
 
 def _string_may_hold_pan(chunk: bytes, at: int, last: int, decided: dict[int, bool]) -> bool:
