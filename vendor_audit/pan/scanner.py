@@ -478,9 +478,6 @@ class Joiner:
             i = j + 1
         return found
 
-    def reset(self) -> None:
-        self._chain.clear()
-
 
 def _digit_count(text: str) -> int:
     return sum(c.isdigit() for c in text)
