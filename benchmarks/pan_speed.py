@@ -1,6 +1,6 @@
 """PAN scanner throughput and accuracy, side by side with Presidio's CreditCardRecognizer.
 
-    python3 benchmarks/pan_speed.py [--mib 50] [--gib 1.0] [--presidio-python PATH] [--quick]
+    python3 benchmarks/pan_speed.py [--mib 50] [--gib 1.0] [--presidio-python PATH] [--quick] [--throughput-only]
 
 1. Accuracy on the catalogue corpus (tests/pan_corpus.py, written from cards.md, 1,604 cases):
    precision and recall per PAN for vendor-audit and for Presidio's pattern recognizer (given each
@@ -13,10 +13,11 @@
    shaped like Shopify orders, Zendesk ticket events and tickets, chat transcripts, every line full of
    13-digit ids: benchmarks/pan_dense.py). vendor-audit's `scan_ndjson` (what `vendor-audit scan` and
    the audit's export scan use) and Presidio's `CreditCardRecognizer.analyze` (pattern recognizer only,
-   no NLP engine) over each line. Found PANs are distinct (line, digits) pairs, split into planted
-   ones and others.
+   no NLP engine) over each line. vendor-audit twice: in one process (`jobs=1`) and as `vendor-audit
+   scan` runs by default, with one worker process per CPU past the first 8 MiB; Presidio in one process.
+   Found PANs are distinct (line, digits) pairs, split into planted ones and others.
 4. Peak RSS of vendor-audit scanning the --mib MiB and the --gib GiB dense files, each in a child
-   process of its own: flat means the two are equal.
+   process of its own, in one process and with workers (their peaks added): flat means the two are equal.
 
 --quick: 5 MiB files and no GiB file, for a smoke run.
 
@@ -43,6 +44,7 @@ from pan_dense import write_dense_labelled
 
 from tests.pan_corpus import build, pans_found, precision_recall
 from vendor_audit.pan import luhn_valid, scan_ndjson
+from vendor_audit.pan.screen import default_jobs
 
 VENV = REPO / ".bench-venv" / "presidio"
 PRESIDIO_SCRIPT = r"""
@@ -73,22 +75,38 @@ else:
     print(json.dumps({"seconds": best, "bytes": os.path.getsize(path), "found": sorted(found)}))
 """
 # Peak RSS of one scan, in a process of its own. VmHWM is the high-water mark of this process's own memory
-# (exec starts it afresh); ru_maxrss, the fallback off Linux, also carries the forking parent's RSS.
+# (exec starts it afresh); ru_maxrss, the fallback off Linux, also carries the forking parent's RSS. Its worker
+# processes' peaks are read from /proc while they run (they are its children; the resource tracker too).
 RSS_SCRIPT = r"""
-import json, resource, sys, time
-def high_water():
+import json, os, resource, sys, threading, time
+def high_water(pid="self"):
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     except (OSError, StopIteration):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss if pid == "self" else 0
+workers = {}  # pid -> the largest VmHWM seen: a worker's own peak, read while it runs
+def watch():
+    me = str(os.getpid())
+    while True:
+        for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    if stat.read().rsplit(")", 1)[1].split()[1] == me:
+                        workers[pid] = max(workers.get(pid, 0), high_water(pid))
+            except (OSError, IndexError):
+                pass
+        time.sleep(0.2)  # peaks last: a worker holds its chunk for a tenth of a second or more
 from vendor_audit.pan import scan_ndjson
-imported = high_water()
-started = time.perf_counter()
-with open(sys.argv[1], "rb") as handle:
-    found = len({(line, match.digits) for line, _, match in scan_ndjson(handle) if match.kind == "pan"})
-took = time.perf_counter() - started
-print(json.dumps({"seconds": took, "found": found, "imported_kib": imported, "peak_kib": high_water()}))
+if __name__ == "__main__":
+    threading.Thread(target=watch, daemon=True).start()
+    imported = high_water()
+    started = time.perf_counter()
+    with open(sys.argv[1], "rb") as handle:
+        found = {(line, match.digits) for line, _, match in scan_ndjson(handle, jobs=int(sys.argv[2]))}
+    took = time.perf_counter() - started
+    print(json.dumps({"seconds": took, "found": len(found), "imported_kib": imported, "peak_kib": high_water(),
+                      "workers_kib": sorted(workers.values())}))
 """
 # Ticket comments as they come: most carry no long number; some carry the numbers a naive scanner
 # trips on (tracking, phones, masked cards, Zendesk's redaction mark, order and line-item ids).
@@ -256,11 +274,11 @@ def independent_accuracy(python: Path | None, tmp: Path) -> None:
 # --- throughput and memory ---------------------------------------------------------------------------------------
 
 
-def ours_on_file(path: Path) -> tuple[float, Found]:
+def ours_on_file(path: Path, jobs: int) -> tuple[float, Found]:
     """(seconds, distinct (line, digits) PANs found), with the scanner `vendor-audit scan` uses."""
     started = time.perf_counter()
     with path.open("rb") as handle:
-        found = {(line, match.digits) for line, _, match in scan_ndjson(handle) if match.kind == "pan"}
+        found = {(line, match.digits) for line, _, match in scan_ndjson(handle, jobs=jobs) if match.kind == "pan"}
     return time.perf_counter() - started, found
 
 
@@ -269,27 +287,53 @@ def _found(found: Found, planted: Found) -> str:
 
 
 def throughput(label: str, path: Path, planted: Found, python: Path | None) -> None:
+    """Best of three of vendor-audit in one process and with its default workers, and of Presidio (one process)."""
     size = path.stat().st_size / 2**20
-    took, found = min((ours_on_file(path) for _ in range(3)), key=lambda run: run[0])  # best of three
     print(f"{label}: {size:.1f} MiB NDJSON, {len(planted)} planted PANs")
-    print(f"  vendor-audit scan_ndjson:         {size / took:7.1f} MiB/s ({took:6.1f} s), {_found(found, planted)}")
+    rates = {}
+    for jobs, name in ((1, "one process"), (default_jobs(), f"{default_jobs()} workers")):
+        took, found = min((ours_on_file(path, jobs) for _ in range(3)), key=lambda run: run[0])
+        rates[name] = size / took
+        label = f"vendor-audit scan_ndjson, {name}:"
+        print(f"  {label:37s}{size / took:7.1f} MiB/s ({took:6.1f} s), {_found(found, planted)}")
     if python:
         result = json.loads(presidio(python, "file", str(path), "3"))
         p_rate = result["bytes"] / 2**20 / result["seconds"]
         p_found = {(line, digits) for line, digits in result["found"]}
         print(
-            f"  Presidio CreditCardRecognizer:    {p_rate:7.1f} MiB/s ({result['seconds']:6.1f} s), "
+            f"  {'Presidio CreditCardRecognizer:':37s}{p_rate:7.1f} MiB/s ({result['seconds']:6.1f} s), "
             f"{_found(p_found, planted)}"
         )
-        print(f"  ratio vendor-audit/Presidio: {(size / took) / p_rate:.2f}x throughput")
+        print(
+            "  ratio vendor-audit/Presidio: "
+            + ", ".join(f"{rate / p_rate:.2f}x ({name})" for name, rate in rates.items())
+        )
 
 
-def peak_rss(path: Path) -> dict[str, Any]:
+def peak_rss(path: Path, jobs: int) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-c", RSS_SCRIPT, str(path)], cwd=REPO, capture_output=True, text=True, check=True
+        [sys.executable, "-c", RSS_SCRIPT, str(path), str(jobs)], cwd=REPO, capture_output=True, text=True, check=True
     )
     out: dict[str, Any] = json.loads(result.stdout)
     return out
+
+
+def print_rss(label: str, path: Path) -> list[float]:
+    """Peak RSS of a scan of `path` in one process and with its default workers; the peaks in MiB."""
+    size = path.stat().st_size / 2**20
+    peaks = []
+    for jobs in (1, default_jobs()):
+        run = peak_rss(path, jobs)
+        own = run["peak_kib"] / 1024
+        workers = [kib / 1024 for kib in run["workers_kib"]]
+        peaks.append(own + sum(workers))
+        shown = f" + {len(workers)} child processes {' + '.join(f'{w:.1f}' for w in workers)}" if workers else ""
+        print(
+            f"peak RSS, vendor-audit on {label} ({size:.0f} MiB), jobs={jobs}: {own:.1f} MiB{shown} "
+            f"= {peaks[-1]:.1f} MiB ({run['imported_kib'] / 1024:.1f} MiB after import; {size / run['seconds']:.1f} "
+            f"MiB/s, {run['found']} found)"
+        )
+    return peaks
 
 
 def ensure_presidio(explicit: str | None) -> Path | None:
@@ -311,6 +355,7 @@ def main() -> None:
     parser.add_argument("--gib", type=float, default=1.0, help="size of the memory test file (0 skips it)")
     parser.add_argument("--presidio-python", help="python of an environment with presidio-analyzer")
     parser.add_argument("--quick", action="store_true", help="5 MiB files and no GiB file: a smoke run")
+    parser.add_argument("--throughput-only", action="store_true", help="skip the accuracy runs")
     args = parser.parse_args()
     if args.quick:
         args.mib, args.gib = 5, 0
@@ -318,19 +363,20 @@ def main() -> None:
     print(time.strftime("run at %Y-%m-%d %H:%M:%S %Z"), flush=True)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        cases = len(build())
-        precision, recall = ours_on_corpus()
-        print(
-            f"catalogue corpus (written from cards.md, {cases} cases), vendor-audit: "
-            f"precision {precision:.3f}, recall {recall:.3f}"
-        )
-        if python:
-            p_precision, p_recall = presidio_on_corpus(python, tmp)
+        if not args.throughput_only:
+            cases = len(build())
+            precision, recall = ours_on_corpus()
             print(
-                f"catalogue corpus (written from cards.md, {cases} cases), Presidio CreditCardRecognizer: "
-                f"precision {p_precision:.3f}, recall {p_recall:.3f}"
+                f"catalogue corpus (written from cards.md, {cases} cases), vendor-audit: "
+                f"precision {precision:.3f}, recall {recall:.3f}"
             )
-        independent_accuracy(python, tmp)
+            if python:
+                p_precision, p_recall = presidio_on_corpus(python, tmp)
+                print(
+                    f"catalogue corpus (written from cards.md, {cases} cases), Presidio CreditCardRecognizer: "
+                    f"precision {p_precision:.3f}, recall {p_recall:.3f}"
+                )
+            independent_accuracy(python, tmp)
 
         sparse = tmp / "events.ndjson"
         sparse_planted: Found = set()
@@ -343,27 +389,18 @@ def main() -> None:
         made = time.perf_counter() - started
         throughput(f"dense (Shopify/Zendesk/chat exports, written in {made:.1f} s)", dense, dense_planted, python)
 
-        small = peak_rss(dense)
-        size = dense.stat().st_size / 2**20
-        print(
-            f"peak RSS, vendor-audit on the {size:.0f} MiB dense file (own process): "
-            f"{small['peak_kib'] / 1024:.1f} MiB ({small['imported_kib'] / 1024:.1f} MiB after import; "
-            f"{size / small['seconds']:.1f} MiB/s)"
-        )
+        small = print_rss("the dense file", dense)
         dense.unlink()
         if args.gib > 0:
             big = tmp / "big.ndjson"
             started = time.perf_counter()
-            big_planted = write_dense_labelled(big, args.gib * 1024, seed=8)
-            made = time.perf_counter() - started
-            large = peak_rss(big)
-            size = big.stat().st_size / 2**20
+            write_dense_labelled(big, args.gib * 1024, seed=8)
+            print(f"(the {args.gib:g} GiB dense file written in {time.perf_counter() - started:.0f} s)")
+            large = print_rss("the GiB dense file", big)
             print(
-                f"peak RSS, vendor-audit on the {size / 1024:.2f} GiB dense file "
-                f"(own process, written in {made:.0f} s): "
-                f"{large['peak_kib'] / 1024:.1f} MiB ({size / large['seconds']:.1f} MiB/s, {large['found']} PANs, "
-                f"{len(big_planted)} planted); {args.mib:.0f} MiB file: {small['peak_kib'] / 1024:.1f} MiB; "
-                "equal means flat"
+                f"memory flat: peak RSS on the GiB file / on the {args.mib:g} MiB file: "
+                + ", ".join(f"{big_peak / small_peak:.2f}" for big_peak, small_peak in zip(large, small, strict=True))
+                + " (jobs=1, workers)"
             )
 
 

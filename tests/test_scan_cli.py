@@ -107,3 +107,37 @@ def test_a_card_number_in_a_json_key_or_csv_header_is_masked_in_the_pointer(tmp_
     for clear in (PAN, "4539148803436467", arabic, "4111 1111 1111 1111"):
         assert clear not in result.stdout
     assert "\\u0664\\u0665" not in result.stdout
+
+
+def test_jobs_spread_a_long_file_over_workers_with_the_same_output(tmp_path: Path) -> None:
+    """Past 8 MiB the NDJSON scan starts worker processes; --jobs 1 keeps it in one process."""
+    lines = []
+    for number in range(60_000):  # about 10 MiB of ids, timestamps and phones, a card every 7,001 lines
+        note = f"card {PAN[:4]} {PAN[4:8]} {PAN[8:12]} {PAN[12:]}" if number % 7001 == 3 else "where is it?"
+        lines.append(
+            json.dumps(
+                {
+                    "id": 5612000000000 + number,
+                    "created_at": "2026-04-01T10:00:00-04:00",
+                    "phone": "+14155550123",
+                    "note": note,
+                    "pad": "x" * 80,
+                }
+            )
+        )
+    path = tmp_path / "orders.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 8 << 20
+    one, spread = (
+        subprocess.run([*CLI, "scan", "--jobs", jobs, str(path)], capture_output=True, text=True, timeout=120)
+        for jobs in ("1", "2")
+    )
+    assert one.returncode == spread.returncode == 1
+    assert [json.loads(line)["line"] for line in one.stdout.splitlines()] == [n + 1 for n in range(3, 60_000, 7001)]
+    assert spread.stdout == one.stdout
+    assert spread.stderr == one.stderr == ""
+    bad = subprocess.run([*CLI, "scan", "--jobs", "0", str(path)], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "--jobs" in bad.stderr
+    assert "from 1 to 64" in bad.stderr

@@ -205,7 +205,15 @@ def _parser() -> argparse.ArgumentParser:
         "columns, rows, messages and lines are joined. A directory is walked for regular files (pipes and devices "
         "in it are skipped; name one to read it). Exit 1 when anything is found, 2 when a file cannot be read whole.",
     )
+    scan.__class__ = _OneLineErrors
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    scan.add_argument(
+        "--jobs",
+        type=_whole(1, 64),
+        default=None,
+        metavar="N",
+        help="worker processes for an NDJSON file past 8 MiB (default: one per CPU; 1 scans in this process)",
+    )
     _add_limits(scan)
 
     load = commands.add_parser(
@@ -656,7 +664,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     for named in args.paths:
         for path in _scan_targets(named):
             try:
-                for finding in scan_path(path, limits):
+                for finding in scan_path(path, limits, args.jobs):
                     found = True
                     print(json.dumps(redact_json(finding, for_terminal), ensure_ascii=False), flush=True)
             except OSError as exc:

@@ -45,17 +45,20 @@ def _finding(path: Path, where: Where, match: Match) -> dict[str, Any]:
     return {"path": str(path), **where, "kind": match.kind, "brand": match.brand, "masked": match.masked}
 
 
-def scan_path(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[dict[str, Any]]:
+def scan_path(path: Path, limits: Limits = DEFAULT_LIMITS, jobs: int | None = None) -> Iterator[dict[str, Any]]:
     """Findings in one file, as `vendor-audit scan` writes them (one JSON object each)."""
-    for where, match in scan_file(path, format_of(path), limits):
+    for where, match in scan_file(path, format_of(path), limits, jobs):
         yield _finding(path, where, match)
 
 
-def scan_file(path: Path, fmt: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[Where, Match]]:
+def scan_file(
+    path: Path, fmt: str, limits: Limits = DEFAULT_LIMITS, jobs: int | None = None
+) -> Iterator[tuple[Where, Match]]:
     """(where, match) in one file: NDJSON by line and pointer, JSON by pointer, CSV and text by line.
 
     CSV findings carry the column's pointer, text findings the column. UTF-16 and UTF-32 (by BOM or NUL
-    pattern) and UTF-8 BOMs are read as text.
+    pattern) and UTF-8 BOMs are read as text. A long NDJSON file is scanned by `jobs` worker processes
+    (default: one per CPU; `pan.scan_ndjson`), the same findings in the same order.
 
     Raises:
         InputError: a line or CSV field over `limits.record_bytes`, a JSON document over
@@ -64,7 +67,7 @@ def scan_file(path: Path, fmt: str, limits: Limits = DEFAULT_LIMITS) -> Iterator
     """
     try:
         if fmt == "ndjson":
-            yield from _scan_ndjson(path, limits)
+            yield from _scan_ndjson(path, limits, jobs)
         elif fmt == "json":
             yield from _scan_json(path, limits)
         elif fmt == "csv":
@@ -99,7 +102,7 @@ class _Utf8(io.RawIOBase):
         return count
 
 
-def _scan_ndjson(path: Path, limits: Limits) -> Iterator[tuple[Where, Match]]:
+def _scan_ndjson(path: Path, limits: Limits, jobs: int | None) -> Iterator[tuple[Where, Match]]:
     with open_binary(path, limits) as handle:
         encoding = sniff_encoding(handle.peek(64)[:64])  # type: ignore[attr-defined]
         if encoding == "utf-8-sig":
@@ -108,7 +111,7 @@ def _scan_ndjson(path: Path, limits: Limits) -> Iterator[tuple[Where, Match]]:
         if encoding not in ("utf-8", "utf-8-sig"):
             text = io.TextIOWrapper(handle, encoding=encoding, errors="replace")
             stream = io.BufferedReader(_Utf8(text), buffer_size=1 << 20)
-        for number, pointer, match in scan_ndjson(stream):
+        for number, pointer, match in scan_ndjson(stream, jobs=jobs):
             yield {"line": number, "pointer": pointer}, match
 
 
