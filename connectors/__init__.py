@@ -141,6 +141,7 @@ def open_connector(
             transport=transport(verify) if transport is not None else None,
             request_seconds=profile.deadlines.request_seconds,
             deadline=deadline,
+            graphql_path=spec.graphql_path,
             name=vendor.name,
         )
         sessions.append(Session(vendor, credential, client))

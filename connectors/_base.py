@@ -52,6 +52,20 @@ class Session:
             )
         return self.get(url)
 
+    def query(self, url: str, query: str, variables: dict[str, Any]) -> Any:
+        """POST a GraphQL query: the parsed JSON answer, whatever its `errors` (the connector reads those).
+
+        Marked idempotent: a query only reads, so the retry layer may send it again (it never retries a POST).
+        """
+        request = self.client.build_request(
+            "POST", url, json={"query": query, "variables": variables}, extensions={"vendor_audit_idempotent": True}
+        )
+        with map_transport_errors(request):
+            response = self.client.send(request)
+        return raise_for_answer(
+            response, vendor=self.vendor.name, credential=self.credential.name, secret_env=self.credential.secret_env
+        )
+
     def send(self, method: str, url: str, json: Any) -> Any:
         request = self.client.build_request(method, url, json=json)
         with map_transport_errors(request):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import ssl
 import threading
@@ -18,6 +19,7 @@ from vendor_audit.vendors import registered
 
 from ._deadline import Deadline, DeadlineTransport, http_transport
 from ._errors import ConnectorError, OriginRefused
+from ._graphql import CostMeter, CostPacedTransport
 from ._pacing import Budget
 from ._retry import ReadOnlyTransport, RetryTransport
 
@@ -116,6 +118,7 @@ def build_client(
     request_seconds: float = 30.0,
     deadline: Deadline | None = None,
     name: str = "",
+    graphql_path: str | None = None,
 ) -> httpx.Client:
     """An httpx client for one vendor credential.
 
@@ -132,14 +135,25 @@ def build_client(
         request_seconds: the total deadline of one exchange: connect, headers and body together.
         deadline: the vendor's deadline; no exchange, pacing wait or retry goes past it.
         name: the vendor's name, for deadline messages.
+        graphql_path: a glob of the vendor's GraphQL endpoint path: its queries are paced by cost, and in
+            production mode they pass while its mutations are refused.
     """
     if not base_url.startswith("https://"):
         raise ConnectorError(f"refusing {base_url}: vendor APIs are reached over https:// only")
     inner = transport or http_transport(verify)
     bounded = DeadlineTransport(inner, request_seconds=request_seconds, deadline=deadline, name=name)
     stack: httpx.BaseTransport = RetryTransport(bounded, budget=budget, sleep=sleep, deadline=deadline, name=name)
+    is_graphql = None
+    if graphql_path is not None:
+        pattern = graphql_path
+
+        def is_graphql(path: str) -> bool:
+            return fnmatch.fnmatchcase(path, pattern)
+
+        meter = budget.cost if budget is not None else CostMeter()
+        stack = CostPacedTransport(stack, meter=meter, is_graphql=is_graphql, sleep=sleep, deadline=deadline, name=name)
     if read_only:
-        stack = ReadOnlyTransport(stack)
+        stack = ReadOnlyTransport(stack, is_graphql)
 
     origin = httpx.URL(base_url)
 

@@ -18,6 +18,7 @@ from vendor_audit.durations import format_seconds
 
 from ._deadline import Deadline
 from ._errors import DeadlineExceeded
+from ._graphql import CostMeter
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class Budget:
         self._lock = threading.Lock()
         self._sleep = sleep
         self.waited = 0.0
+        self.cost = CostMeter(clock=clock)  # the account's GraphQL query-cost bucket, as the vendor last said
 
     def share(self, parts: int) -> Budget:
         """A budget for one of `parts` processes that share this account: each gets its slice of every rate."""

@@ -79,7 +79,8 @@ class RetryTransport(httpx.BaseTransport):
         return self._rng.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        idempotent = request.method in IDEMPOTENT
+        # A GraphQL query is a POST that only reads: its caller marks it so (connectors._graphql).
+        idempotent = request.method in IDEMPOTENT or bool(request.extensions.get("vendor_audit_idempotent"))
         attempt = 0
         label = f"{self._name}: " if self._name else ""
         label += f"{request.method} {request.url.path}"
@@ -139,23 +140,35 @@ class RetryTransport(httpx.BaseTransport):
 
 
 class ReadOnlyTransport(httpx.BaseTransport):
-    """Production mode: anything but GET is refused before it leaves the process.
+    """Production mode: anything but GET, and a POST of GraphQL queries, is refused before it leaves the process.
 
-    GET only, not RFC 9110's whole "safe" set: the README promises every non-GET is refused, no connector
-    needs HEAD or OPTIONS, and no connector posts GraphQL (a query would need a parsed exception here).
+    GET only, not RFC 9110's whole "safe" set: no connector needs HEAD or OPTIONS. A POST to the vendor's
+    GraphQL endpoint (`is_graphql`) passes when its document, parsed, holds queries only: a mutation, a
+    subscription, a body that does not parse and a POST anywhere else are refused.
     """
 
     SAFE = frozenset({"GET"})
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
+    def __init__(self, inner: httpx.BaseTransport, is_graphql: Callable[[str], bool] | None = None) -> None:
         self._inner = inner
+        self._is_graphql = is_graphql
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.method not in self.SAFE:
             from ._errors import ReadOnlyViolation
+            from ._graphql import why_not_read_only
 
+            where = f"{request.method} {request.url.copy_with(query=None)}"
+            if request.method == "POST" and self._is_graphql is not None and self._is_graphql(request.url.path):
+                why = why_not_read_only(request.read())
+                if why is None:
+                    return self._inner.handle_request(request)
+                raise ReadOnlyViolation(
+                    f"production mode refused {where} before sending it: {why}; audits never change vendor data "
+                    'outside mode = "sandbox"'
+                )
             raise ReadOnlyViolation(
-                f"production mode refused {request.method} {request.url.copy_with(query=None)} before sending it: "
+                f"production mode refused {where} before sending it: "
                 'audits never change vendor data outside mode = "sandbox"'
             )
         return self._inner.handle_request(request)

@@ -3,7 +3,9 @@
 Quirks (shared/reference/vendor-apis.md section 3): API keys carry their user's role, read from
 `GET /api/users/0`; OAuth scopes come back only in the token response, so they cannot be read here;
 cursors are opaque and short-lived; 40 requests per 20 s per key
-(https://developers.gorgias.com/reference/limitations).
+(https://developers.gorgias.com/reference/limitations); satisfaction surveys come as a bare array or in the
+`data` envelope (both read, a full bare page is not taken for the whole list). Timestamps (naive, `+00:00` or
+`+0000`) are not parsed here; the export schemas accept all three.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ._shape import (
     optional_id,
     record_id,
     records,
+    unexpected,
 )
 from .zendesk import BearerAuth
 
@@ -111,8 +114,10 @@ class GorgiasConnector:
 
         Args:
             path: the list endpoint.
-            params: its query parameters (the cursor is added page by page).
-            bare: also accept a bare JSON array, a single page, where the vendor documents one.
+            params: its query parameters (the cursor is added page by page); `limit` is the page size.
+            bare: also accept a bare JSON array, a single page, where the vendor documents one. A bare array
+                as long as the page size may have more behind it, with no cursor to reach them: its records
+                are read, then the list is an error (the audit cannot know it saw them all), never complete.
         """
         where = f"{self.name}: GET {path}"
 
@@ -122,6 +127,10 @@ class GorgiasConnector:
         def following(body: Any, headers: Any) -> str | None:
             # https://developers.gorgias.com/reference/pagination-1: next_cursor null ends the list
             if bare and isinstance(body, list):
+                if len(body) >= int(params.get("limit", 30)):
+                    raise unexpected(
+                        where, "a bare array shorter than the page size (it has no cursor to the rest)", "a full page"
+                    )
                 return None
             meta = field_object(expect_object(body, where), "meta", where)
             return next_page(meta.get("next_cursor"), where, "a cursor")
@@ -153,6 +162,9 @@ class GorgiasConnector:
         # Gorgias's reference (https://developers.gorgias.com/reference/satisfaction-surveys, and its OpenAPI
         # schema) declares a bare array; Airbyte's source-gorgias manifest and mocks read a `data` envelope
         # (airbytehq/airbyte, airbyte-integrations/connectors/source-gorgias/manifest.yaml): accept both.
+        # The other lists stay envelope-only: the one vendor document declaring any of them bare (tickets, users,
+        # messages) is the 2016 Swagger of the offset API removed since (gorgias/gorgias-api-docs data/openapi.json;
+        # vendor-apis.md 3.6), whose 50-record pages a bare array could not be told complete by.
         for survey in self._list("/api/satisfaction-surveys", {"limit": 100}, bare=True):
             if text := field_str(survey, "body_text", where):
                 yield Payload(self.name, f"satisfaction-surveys/{ids(survey, where)}", "body_text", text)

@@ -1,8 +1,14 @@
-"""Shopify Admin REST: grants from access_scopes.json, staff without 2FA state, order and customer notes.
+"""Shopify Admin API: GraphQL by default, REST (legacy since 2024-10) for older custom apps (`api = "rest"`).
 
-Quirks (shared/reference/vendor-apis.md section 1): pagination is by `Link` + `page_info`, after which
-only `limit` and `fields` may be sent; staff 2FA is not exposed by any Admin API; the REST bucket
-holds 40 requests and leaks 2/s (https://shopify.dev/docs/api/admin-rest/usage/rate-limits).
+GraphQL (https://shopify.dev/docs/api/admin-graphql): grants from `currentAppInstallation.accessScopes`,
+staff from `staffMembers` (Plus and Advanced only; no 2FA field), order and customer notes through cursor
+connections; errors are 200s with `errors[].extensions.code` (connectors/_graphql.py paces by query cost and
+retries THROTTLED; ACCESS_DENIED becomes PermissionDenied here). REST (vendor-apis.md section 1): pagination
+by `Link` + `page_info`, after which only `limit` and `fields` may be sent; the bucket holds 40 requests and
+leaks 2/s (https://shopify.dev/docs/api/admin-rest/usage/rate-limits); User carries the undocumented
+`"tfa_enabled?"` in Shopify's own generated examples, read where present. Either way, a token without
+read_all_orders sees only the last 60 days of orders (https://shopify.dev/docs/api/usage/access-scopes): a
+coverage limit on the card scan, stated as such.
 """
 
 from __future__ import annotations
@@ -12,17 +18,34 @@ from typing import Any
 
 import httpx
 
-from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
+from vendor_audit.model import CoverageLimit, Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 
 from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
+from ._errors import PermissionDenied, RateLimitedError, VendorAPIError
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages, next_link
-from ._shape import MissingIds, expect_object, field_list, field_str, record_id, records, unexpected
+from ._shape import (
+    MissingIds,
+    describe,
+    expect_list,
+    expect_object,
+    field_list,
+    field_object,
+    field_str,
+    flag,
+    objects,
+    record_id,
+    records,
+    unexpected,
+)
 
 TYPE = "shopify"
 DEFAULT_VERSION = "2026-10"
 USAGE_HEADER = "x-shopify-shop-api-call-limit"
+GRAPHQL_PATH = "/admin/api/*/graphql.json"
+PAGE = 250  # the most a connection or a REST page holds
+ORDERS_WINDOW_DAYS = 60  # what a token without read_all_orders sees of orders
 
 
 class TokenAuth(httpx.Auth):
@@ -41,12 +64,25 @@ def make_auth(auth: str, secret: str, email: str | None) -> httpx.Auth:
 
 
 def make_budget() -> Budget:
-    # Standard plan: 40 in the bucket, 2/s leak; keep a few slots for other apps on the same store.
-    return Budget([Rate(per_second=2.0, burst=36)], usage_header=USAGE_HEADER)
+    # GraphQL is paced by query cost (connectors/_graphql.py); this rate only spaces its requests. REST, Standard
+    # plan: 40 in the bucket, 2/s leak; keep a few slots for other apps on the same store.
+    return Budget(
+        [Rate(per_second=20.0, burst=40, paths=GRAPHQL_PATH), Rate(per_second=2.0, burst=36)], usage_header=USAGE_HEADER
+    )
+
+
+def tfa_state(raw: dict[str, Any], where: str) -> MFAState:
+    """REST User's undocumented `"tfa_enabled?"` (Shopify's generated 2025-01 examples): absent is not exposed."""
+    if "tfa_enabled?" not in raw or raw["tfa_enabled?"] is None:
+        return MFAState.NOT_EXPOSED
+    value = raw["tfa_enabled?"]
+    if not isinstance(value, bool):
+        raise unexpected(where, "'tfa_enabled?' to be true or false", describe(value))
+    return MFAState.ENABLED if value else MFAState.DISABLED
 
 
 def users_from(body: Any, vendor: str, version: str = DEFAULT_VERSION) -> list[User]:
-    """Staff from GET /users.json (Plus only); there is no 2FA field to read."""
+    """Staff from REST GET /users.json (Plus only)."""
     where = f"{vendor}: GET /admin/api/{version}/users.json"
     users = []
     for raw in records(body, "users", where):
@@ -61,14 +97,34 @@ def users_from(body: Any, vendor: str, version: str = DEFAULT_VERSION) -> list[U
                 role="admin" if admin else "agent",
                 vendor_role="account_owner" if raw.get("account_owner") else ",".join(permissions),
                 active=True,  # the REST User has no active flag; locked staff cannot log in at all
-                mfa=MFAState.NOT_EXPOSED,
+                mfa=tfa_state(raw, where),
                 source="GET /admin/api/{version}/users.json",
             )
         )
     return users
 
 
+def staff_from(node: dict[str, Any], vendor: str, where: str) -> User:
+    """A GraphQL StaffMember (https://shopify.dev/docs/api/admin-graphql/latest/objects/StaffMember): no 2FA field."""
+    owner = flag(node, "isShopOwner", where)
+    active = node.get("active")
+    if not isinstance(active, bool):
+        raise unexpected(where, "'active' to be true or false", describe(active))
+    return User(
+        vendor=vendor,
+        id=record_id(node, where),
+        name=field_str(node, "name", where),
+        email=field_str(node, "email", where),
+        role="admin" if owner else "agent",
+        vendor_role="shop_owner" if owner else field_str(node, "accountType", where).lower(),
+        active=active,
+        mfa=MFAState.NOT_EXPOSED,
+        source="GraphQL staffMembers",
+    )
+
+
 def order_payloads(order: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
+    """A REST order's note and note attributes."""
     resource = f"orders/{ids(order, where)}"
     if note := field_str(order, "note", where):
         yield Payload(vendor, resource, "note", note)
@@ -83,32 +139,118 @@ def customer_payloads(customer: dict[str, Any], vendor: str, ids: MissingIds, wh
         yield Payload(vendor, f"customers/{ids(customer, where)}", "note", note)
 
 
+def graphql_order_payloads(node: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
+    """A GraphQL Order's note and custom attributes (REST's note_attributes), named by the id REST shows."""
+    resource = f"orders/{ids(node, where, key='legacyResourceId')}"
+    if note := field_str(node, "note", where):
+        yield Payload(vendor, resource, "note", note)
+    for i, attribute in enumerate(field_list(node, "customAttributes", where)):
+        value = field_str(expect_object(attribute, where, "'customAttributes' to hold objects"), "value", where)
+        if value:
+            yield Payload(vendor, resource, f"note_attributes[{i}].value", value)
+
+
+def graphql_errors(body: dict[str, Any], vendor: str, credential: str, where: str) -> None:
+    """Raise the ConnectorError a 200 with `errors` stands for (https://shopify.dev/docs/api/admin-graphql#status_and_error_codes)."""
+    errors = body.get("errors")
+    if errors is None:
+        return
+    if isinstance(errors, dict | str):  # REST-style {"errors": ...} on a 200: not GraphQL's list
+        raise VendorAPIError(f"{where}: {str(errors)[:200]}")
+    items = list(objects(expect_list(errors, where, "'errors' to be a list"), where, "'errors'"))
+    codes = [field_str(field_object(e, "extensions", where), "code", where) for e in items]
+    said = "; ".join(field_str(e, "message", where)[:200] for e in items)[:400] or "no error text"
+    if "ACCESS_DENIED" in codes:
+        raise PermissionDenied(
+            f"{vendor} refused credential '{credential}' ({where}: ACCESS_DENIED {said}); grant the scope it names, "
+            "or accept that this part of the audit cannot be checked"
+        )
+    if "THROTTLED" in codes:
+        raise RateLimitedError(f"{vendor} kept answering THROTTLED at {where} ({said}); retry later")
+    raise VendorAPIError(
+        f"{vendor} answered errors at {where}: {', '.join(c for c in codes if c) or 'no code'}: {said}"
+    )
+
+
+ORDERS_QUERY = """query Orders($first: Int!, $after: String) {
+  orders(first: $first, after: $after) {
+    nodes { legacyResourceId note customAttributes { key value } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+CUSTOMERS_QUERY = """query Customers($first: Int!, $after: String) {
+  customers(first: $first, after: $after) {
+    nodes { legacyResourceId note }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+STAFF_QUERY = """query Staff($first: Int!, $after: String) {
+  staffMembers(first: $first, after: $after) {
+    nodes { id name email active isShopOwner accountType }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+SCOPES_QUERY = "query Scopes { currentAppInstallation { accessScopes { handle } } }"
+
+
 class ShopifyConnector:
     def __init__(self, sessions: list[Session]) -> None:
         self.sessions = sessions
         self.primary = sessions[0]
         self.name = self.primary.vendor.name
         self.version = self.primary.vendor.api_version or DEFAULT_VERSION
+        self.api = self.primary.vendor.api or "graphql"
 
     def _rest(self, resource: str) -> str:
         return f"/admin/api/{self.version}/{resource}.json"
 
+    @property
+    def graphql_url(self) -> str:
+        return f"/admin/api/{self.version}/graphql.json"
+
+    def graphql(self, session: Session, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`data` of one GraphQL query; a 200 with `errors` raises what it stands for."""
+        where = f"{self.name}: POST {self.graphql_url}"
+        body = expect_object(session.query(self.graphql_url, query, variables or {}), where, "a GraphQL response")
+        graphql_errors(body, self.name, session.credential.name, where)
+        return expect_object(body.get("data"), where, "'data' to be an object")
+
+    def _connection(self, field_name: str, query: str) -> Iterator[tuple[dict[str, Any], str]]:
+        """(node, where) of every node of a connection, page by page (https://shopify.dev/docs/api/usage/pagination-graphql)."""
+        where = f"{self.name}: GraphQL {field_name}"
+        after: str | None = None
+        seen: set[str] = set()
+        while True:
+            data = self.graphql(self.primary, query, {"first": PAGE, "after": after})
+            found = field_object(data, field_name, where)
+            for node in objects(expect_list(found.get("nodes"), where, "'nodes' to be a list"), where, "'nodes'"):
+                yield node, where
+            info = field_object(found, "pageInfo", where)
+            if not flag(info, "hasNextPage", where):
+                return
+            cursor = field_str(info, "endCursor", where)
+            if not cursor or cursor in seen:  # a repeated cursor would loop forever
+                raise unexpected(where, "a new 'endCursor' while 'hasNextPage' is true", "none or a repeated one")
+            seen.add(cursor)
+            after = cursor
+
     def grants(self, session: Session) -> Grants:
-        body, _ = session.get("/admin/oauth/access_scopes.json")
-        where = f"{self.name}: GET /admin/oauth/access_scopes.json"
+        if self.api == "graphql":
+            where = f"{self.name}: GraphQL currentAppInstallation.accessScopes"
+            installation = field_object(self.graphql(session, SCOPES_QUERY), "currentAppInstallation", where)
+            found = objects(expect_list(installation.get("accessScopes"), where, "'accessScopes' to be a list"), where)
+            source = "GraphQL currentAppInstallation { accessScopes }"
+        else:
+            body, _ = session.get("/admin/oauth/access_scopes.json")
+            where = f"{self.name}: GET /admin/oauth/access_scopes.json"
+            found = records(body, "access_scopes", where)
+            source = "GET /admin/oauth/access_scopes.json"
         # A scope whose handle cannot be read would vanish from the least-privilege check: a shape error.
-        handles = [field_str(s, "handle", where) for s in records(body, "access_scopes", where)]
+        handles = [field_str(s, "handle", where) for s in found]
         if "" in handles:
             raise unexpected(where, "every access scope to have a 'handle'", "one without")
-        scopes = frozenset(handles)
         return Grants(
-            self.name,
-            session.credential.name,
-            session.credential.auth,
-            scopes,
-            None,
-            None,
-            "GET /admin/oauth/access_scopes.json",
+            self.name, session.credential.name, session.credential.auth, frozenset(handles), None, None, source
         )
 
     def _where(self, resource: str) -> str:
@@ -123,25 +265,52 @@ class ShopifyConnector:
 
     def iter_payloads(self) -> Iterator[Payload]:
         ids = MissingIds()
+        if self.api == "graphql":
+            for node, where in self._connection("orders", ORDERS_QUERY):
+                yield from graphql_order_payloads(node, self.name, ids, where)
+            for node, where in self._connection("customers", CUSTOMERS_QUERY):
+                if note := field_str(node, "note", where):
+                    yield Payload(self.name, f"customers/{ids(node, where, key='legacyResourceId')}", "note", note)
+            ids.raise_if_any()
+            return
         where = self._where("orders")
         for order in self._list(
-            "orders", "orders", {"status": "any", "limit": 250, "fields": "id,note,note_attributes"}
+            "orders", "orders", {"status": "any", "limit": PAGE, "fields": "id,note,note_attributes"}
         ):
             yield from order_payloads(order, self.name, ids, where)
         where = self._where("customers")
-        for customer in self._list("customers", "customers", {"limit": 250, "fields": "id,note"}):
+        for customer in self._list("customers", "customers", {"limit": PAGE, "fields": "id,note"}):
             yield from customer_payloads(customer, self.name, ids, where)
         ids.raise_if_any()
+
+    def users(self) -> list[User]:
+        if self.api == "graphql":
+            return [staff_from(node, self.name, where) for node, where in self._connection("staffMembers", STAFF_QUERY)]
+        return users_from(self.primary.get(self._rest("users"))[0], self.name, self.version)
 
     def snapshot(self) -> VendorSnapshot:
         snapshot = VendorSnapshot(self.name, TYPE, endpoints=[endpoint_of(self.primary.vendor)])
         collect_grants(snapshot, self.sessions, self.grants)
-        snapshot.users = attempt(
-            snapshot, "users", lambda: users_from(self.primary.get(self._rest("users"))[0], self.name, self.version)
-        )
+        snapshot.users = attempt(snapshot, "users", self.users)
         snapshot.mfa_enforcement = MFAEnforcement(self.name, None, "staff", "not exposed by the Shopify Admin API")
         snapshot.payload_source = guarded(snapshot, "payloads", self.iter_payloads)
+        primary = next((g for g in snapshot.grants if g.credential == self.primary.credential.name), None)
+        if primary is not None and primary.scopes is not None and "read_all_orders" not in primary.scopes:
+            snapshot.coverage_limits.append(
+                CoverageLimit(
+                    self.name,
+                    "payloads",
+                    f"orders older than {ORDERS_WINDOW_DAYS} days",
+                    f"credential '{self.primary.credential.name}' lacks read_all_orders, so Shopify returned only "
+                    f"the last {ORDERS_WINDOW_DAYS} days of orders (https://shopify.dev/docs/api/usage/access-scopes)"
+                    "; request read_all_orders for the audit's app, or scan an order export",
+                )
+            )
         return snapshot
+
+
+CUSTOMER_ORDERS_QUERY = "query Lookup($first: Int!) { orders(first: $first) { nodes { id name note } } }"
+CUSTOMER_QUERY = "query Customer($first: Int!) { customers(first: $first) { nodes { id email note } } }"
 
 
 def workflow(connector: ShopifyConnector, writes: bool) -> list[WorkflowStep]:
@@ -149,6 +318,24 @@ def workflow(connector: ShopifyConnector, writes: bool) -> list[WorkflowStep]:
     session, rest = connector.primary, connector._rest
     out: list[WorkflowStep] = []
     for _ in ROUND_TICKETS:
+        if connector.api == "graphql":
+            out += [
+                step(
+                    session,
+                    "shopify GraphQL orders (customer's orders)",
+                    "POST",
+                    connector.graphql_url,
+                    json={"query": CUSTOMER_ORDERS_QUERY, "variables": {"first": 5}},
+                ),
+                step(
+                    session,
+                    "shopify GraphQL customers",
+                    "POST",
+                    connector.graphql_url,
+                    json={"query": CUSTOMER_QUERY, "variables": {"first": 5}},
+                ),
+            ]
+            continue
         out += [
             step(
                 session,
@@ -180,4 +367,8 @@ VENDOR = VendorSpec(
     evidence_headers=(USAGE_HEADER, "x-shopify-api-version"),
     versioned=True,
     implied_scopes=implied_scopes,
+    # REST is legacy since 2024-10 and new public apps must use GraphQL since 2025-04
+    # (https://shopify.dev/docs/api/admin-rest): GraphQL first.
+    apis=("graphql", "rest"),
+    graphql_path=GRAPHQL_PATH,
 )

@@ -4,7 +4,8 @@ Quirks (shared/reference/vendor-apis.md section 2): incremental exports allow 10
 and keep answering after the end, so `end_of_stream` must end the loop
 (https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/);
 time-based pages overlap at `end_time`, so events are de-duplicated by id; `two_factor_auth_enabled`
-may be null (unknown).
+may be null (unknown), as real accounts answer it for admins and agents alike; `security_settings` may lack
+`authentication.agent.two_factor_enforce`, as its documented example does (not exposed).
 """
 
 from __future__ import annotations
@@ -180,12 +181,14 @@ class ZendeskConnector:
         enforced = agent.get("two_factor_enforce")
         if enforced is not None and not isinstance(enforced, bool):
             raise unexpected(where, "'two_factor_enforce' to be true or false", describe(enforced))
-        return MFAEnforcement(
-            self.name,
-            enforced,
-            "agents and admins",
-            "GET /api/v2/security_settings",
+        # The documented example has no agent.two_factor_enforce at all
+        # (https://developer.zendesk.com/api-reference/ticketing/account-configuration/security_settings/).
+        source = (
+            "GET /api/v2/security_settings"
+            if enforced is not None
+            else "not exposed by GET /api/v2/security_settings (no authentication.agent.two_factor_enforce)"
         )
+        return MFAEnforcement(self.name, enforced, "agents and admins", source)
 
     def iter_payloads(self) -> Iterator[Payload]:
         def tickets(url: str | None) -> tuple[Any, Any]:
@@ -265,8 +268,12 @@ VENDOR = VendorSpec(
     make_budget=make_budget,
     connector=ZendeskConnector,
     workflow=workflow,
-    # https://support.zendesk.com/hc/en-us/articles/4408826974874 (managing two-factor authentication)
-    mfa_setting_hint="Zendesk: Admin Center > Account > Security > Team member authentication, require 2FA",
+    # https://support.zendesk.com/hc/en-us/articles/4408826974874 (managing two-factor authentication): both
+    # the requirement and the 2FA status report (a CSV of admins and agents) are at Admin Center > Account >
+    # Security > Advanced.
+    mfa_setting_hint="Zendesk: Admin Center > Account > Security > Advanced, require two-factor authentication",
+    mfa_report_hint="Zendesk: Admin Center > Account > Security > Advanced, 2FA status report (CSV of admins "
+    "and agents)",
     # PUT /api/v2/tickets/{id}/comments/{comment_id}/redact (shared/reference/vendor-apis.md 2.5)
     pan_redaction_hint="Zendesk: redact the comment (Redact in the ticket, or the comment redaction API)",
     evidence_headers=("x-rate-limit", "x-rate-limit-remaining"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,8 @@ CHANNELS_GORGIAS = ["email", "chat", "contact_form", "sms"]
 ORDER_ID_BASE = 5_612_000_000_000
 SATISFACTION_ID_BASE = 360_000_000
 CUSTOMER_ID_BASE = 7_012_000_000_000
+# Zendesk staff whose two_factor_auth_enabled is null in every scenario: one admin, two agents.
+ZENDESK_MFA_UNKNOWN = frozenset({4, 9, 14})
 SHOPIFY_MASK = "\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 "
 
 
@@ -79,9 +82,23 @@ def shop_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone(dt.timedelta(hours=-5))).isoformat()
 
 
+GORGIAS_TIME_FORMS = ("naive", "+00:00", "+0000")
+
+
 def gorgias_time(moment: dt.datetime) -> str:
-    """Gorgias examples carry microseconds and no offset (vendor-apis.md 3.5)."""
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
+    """A UTC moment in one of the forms Gorgias answers, chosen by the moment itself (deterministic, mixed).
+
+    The reference's examples carry microseconds and no offset (`2019-11-16T15:59:41.966927`,
+    https://developers.gorgias.com/reference/satisfaction-surveys); live data carries `+00:00` or `+0000`:
+    Airbyte's source-gorgias parses `%Y-%m-%dT%H:%M:%S.%f%z` and `...+00:00`, and its mocks answer
+    `2026-08-10T00:00:00.000000+0000` (airbytehq/airbyte airbyte-integrations/connectors/source-gorgias/
+    manifest.yaml, unit_tests/test_incremental_data_feed.py). vendor-apis.md 3.5.
+    """
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment
+    naive = utc.replace(tzinfo=None).isoformat(timespec="microseconds")
+    # crc32, not the seconds: ticket times fall on whole steps of the data span, so any modulus of them repeats.
+    form = GORGIAS_TIME_FORMS[zlib.crc32(naive.encode()) % len(GORGIAS_TIME_FORMS)]
+    return naive if form == "naive" else naive + form
 
 
 # --- Planted violations ------------------------------------------------------------------------
@@ -252,11 +269,16 @@ class World:
     # -- staff of each vendor
     def zendesk_staff(self) -> list[Staff]:
         leaky = self.scenario == "leaky"
+        # Real accounts answer `two_factor_auth_enabled: null` for admins and agents alike (zenpy's recorded
+        # cassettes, 2023-2024, an admin calling), so both scenarios mix null in. Null is unknown, never a
+        # violation: the manifest lists only false. https://github.com/facetoe/zenpy/tree/master/tests/test_api/betamax
+        unknown = ZENDESK_MFA_UNKNOWN
         staff = [Staff(1, "Integration Bot", "integration@brand.example", "admin", True, True)]
         for i in range(2, 5):
-            staff.append(Staff(i, f"Admin {i}", f"admin{i}@bpo.example", "admin", True, not (leaky and i == 3)))
+            mfa = None if i in unknown else not (leaky and i == 3)
+            staff.append(Staff(i, f"Admin {i}", f"admin{i}@bpo.example", "admin", True, mfa))
         for i in range(5, 17):
-            mfa = not (leaky and i in {7, 11})
+            mfa = None if i in unknown else not (leaky and i in {7, 11})
             staff.append(Staff(i, f"Agent {i}", f"agent{i}@bpo.example", "agent", i != 16, mfa))
         return staff
 
@@ -268,8 +290,12 @@ class World:
         return staff
 
     def shopify_staff(self) -> list[Staff]:
-        staff = [Staff(1, "Store Owner", "owner@brand.example", "owner", True, None)]
-        staff += [Staff(i, f"Staff {i}", f"staff{i}@bpo.example", "regular", True, None) for i in range(2, 7)]
+        # "tfa_enabled?" is true for some, absent for others (Staff.mfa None): the field is undocumented.
+        staff = [Staff(1, "Store Owner", "owner@brand.example", "owner", True, True)]
+        staff += [
+            Staff(i, f"Staff {i}", f"staff{i}@bpo.example", "regular", True, True if i % 2 == 0 else None)
+            for i in range(2, 7)
+        ]
         return staff
 
     # -- texts of one ticket, shared by both helpdesks

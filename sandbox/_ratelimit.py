@@ -73,3 +73,46 @@ class FixedWindow:
                 self._count += 1
                 return Decision(True, self._count, self.limit, 0.0, reset)
             return Decision(False, self._count, self.limit, reset, reset)
+
+
+@dataclass(frozen=True, slots=True)
+class CostDecision:
+    allowed: bool
+    currently_available: float  # points left after this query was charged (or before it, when refused)
+    maximum_available: float
+    restore_rate: float
+
+
+class CostBucket:
+    """Shopify GraphQL's model: a query is charged its requested cost up front, refunded to its actual cost after.
+
+    The bucket restores `restore_rate` points a second up to `maximum_available`.
+    https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits
+    """
+
+    def __init__(self, maximum_available: float, restore_rate: float, clock: Clock = time.monotonic) -> None:
+        self.maximum_available = maximum_available
+        self.restore_rate = restore_rate
+        self._clock = clock
+        self._available = maximum_available
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def _restore(self) -> None:
+        now = self._clock()
+        self._available = min(self.maximum_available, self._available + (now - self._at) * self.restore_rate)
+        self._at = now
+
+    def take(self, requested: float) -> CostDecision:
+        with self._lock:
+            self._restore()
+            allowed = requested <= self._available
+            if allowed:
+                self._available -= requested
+            return CostDecision(allowed, self._available, self.maximum_available, self.restore_rate)
+
+    def refund(self, points: float) -> CostDecision:
+        with self._lock:
+            self._restore()
+            self._available = min(self.maximum_available, self._available + max(0.0, points))
+            return CostDecision(True, self._available, self.maximum_available, self.restore_rate)

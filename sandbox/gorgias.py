@@ -6,6 +6,13 @@ https://developers.gorgias.com/reference/pagination-1 (data/meta.next_cursor env
 https://developers.gorgias.com/reference/limitations (40 requests / 20 s per API key, 80 for OAuth apps,
 X-Gorgias-Account-Api-Call-Limit, Retry-after), https://developers.gorgias.com/reference/errors
 ({"error": {"msg": ...}}). Users carry a role and no 2FA field: the real API does not expose it.
+
+Timestamps come in the forms Gorgias answers, mixed deterministically per moment (`_data.gorgias_time`): the
+reference examples' naive `2019-11-16T15:59:41.966927`, and live data's `+00:00` and `+0000` (Airbyte's
+source-gorgias). `GET /api/satisfaction-surveys` answers a bare JSON array by default, as Gorgias's schema
+declares it (https://developers.gorgias.com/reference/satisfaction-surveys), or the `data`/`meta` envelope
+Airbyte's manifest and mocks read (`GorgiasAPI.surveys_shape = "envelope"`); the other lists answer the envelope
+of https://developers.gorgias.com/reference/pagination-1.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from ._tls import TLSPolicy
 
 CLEAN_OAUTH_SCOPES = ("tickets:read", "customers:read", "users:read", "events:read", "account:read")
 SURVEY_ID_BASE = 800_000
+SURVEY_SHAPES = ("bare", "envelope")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +59,13 @@ class GorgiasAPI:
     api_keys: dict[tuple[str, str], Credential] = field(default_factory=dict)
     oauth_tokens: dict[str, Credential] = field(default_factory=dict)
     added_messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # "bare": the JSON array Gorgias's schema declares for GET /api/satisfaction-surveys; "envelope": the
+    # {"data": [...], "meta": {...}} page Airbyte's source-gorgias reads there (airbytehq/airbyte manifest.yaml).
+    surveys_shape: str = "bare"
 
     def __post_init__(self) -> None:
+        if self.surveys_shape not in SURVEY_SHAPES:
+            raise ValueError(f"surveys_shape must be one of {SURVEY_SHAPES}")
         self._staff = {s.id: s for s in self.world.gorgias_staff()}
         self._offsets: list[int] = []
         self._buckets: dict[str, LeakyBucket] = {}
@@ -138,6 +151,7 @@ class GorgiasAPI:
         render: Callable[[int], dict[str, Any]],
         *,
         default_order: str = "created_datetime:desc",
+        bare: bool = False,
     ) -> Response:
         limit_raw = request.arg("limit") or "30"
         limit = int(limit_raw) if limit_raw.isdigit() else -1
@@ -157,6 +171,8 @@ class GorgiasAPI:
         window = ordered[position : position + limit]
         next_cursor = encode_cursor({"p": position + limit, "o": order}) if position + limit < len(ordered) else None
         prev_cursor = encode_cursor({"p": max(0, position - limit), "o": order}) if position > 0 else None
+        if bare:  # the same window, without the envelope (and so without a cursor to the next one)
+            return json_response(200, [render(i) for i in window])
         query = urlencode(request.query)
         return json_response(
             200,
@@ -441,7 +457,8 @@ class GorgiasAPI:
         return self._list(request, range(1, 2 * self.world.size + 1), self.event_json)
 
     def surveys(self, request: Request, user: Staff) -> Response:
-        return self._list(request, range(1, self.world.size // 3 + 1), self.survey_json)
+        bare = self.surveys_shape == "bare"
+        return self._list(request, range(1, self.world.size // 3 + 1), self.survey_json, bare=bare)
 
 
 # -- what the sandbox needs of this stand-in --------------------------------------------------------------------

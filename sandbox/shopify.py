@@ -4,7 +4,13 @@ Faithful to (see shared/reference/vendor-apis.md section 1):
 https://shopify.dev/docs/api/admin-rest (auth, errors), .../usage/pagination-rest (Link + page_info),
 .../usage/rate-limits (leaky bucket 40, leaking 2/s, X-Shopify-Shop-Api-Call-Limit),
 https://shopify.dev/docs/api/usage/access-scopes (403 on a missing scope).
-Staff accounts carry no 2FA field: the real API does not expose it.
+The GraphQL Admin API at /admin/api/{version}/graphql.json is sandbox/_shopify_graphql.py.
+Orders older than 60 days need read_all_orders, on REST as on GraphQL
+(https://shopify.dev/docs/api/usage/access-scopes); orders.json honours the documented date filters
+(`created_at_min`/`_max`, `updated_at_min`/`_max`) and events.json `filter` and `verb`
+(https://shopify.dev/docs/api/admin-rest/latest/resources/event). No Admin API documents a staff 2FA field,
+but Shopify's own generated REST examples and shopify_python_api's fixtures carry `"tfa_enabled?"` on User:
+the stand-in answers it for some staff and leaves it out for others.
 """
 
 from __future__ import annotations
@@ -16,18 +22,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._api import Router, decode_cursor, encode_cursor, int_arg, new_token, scan, url_with
-from ._data import CUSTOMER_ID_BASE, ORDER_ID_BASE, SHOPIFY_MASK, World, make_pan, manifest_entries, shop_time
+from ._data import (
+    CUSTOMER_ID_BASE,
+    ORDER_ID_BASE,
+    SHOPIFY_MASK,
+    World,
+    make_pan,
+    manifest_entries,
+    shop_time,
+)
 from ._http import Request, Response, json_response
-from ._ratelimit import LeakyBucket
+from ._ratelimit import CostBucket, LeakyBucket
+from ._shopify_graphql import ORDERS_WINDOW
+from ._shopify_graphql import handle as handle_graphql
 from ._standin import StandIn
 
 SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
 LINE_ITEM_ID_BASE = 14_801_000_000_000
 VARIANT_ID_BASE = 40_123_456_000_000
 TRANSACTION_ID_BASE = 6_401_000_000_000
-CLEAN_SCOPES = ("read_orders", "read_customers", "read_users")
+# read_all_orders: the audit scans every order's notes, not only the last 60 days' (a coverage limit otherwise).
+CLEAN_SCOPES = ("read_orders", "read_all_orders", "read_customers", "read_users")
 LEAKY_EXTRA_SCOPES = ("write_orders", "write_customers")
 _VERSIONED = re.compile(r"^/admin/api/(?P<version>[^/]+)(?P<rest>/.*)$")
+_GRAPHQL = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
 _VERSION_SHAPE = re.compile(r"^\d{4}-(01|04|07|10)$|^unstable$")
 
 
@@ -35,6 +53,11 @@ _VERSION_SHAPE = re.compile(r"^\d{4}-(01|04|07|10)$|^unstable$")
 class ShopifyLimits:
     bucket_size: int = 40
     leak_per_second: float = 2.0  # Standard plan; Plus leaks 20/s
+    # GraphQL restores 1000 points/s on Plus, which the stand-in's shop is (100 Standard, 200 Advanced:
+    # https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits). The bucket sizes per plan are not
+    # in that table; ten seconds of restore matches the examples' 1000 and 2000 of the older 100 and 200 rates.
+    graphql_maximum: float = 10_000.0
+    graphql_restore_per_second: float = 1_000.0
 
 
 @dataclass
@@ -46,6 +69,9 @@ class ShopifyAPI:
 
     def __post_init__(self) -> None:
         self._buckets: dict[str, LeakyBucket] = {}
+        self._cost_buckets: dict[str, CostBucket] = {}
+        self.graphql_operations: list[str] = []  # "query" / "mutation" of every valid request, for the tests
+        self.graphql_throttled = 0  # queries refused as THROTTLED
         self._router = Router()
         add = self._router.add
         add("GET", "/shop.json", self.shop)
@@ -57,6 +83,7 @@ class ShopifyAPI:
         add("GET", "/customers.json", self.customers, ("read_customers", "write_customers"))
         add("GET", "/customers/{id}.json", self.customer, ("read_customers", "write_customers"))
         add("GET", "/users.json", self.users, ("read_users",))
+        add("GET", "/users/current.json", self.current_user, ("read_users",))
         add("GET", "/events.json", self.events, ("read_orders", "write_orders"))
         scopes = CLEAN_SCOPES + (LEAKY_EXTRA_SCOPES if self.world.scenario == "leaky" else ())
         self.primary_token = self.issue_token(scopes)
@@ -76,6 +103,8 @@ class ShopifyAPI:
         token = request.headers.get("x-shopify-access-token")
         if token is None or token not in self.tokens:
             return self.error(401, "[API] Invalid API key or access token (unrecognized login or wrong password)")
+        if (found := _GRAPHQL.match(request.path)) and _VERSION_SHAPE.match(found["version"]):
+            return self._graphql(request, token)
         bucket = self._buckets.setdefault(token, LeakyBucket(self.limits.bucket_size, self.limits.leak_per_second))
         decision = bucket.take()
         limit_header = ("X-Shopify-Shop-Api-Call-Limit", f"{decision.used}/{decision.limit}")
@@ -91,6 +120,19 @@ class ShopifyAPI:
             return response
         response = self._dispatch(request, self.tokens[token])
         response.headers.append(limit_header)
+        return response
+
+    def _graphql(self, request: Request, token: str) -> Response:
+        """GraphQL has its own, cost-based limit and no REST call-limit header."""
+        if request.method != "POST":
+            return self.error(404, "Not Found")  # GraphQL Admin takes POST only
+        bucket = self._cost_buckets.setdefault(
+            token, CostBucket(self.limits.graphql_maximum, self.limits.graphql_restore_per_second)
+        )
+        response = handle_graphql(self, request, self.tokens[token], bucket)
+        version = _GRAPHQL.match(request.path)["version"]  # type: ignore[index]  # matched by the caller
+        served = version if version in SUPPORTED_VERSIONS or version == "unstable" else SUPPORTED_VERSIONS[0]
+        response.headers.append(("X-Shopify-API-Version", served))
         return response
 
     def _dispatch(self, request: Request, scopes: frozenset[str]) -> Response:
@@ -115,14 +157,27 @@ class ShopifyAPI:
         if route.scopes and not route.scopes & scopes:
             needed = sorted(route.scopes)[0]
             return self.error(403, f"[API] This action requires merchant approval for {needed} scope.")
+        if route.handler in (self.orders, self.orders_count, self.order):  # what the token may see of orders
+            params["scopes"] = scopes  # type: ignore[assignment]  # the handlers take it as a keyword
         response = route.handler(request, **params)
         response.headers.append(("X-Shopify-API-Version", served))
         return response
 
     def _page(
-        self, request: Request, key: str, stop: int, keep: Any, render: Any, filters: tuple[str, ...]
+        self,
+        request: Request,
+        key: str,
+        stop: int,
+        keep: Any,
+        render: Any,
+        filters: tuple[str, ...],
+        fixed: dict[str, str] | None = None,
     ) -> Response:
-        """One page of a Link-header-paginated list (https://shopify.dev/docs/api/usage/pagination-rest)."""
+        """One page of a Link-header-paginated list (https://shopify.dev/docs/api/usage/pagination-rest).
+
+        `filters` are the query parameters the first page takes (its cursors keep them); `fixed`, what the
+        caller's token decides (not in the cursor).
+        """
         limit = int_arg(request, "limit", 50)
         if limit is None or limit < 1:
             return self.error(400, {"limit": "Invalid value."})
@@ -143,10 +198,11 @@ class ShopifyAPI:
         else:
             state = {"at": 0, "dir": "next"}
             filters_state = {name: value for name in filters if (value := request.arg(name)) is not None}
+        applied = {**filters_state, **(fixed or {})}
         if state["dir"] == "next":
-            indexes = list(scan(state["at"] + 1, stop, 1, lambda i: keep(i, filters_state), limit))
+            indexes = list(scan(state["at"] + 1, stop, 1, lambda i: keep(i, applied), limit))
         else:
-            indexes = sorted(scan(state["at"] - 1, 0, -1, lambda i: keep(i, filters_state), limit))
+            indexes = sorted(scan(state["at"] - 1, 0, -1, lambda i: keep(i, applied), limit))
         fields = [f for f in (request.arg("fields") or "").split(",") if f]
         items = [render(i) for i in indexes]
         if fields:
@@ -154,10 +210,10 @@ class ShopifyAPI:
         links = []
         if indexes:
             base = [("limit", str(limit))] + ([("fields", ",".join(fields))] if fields else [])
-            if any(True for _ in scan(indexes[0] - 1, 0, -1, lambda i: keep(i, filters_state), 1)):
+            if any(True for _ in scan(indexes[0] - 1, 0, -1, lambda i: keep(i, applied), 1)):
                 cursor = encode_cursor({"at": indexes[0], "dir": "prev", "f": filters_state})
                 links.append(f'<{url_with(request, [*base, ("page_info", cursor)])}>; rel="previous"')
-            if any(True for _ in scan(indexes[-1] + 1, stop, 1, lambda i: keep(i, filters_state), 1)):
+            if any(True for _ in scan(indexes[-1] + 1, stop, 1, lambda i: keep(i, applied), 1)):
                 cursor = encode_cursor({"at": indexes[-1], "dir": "next", "f": filters_state})
                 links.append(f'<{url_with(request, [*base, ("page_info", cursor)])}>; rel="next"')
         headers = [("Link", ", ".join(links))] if links else []
@@ -176,10 +232,22 @@ class ShopifyAPI:
             return "cancelled"
         return "closed" if index % 3 == 0 else "open"
 
+    def order_created(self, index: int) -> dt.datetime:
+        return self.world.ticket_time(index) - dt.timedelta(days=2)
+
+    def order_visible(self, index: int, scopes: frozenset[str]) -> bool:
+        """Without read_all_orders only the orders of the last 60 days, counted from now, exist for the token.
+
+        https://shopify.dev/docs/api/usage/access-scopes#orders-permissions
+        """
+        if "read_all_orders" in scopes:
+            return True
+        return self.order_created(index) >= dt.datetime.now(dt.UTC) - ORDERS_WINDOW
+
     def order_json(self, index: int) -> dict[str, Any]:
         world = self.world
         rng = world.rng("order", index)
-        created = world.ticket_time(index) - dt.timedelta(days=2)
+        created = self.order_created(index)
         customer = 1 + index % world.customer_count
         first, last, email = world.person("customer", customer)
         status = self.order_status(index)
@@ -239,6 +307,7 @@ class ShopifyAPI:
         created = shop_time(world.ticket_time(index) - dt.timedelta(days=30))
         return {
             "id": customer_id,
+            "admin_graphql_api_id": f"gid://shopify/Customer/{customer_id}",
             "email": email,
             "first_name": first,
             "last_name": last,
@@ -258,43 +327,70 @@ class ShopifyAPI:
             "updated_at": created,
         }
 
+    def shop_json(self) -> dict[str, Any]:
+        return {
+            "id": 548380009,
+            "name": "Sandbox Brand",
+            "email": "owner@brand.example",
+            "domain": "sandbox-brand.example",
+            "myshopify_domain": "sandbox-brand.myshopify.com",
+            "plan_name": "shopify_plus",
+            "plan_display_name": "Shopify Plus",
+            "currency": "USD",
+            "iana_timezone": "America/New_York",
+        }
+
     # -- handlers
     def shop(self, request: Request) -> Response:
-        return json_response(
-            200,
-            {
-                "shop": {
-                    "id": 548380009,
-                    "name": "Sandbox Brand",
-                    "email": "owner@brand.example",
-                    "domain": "sandbox-brand.example",
-                    "myshopify_domain": "sandbox-brand.myshopify.com",
-                    "plan_name": "shopify_plus",
-                    "plan_display_name": "Shopify Plus",
-                    "currency": "USD",
-                    "iana_timezone": "America/New_York",
-                }
-            },
-        )
+        return json_response(200, {"shop": self.shop_json()})
 
     def _order_filter(self, index: int, filters: dict[str, str]) -> bool:
+        if filters.get("_scopes") is not None and not self.order_visible(index, frozenset(filters["_scopes"].split())):
+            return False
         wanted = filters.get("status", "open")  # Shopify lists open orders unless told otherwise
-        return wanted == "any" or self.order_status(index) == wanted
+        if wanted != "any" and self.order_status(index) != wanted:
+            return False
+        created = self.order_created(index)
+        times = {"created_at": created, "updated_at": created + dt.timedelta(hours=5)}
+        for name in _DATE_FILTERS:
+            if name in filters:
+                moment, field_name = _parse_time(filters[name]), name.rsplit("_", 1)[0]
+                if moment is None:
+                    continue
+                if name.endswith("_min") and times[field_name] < moment:
+                    return False
+                if name.endswith("_max") and times[field_name] > moment:
+                    return False
+        return True
 
-    def orders(self, request: Request) -> Response:
+    def orders(self, request: Request, scopes: frozenset[str] = frozenset()) -> Response:
         status = request.arg("status")
         if status is not None and status not in {"open", "closed", "cancelled", "any"}:
             return self.error(400, {"status": "Invalid value."})
-        return self._page(request, "orders", self.world.size + 1, self._order_filter, self.order_json, ("status",))
+        for name in _DATE_FILTERS:
+            value = request.arg(name)
+            if value is not None and _parse_time(value) is None:
+                return self.error(400, {name: "Invalid value."})
+        return self._page(
+            request,
+            "orders",
+            self.world.size + 1,
+            self._order_filter,
+            self.order_json,
+            ("status", *_DATE_FILTERS),
+            fixed={"_scopes": " ".join(sorted(scopes))},
+        )
 
-    def orders_count(self, request: Request) -> Response:
-        filters = {"status": request.arg("status") or "open"}
+    def orders_count(self, request: Request, scopes: frozenset[str] = frozenset()) -> Response:
+        filters = {"status": request.arg("status") or "open", "_scopes": " ".join(sorted(scopes))}
         count = sum(1 for i in range(1, self.world.size + 1) if self._order_filter(i, filters))
         return json_response(200, {"count": count})
 
-    def order(self, request: Request, id: str) -> Response:
+    def order(self, request: Request, id: str, scopes: frozenset[str] = frozenset()) -> Response:
         index = self.order_index(id)
-        return self.error(404, "Not Found") if index is None else json_response(200, {"order": self.order_json(index)})
+        if index is None or not self.order_visible(index, scopes):
+            return self.error(404, "Not Found")
+        return json_response(200, {"order": self.order_json(index)})
 
     def update_order(self, request: Request, id: str) -> Response:
         index = self.order_index(id)
@@ -371,30 +467,37 @@ class ShopifyAPI:
             return self.error(404, "Not Found")
         return json_response(200, {"customer": self.customer_json(index)})
 
+    def user_json(self, staff: Any) -> dict[str, Any]:
+        first, _, last = staff.name.partition(" ")
+        user: dict[str, Any] = {
+            "id": 90_000 + staff.id,
+            "first_name": first,
+            "last_name": last,
+            "email": staff.email,
+            "phone": None,
+            "url": "",
+            "im": None,
+            "screen_name": None,
+            "bio": None,
+            "locale": "en",
+            "account_owner": staff.role == "owner",
+            "receive_announcements": 1,
+            "permissions": ["full"] if staff.role == "owner" else ["orders", "customers"],
+            "user_type": "regular",
+        }
+        # Undocumented, in Shopify's generated 2025-01 REST examples and shopify_python_api's
+        # test/fixtures/users.json (vendor-apis.md 1.4): present for some staff, absent for others.
+        if staff.mfa is not None:
+            user["tfa_enabled?"] = staff.mfa
+        return user
+
     def users(self, request: Request) -> Response:
-        # REST User is Shopify Plus only and has no 2FA field (vendor-apis.md 1.4).
-        users = []
-        for staff in self.world.shopify_staff():
-            first, _, last = staff.name.partition(" ")
-            users.append(
-                {
-                    "id": 90_000 + staff.id,
-                    "first_name": first,
-                    "last_name": last,
-                    "email": staff.email,
-                    "phone": None,
-                    "url": "",
-                    "im": None,
-                    "screen_name": None,
-                    "bio": None,
-                    "locale": "en",
-                    "account_owner": staff.role == "owner",
-                    "receive_announcements": 1,
-                    "permissions": ["full"] if staff.role == "owner" else ["orders", "customers"],
-                    "user_type": "regular",
-                }
-            )
-        return json_response(200, {"users": users})
+        # REST User is Shopify Plus only (vendor-apis.md 1.4).
+        return json_response(200, {"users": [self.user_json(staff) for staff in self.world.shopify_staff()]})
+
+    def current_user(self, request: Request) -> Response:
+        """The user of an online (user) token; an offline app token has none: 404, as apps see it."""
+        return self.error(404, "Not Found")
 
     def _event_json(self, index: int) -> dict[str, Any]:
         order_index = (index + 1) // 2
@@ -417,7 +520,28 @@ class ShopifyAPI:
         }
 
     def events(self, request: Request) -> Response:
-        return self._page(request, "events", 2 * self.world.size + 1, lambda i, f: True, self._event_json, ())
+        """GET /events.json with the documented `filter` (subject types) and `verb` filters."""
+
+        def keep(index: int, filters: dict[str, str]) -> bool:
+            event = self._event_json(index)
+            wanted = filters.get("filter")
+            if wanted and event["subject_type"] not in {t.strip() for t in wanted.split(",")}:
+                return False
+            return not filters.get("verb") or event["verb"] == filters["verb"]
+
+        return self._page(request, "events", 2 * self.world.size + 1, keep, self._event_json, ("filter", "verb"))
+
+
+_DATE_FILTERS = ("created_at_min", "created_at_max", "updated_at_min", "updated_at_max")
+
+
+def _parse_time(value: str) -> dt.datetime | None:
+    """An ISO 8601 time as orders.json takes it ("2026-10-01T00:00:00-04:00"); no offset is UTC here."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- what the sandbox needs of this stand-in --------------------------------------------------------------------

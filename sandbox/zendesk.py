@@ -7,7 +7,13 @@ https://developer.zendesk.com/api-reference/introduction/pagination/ (cursor: pa
 meta.has_more, links.next; offset: page/per_page, capped at 100 pages),
 https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
 (after_cursor, end_of_stream, 10 requests/minute), https://developer.zendesk.com/api-reference/introduction/rate-limits/
-(X-Rate-Limit, X-Rate-Limit-Remaining, text/plain 429). Users carry `two_factor_auth_enabled`.
+(X-Rate-Limit, X-Rate-Limit-Remaining, text/plain 429).
+
+2FA as real accounts answer it: staff carry `two_factor_auth_enabled` true, false or null, and some are null in
+both scenarios (zenpy's recorded cassettes, an admin calling: https://github.com/facetoe/zenpy); end users null.
+https://developer.zendesk.com/api-reference/ticketing/account-configuration/security_settings/ answers the
+documented example's shape, whose `authentication.agent` has no `two_factor_enforce`; the leaky scenario adds
+`two_factor_enforce: false` as its planted violation (`ZendeskAPI.two_factor_enforce` sets either at run time).
 """
 
 from __future__ import annotations
@@ -60,8 +66,13 @@ class ZendeskAPI:
     api_tokens: set[str] = field(default_factory=set)
     oauth_tokens: dict[str, OAuthToken] = field(default_factory=dict)
     added_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # authentication.agent.two_factor_enforce of security_settings: None leaves it out, as the documented
+    # example does; the leaky scenario serves false.
+    two_factor_enforce: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.world.scenario == "leaky":
+            self.two_factor_enforce = False
         self._staff = {s.id: s for s in self.world.zendesk_staff()}
         self._by_email = {s.email: s for s in self._staff.values()}
         self._account = FixedWindow(self.limits.requests_per_minute, self.limits.window_seconds)
@@ -79,6 +90,7 @@ class ZendeskAPI:
         r.add("GET", "/api/v2/satisfaction_ratings", self.satisfaction_ratings, ("tickets:read",))
         r.add("GET", "/api/v2/incremental/tickets/cursor", self.incremental_tickets, ("tickets:read",))
         r.add("GET", "/api/v2/incremental/ticket_events", self.ticket_events, ("tickets:read",))
+        r.add("GET", "/api/v2/incremental/users/cursor", self.incremental_users, ("users:read",))
         self._router = r
         self.api_token = new_token("", 20)
         self.api_tokens.add(self.api_token)
@@ -462,22 +474,43 @@ class ZendeskAPI:
         return json_response(200, {"user": found})
 
     def security_settings(self, request: Request, caller: Caller) -> Response:
-        enforced = self.world.scenario != "leaky"
+        # The properties of the documented JSON format; the example's authentication.agent carries no
+        # two_factor_enforce (vendor-apis.md 2.4: "other sub-fields unverified").
+        # https://developer.zendesk.com/api-reference/ticketing/account-configuration/security_settings/
+        agent: dict[str, Any] = {
+            "enforce_sso": False,
+            "google_login": False,
+            "office_365_login": False,
+            "remote_login": False,
+            "security_policy_id": 400,
+            "security_policy_name": "high",
+            "sso_auto_redirect": False,
+            "zendesk_login": True,
+        }
+        end_user: dict[str, Any] = {"security_policy_id": 100, "security_policy_name": "low", "zendesk_login": True}
+        if self.two_factor_enforce is not None:
+            agent["two_factor_enforce"] = self.two_factor_enforce
+            end_user["two_factor_enforce"] = False
         return json_response(
             200,
             {
                 "security_settings": {
-                    "authentication": {
-                        "agent": {
-                            "security_policy_name": "high",
-                            "two_factor_enforce": enforced,
-                            "two_factor_last_update": "2026-02-01T09:00:00Z",
-                            "password_history_length": 5,
-                            "password_length": 12,
-                            "session_timeout": 240,
-                        },
-                        "end_user": {"security_policy_name": "low", "two_factor_enforce": False},
-                    }
+                    "admins_can_set_user_passwords": False,
+                    "agent_session_timeout": 240,
+                    "assumable": False,
+                    "assumable_account_type": False,
+                    "assumption_duration": "off",
+                    "assumption_expiration": None,
+                    "authentication": {"agent": agent, "end_user": end_user},
+                    "csp_blocking_enabled": True,
+                    "email_agent_when_sensitive_fields_changed": True,
+                    "end_user_session_timeout": 480,
+                    "ip": {"enable_agent_ip_restrictions": False, "ip_ranges": "", "ip_restriction_enabled": False},
+                    "maximum_session_duration": 720,
+                    "maximum_session_duration_enabled": False,
+                    "mobile_app_access": True,
+                    "mobile_app_session_timeout": 240,
+                    "two_factor_last_update": "2026-02-01T09:00:00Z",
                 }
             },
         )
@@ -506,17 +539,65 @@ class ZendeskAPI:
         }
 
     def satisfaction_ratings(self, request: Request, caller: Caller) -> Response:
+        """The ratings, filtered by the documented `score` values.
+
+        https://developer.zendesk.com/api-reference/ticketing/ticket-management/satisfaction_ratings/#list-satisfaction-ratings
+        """
+        wanted = request.arg("score")
+        if wanted is not None and wanted not in _RATING_FILTERS:
+            return self.error(400, "InvalidValue", f"score must be one of {', '.join(sorted(_RATING_FILTERS))}")
+        keep = _RATING_FILTERS.get(wanted or "", _any_rating)
+        ratings = [j for j in range(1, self.world.size // 3 + 1) if keep(self.rating_json(request.scheme_host, j))]
         return self._cursor_page(
             request,
             "satisfaction_ratings",
-            range(1, self.world.size // 3 + 1),
-            lambda j: self.rating_json(request.scheme_host, j),
+            range(len(ratings)),
+            lambda i: self.rating_json(request.scheme_host, ratings[i]),
         )
 
     def _first_at_or_after(self, start_time: int) -> int:
         """First ticket index whose updated_at is at or after `start_time` (epoch seconds)."""
         origin = (DATA_END - DATA_SPAN).timestamp() + self.world.step.total_seconds() / 2
         return max(1, math.ceil((start_time - origin) / self.world.step.total_seconds()))
+
+    def incremental_users(self, request: Request, caller: Caller) -> Response:
+        """Cursor-based incremental user export: every user updated at or after start_time.
+
+        https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/#incremental-user-export-cursor-based
+        """
+        per_page = int_arg(request, "per_page", 1000)
+        if per_page is None or not 1 <= per_page <= 1000:
+            return self.error(400, "InvalidPaginationParameter", "per_page must be between 1 and 1000")
+        everyone = [uid for _, uid in self._users()]
+        cursor = request.arg("cursor")
+        if cursor is not None:
+            state = decode_cursor(cursor)
+            if state is None or not isinstance(state.get("next"), int):
+                return self.error(400, "InvalidCursor", "The cursor is invalid")
+            start = state["next"]
+        else:
+            start_time = int_arg(request, "start_time", -1)
+            if start_time is None or start_time < 0:
+                return self.error(400, "InvalidValue", "start_time is required and must be an epoch time")
+            if start_time > dt.datetime.now(dt.UTC).timestamp() - 60:
+                return self.error(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
+            start = 0 if start_time <= DATA_END.timestamp() else len(everyone)  # every user was updated at DATA_END
+        stop = min(len(everyone), start + per_page)
+        users = [self.user_json(request, uid) for uid in everyone[start:stop]]
+        after = encode_cursor({"next": stop})
+        before = encode_cursor({"next": max(0, start - per_page)})
+        base = f"{request.scheme_host}/api/v2/incremental/users/cursor.json?cursor="
+        return json_response(
+            200,
+            {
+                "users": users,
+                "after_url": base + after,
+                "after_cursor": after,
+                "before_url": base + before,
+                "before_cursor": before,
+                "end_of_stream": stop >= len(everyone),
+            },
+        )
 
     def incremental_tickets(self, request: Request, caller: Caller) -> Response:
         per_page = int_arg(request, "per_page", 1000)
@@ -651,6 +732,29 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
 
 
+def _any_rating(rating: dict[str, Any]) -> bool:
+    return True
+
+
+def _received(rating: dict[str, Any]) -> bool:
+    return rating["score"] in {"good", "bad"}
+
+
+# The documented `score` filters of GET /api/v2/satisfaction_ratings.
+_RATING_FILTERS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "offered": lambda r: r["score"] == "offered",
+    "unoffered": lambda r: r["score"] == "unoffered",
+    "received": _received,
+    "received_with_comment": lambda r: _received(r) and bool(r["comment"]),
+    "received_without_comment": lambda r: _received(r) and not r["comment"],
+    "good": lambda r: r["score"] == "good",
+    "good_with_comment": lambda r: r["score"] == "good" and bool(r["comment"]),
+    "good_without_comment": lambda r: r["score"] == "good" and not r["comment"],
+    "bad": lambda r: r["score"] == "bad",
+    "bad_with_comment": lambda r: r["score"] == "bad" and bool(r["comment"]),
+    "bad_without_comment": lambda r: r["score"] == "bad" and not r["comment"],
+}
+
 # -- what the sandbox needs of this stand-in --------------------------------------------------------------------
 
 NAME = "zendesk"
@@ -685,14 +789,15 @@ def _violations(api: ZendeskAPI, scenario: str) -> list[dict[str, Any]]:
             found.append(
                 {"vendor": NAME, "kind": "mfa_disabled", "resource": f"users/{staff.id}", "detail": staff.role}
             )
-    found.append(
-        {
-            "vendor": NAME,
-            "kind": "mfa_not_enforced",
-            "resource": "account/security_settings",
-            "detail": "agent two_factor_enforce is false",
-        }
-    )
+    if api.two_factor_enforce is False:  # absent is "not exposed", not a violation
+        found.append(
+            {
+                "vendor": NAME,
+                "kind": "mfa_not_enforced",
+                "resource": "account/security_settings",
+                "detail": "agent two_factor_enforce is false",
+            }
+        )
     return found
 
 

@@ -74,3 +74,31 @@ def test_json_array_exports_are_validated_per_item(tmp_path: Path) -> None:
     assert report.records == 2
     assert report.invalid_locations == ["item 1"]
     assert report.errors[0].message == "/score: 0 is less than the minimum of 1"
+
+
+# The reference's examples are naive (https://developers.gorgias.com/reference/satisfaction-surveys).
+GORGIAS_FORMS = [
+    "2019-11-16T15:59:41.966927",
+    "2026-08-10T00:00:00.000000+0000",  # live data, as Airbyte's source-gorgias mocks answer it
+    "2024-02-14T21:30:50.201204+00:00",  # live data, as Airbyte's source-gorgias manifest parses it
+]
+
+
+@pytest.mark.parametrize("stamp", GORGIAS_FORMS)
+def test_gorgias_exports_accept_every_live_timestamp_form(tmp_path: Path, stamp: str) -> None:
+    events = tmp_path / "events.ndjson"
+    event = {"id": 1, "created_datetime": stamp, "object_id": 2, "object_type": "Ticket", "type": "ticket-created"}
+    events.write_text(json.dumps(event) + "\n")
+    surveys = tmp_path / "surveys.json"
+    survey = {"id": 1, "ticket_id": 2, "customer_id": 3, "created_datetime": stamp, "sent_datetime": stamp}
+    surveys.write_text(json.dumps([survey]))
+    assert exports.validate_export(events, "ndjson", "gorgias.event").valid
+    assert exports.validate_export(surveys, "json", "gorgias.satisfaction_survey").valid
+
+
+@pytest.mark.parametrize("stamp", ["2026-08-10T00:00:00+000", "2026-08-10T00:00:00+00:0", "2026-08-10 00:00:00"])
+def test_gorgias_exports_still_refuse_malformed_timestamps(tmp_path: Path, stamp: str) -> None:
+    events = tmp_path / "events.ndjson"
+    event = {"id": 1, "created_datetime": stamp, "object_id": 2, "object_type": "Ticket", "type": "ticket-created"}
+    events.write_text(json.dumps(event) + "\n")
+    assert exports.validate_export(events, "ndjson", "gorgias.event").invalid_locations == ["line 1"]

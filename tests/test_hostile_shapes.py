@@ -35,7 +35,9 @@ PAN_DIGITS = PAN.replace(" ", "")
 MASKED = "453914******6467"
 ENV = {"shopify": "HOSTILE_SHOPIFY_TOKEN", "zendesk": "HOSTILE_ZENDESK_TOKEN", "gorgias": "HOSTILE_GORGIAS_KEY"}
 SHOPIFY_REST = "/admin/api/2026-10"
+GRAPHQL = f"{SHOPIFY_REST}/graphql.json"
 VENDORS = ("shopify", "zendesk", "gorgias")
+PROFILES = (*VENDORS, "shopify_rest")  # Shopify through GraphQL (its default) and through REST
 
 
 def jwt_like(length: int, seed: int) -> str:
@@ -54,7 +56,7 @@ def jwt_like(length: int, seed: int) -> str:
 class Stand:
     running: sandbox.RunningSandbox
     secrets: dict[str, str]  # vendor -> its (long) credential
-    profiles: dict[str, Path]  # vendor -> a profile that audits only that vendor
+    profiles: dict[str, Path]  # vendor (or "shopify_rest": Shopify over REST) -> a profile that audits only that
 
 
 @pytest.fixture(scope="module")
@@ -87,17 +89,19 @@ def stand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stand]:
         }
         (workdir / "ca.pem").write_bytes(running.ca_path.read_bytes())
         profiles = {}
-        for vendor in VENDORS:
-            profile = workdir / f"{vendor}.toml"
+        for name in PROFILES:
+            vendor = name.split("_")[0]
+            profile = workdir / f"{name}.toml"
             profile.write_text(
-                f'version = 1\nname = "hostile {vendor}"\nmode = "sandbox"\nca_file = "ca.pem"\n\n'
+                f'version = 1\nname = "hostile {name}"\nmode = "sandbox"\nca_file = "ca.pem"\n\n'
                 f'[vendors.{vendor}]\ntype = "{vendor}"\nbase_url = "{running.url(vendor)}"\n'
                 + ('api_version = "2026-10"\n' if vendor == "shopify" else "")
+                + ('api = "rest"\n' if name == "shopify_rest" else "")
                 + f'\n[[vendors.{vendor}.credentials]]\nname = "hostile"\nsecret_env = "{ENV[vendor]}"\n'
                 + credentials[vendor]
                 + "\n"
             )
-            profiles[vendor] = profile
+            profiles[name] = profile
         yield Stand(running, secrets, profiles)
 
 
@@ -122,11 +126,20 @@ class Outcome:
                 yield str(path.relative_to(self.report_dir)), path.read_bytes()
 
 
-def audit(stand: Stand, vendor: str, report_dir: Path) -> Outcome:
+def audit(stand: Stand, profile: str, report_dir: Path) -> Outcome:
+    vendor = profile.split("_")[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VA_", "HOSTILE_"))}
     env[ENV[vendor]] = stand.secrets[vendor]
     result = subprocess.run(
-        [sys.executable, "-m", "vendor_audit.cli", "run", str(stand.profiles[vendor]), "--report-dir", str(report_dir)],
+        [
+            sys.executable,
+            "-m",
+            "vendor_audit.cli",
+            "run",
+            str(stand.profiles[profile]),
+            "--report-dir",
+            str(report_dir),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -193,6 +206,32 @@ def each(key: str, field: str, value: Any) -> Rewrite:
     return rewrite
 
 
+def at(path: tuple[str, ...], value: Any) -> Rewrite:
+    """body[path[0]][path[1]]... replaced by `value`."""
+
+    def rewrite(body: Any, stand: Stand) -> Any:
+        target = body
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return body
+
+    return rewrite
+
+
+def gql_without_ids(connection: str, plant: str) -> Rewrite:
+    """A GraphQL connection's nodes without `legacyResourceId`, a PAN planted in the first one's `plant` field."""
+
+    def rewrite(body: Any, stand: Stand) -> Any:
+        nodes = body["data"][connection]["nodes"]
+        for node in nodes:
+            node.pop("legacyResourceId", None)
+        nodes[0][plant] = f"Card on file is {PAN}, please charge it"
+        return body
+
+    return rewrite
+
+
 def off_origin(body: Any, stand: Stand) -> Any:
     """A next-page link to another origin: the credential must not follow it (here: the exports listener)."""
     body["meta"] = {"has_more": True, "after_cursor": "x"}
@@ -217,26 +256,87 @@ class Case:
     path: str  # glob of the stand-in path answered in the hostile shape
     rewrite: Rewrite
     pan: str = ""  # glob of the resource where a planted card number must be found, masked ("[?]": no id)
+    profile: str = ""  # the profile that audits it: the vendor's own unless named ("shopify_rest")
+    operation: str = ""  # GraphQL: only the answers to this named query are rewritten
+
+    @property
+    def audited_by(self) -> str:
+        return self.profile or self.vendor
 
 
 CASES = [
-    # Shopify Admin REST
-    Case("shopify-users-bare-array", "shopify", f"{SHOPIFY_REST}/users.json", bare("users")),
-    Case("shopify-scopes-string", "shopify", "/admin/oauth/access_scopes.json", put("access_scopes", "read_orders")),
+    # Shopify Admin GraphQL (the default)
+    Case(
+        "shopify-gql-scopes-string", "shopify", GRAPHQL, at(("data", "currentAppInstallation"), "x"), operation="Scopes"
+    ),
+    Case("shopify-gql-staff-data-null", "shopify", GRAPHQL, whole({"data": None}), operation="Staff"),
+    Case(
+        "shopify-gql-orders-nodes-object",
+        "shopify",
+        GRAPHQL,
+        at(("data", "orders", "nodes"), {"id": 1}),
+        operation="Orders",
+    ),
+    Case(
+        "shopify-gql-orders-no-ids",
+        "shopify",
+        GRAPHQL,
+        gql_without_ids("orders", "note"),
+        "orders/[?]",
+        operation="Orders",
+    ),
+    Case("shopify-gql-customers-html-200", "shopify", GRAPHQL, html, operation="Customers"),
+    Case(
+        "shopify-gql-orders-access-denied",
+        "shopify",
+        GRAPHQL,
+        whole(
+            {
+                "errors": [
+                    {
+                        "message": "Access denied for orders field. Required access: `read_orders` access scope.",
+                        "path": ["orders"],
+                        "extensions": {"code": "ACCESS_DENIED", "requiredAccess": "`read_orders` access scope."},
+                    }
+                ],
+                "data": None,
+            }
+        ),
+        operation="Orders",
+    ),
+    Case(
+        "shopify-gql-customers-cursor-repeats",
+        "shopify",
+        GRAPHQL,
+        at(("data", "customers", "pageInfo"), {"hasNextPage": True, "endCursor": "same"}),
+        operation="Customers",
+    ),
+    Case("shopify-gql-errors-string", "shopify", GRAPHQL, put("errors", "Internal error"), operation="Orders"),
+    # Shopify Admin REST (api = "rest")
+    Case("shopify-users-bare-array", "shopify", f"{SHOPIFY_REST}/users.json", bare("users"), profile="shopify_rest"),
+    Case(
+        "shopify-scopes-string",
+        "shopify",
+        "/admin/oauth/access_scopes.json",
+        put("access_scopes", "read_orders"),
+        profile="shopify_rest",
+    ),
     Case(
         "shopify-orders-no-ids",
         "shopify",
         f"{SHOPIFY_REST}/orders.json",
         without(("id",), "orders", "note"),
         "orders/[?]",
+        profile="shopify_rest",
     ),
-    Case("shopify-customers-html-200", "shopify", f"{SHOPIFY_REST}/customers.json", html),
-    Case("shopify-orders-null", "shopify", f"{SHOPIFY_REST}/orders.json", whole(None)),
+    Case("shopify-customers-html-200", "shopify", f"{SHOPIFY_REST}/customers.json", html, profile="shopify_rest"),
+    Case("shopify-orders-null", "shopify", f"{SHOPIFY_REST}/orders.json", whole(None), profile="shopify_rest"),
     Case(
         "shopify-note-attributes-string",
         "shopify",
         f"{SHOPIFY_REST}/orders.json",
         each("orders", "note_attributes", "x"),
+        profile="shopify_rest",
     ),
     # Zendesk Support
     Case("zendesk-users-bare-array", "zendesk", "/api/v2/users.json", bare("users")),
@@ -267,7 +367,11 @@ CASES = [
         "gorgias-surveys-bare-array",  # documented either way: accepted, and the PAN in it found
         "gorgias",
         "/api/satisfaction-surveys",
-        lambda body, stand: [{"id": 7, "ticket_id": 1, "body_text": f"my card {PAN}"}, *body["data"]],
+        # The stand-in answers the bare array by default (GorgiasAPI.surveys_shape); either way, one more survey.
+        lambda body, stand: [
+            {"id": 7, "ticket_id": 1, "body_text": f"my card {PAN}"},
+            *(body if isinstance(body, list) else body["data"]),
+        ],
         "satisfaction-surveys/7",
     ),
     Case(
@@ -288,6 +392,8 @@ def faults_for(case: Case, stand: Stand) -> sandbox.Faults:
     def rewrite(request: Request, response: Response) -> Response:
         if response.status != 200:
             return response
+        if case.operation and f"query {case.operation}" not in request.body.decode(errors="replace"):
+            return response
         new = case.rewrite(json.loads(response.body), stand)
         if isinstance(new, Response):
             return new
@@ -296,10 +402,10 @@ def faults_for(case: Case, stand: Stand) -> sandbox.Faults:
     return sandbox.Faults(rewrite=rewrite, paths=(case.path,))
 
 
-@pytest.mark.parametrize("vendor", VENDORS)
-def test_a_well_behaved_vendor_passes(stand: Stand, tmp_path: Path, vendor: str) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_well_behaved_vendor_passes(stand: Stand, tmp_path: Path, profile: str) -> None:
     # Given no fault, the same harness gives exit 0: the cases below fail because of their shapes alone.
-    outcome = audit(stand, vendor, tmp_path / "reports")
+    outcome = audit(stand, profile, tmp_path / "reports")
     assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-2000:]
     assert not [f for f in outcome.findings if f["status"] == "error"]
 
@@ -309,7 +415,7 @@ def test_hostile_shape_ends_in_error_never_green(stand: Stand, tmp_path: Path, c
     served = stand.running.listeners["exports"].requests_served
     stand.running.set_faults(case.vendor, faults_for(case, stand))
     try:
-        outcome = audit(stand, case.vendor, tmp_path / "reports")
+        outcome = audit(stand, case.audited_by, tmp_path / "reports")
     finally:
         stand.running.set_faults(case.vendor, sandbox.Faults())
     said = outcome.stdout[-4000:] + outcome.stderr[-3000:]

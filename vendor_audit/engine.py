@@ -47,7 +47,7 @@ from vendor_audit.findings import (
     VendorRef,
     exit_code,
 )
-from vendor_audit.model import CollectionError, Payload, VendorSnapshot
+from vendor_audit.model import CollectionError, CoverageLimit, Payload, VendorSnapshot
 from vendor_audit.pan import Joiner, Match, scan_text
 from vendor_audit.profile import ExportSpec, Profile, load_profile
 from vendor_audit.recorder import Audit
@@ -105,6 +105,7 @@ class PayloadScan:
     hits: list[Hit] = field(default_factory=list)
     scanned: Counter[tuple[str, str]] = field(default_factory=Counter)  # (vendor, "payloads" or exports/<file>)
     errors: dict[str, list[CollectionError]] = field(default_factory=dict)
+    limits: dict[str, list[CoverageLimit]] = field(default_factory=dict)  # what a vendor's API did not show
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,7 @@ class AuditSession:
         for name, outcome in outcomes.items():
             scan.hits += list(hits[name])  # what was found before a stream broke still counts
             scan.errors[name] = [e for e in snapshots[name].errors if e.what == "payloads"]
+            scan.limits[name] = [c for c in snapshots[name].coverage_limits if c.what == "payloads"]
             if isinstance(outcome, TimeoutError):  # a stream still running past the deadline is left behind
                 cause = self._past_deadline(f"{name}: the payload stream")
                 scan.errors[name].append(CollectionError(name, "payloads", "deadline", cause))

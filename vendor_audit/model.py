@@ -12,6 +12,7 @@ from enum import StrEnum
 
 __all__ = [
     "CollectionError",
+    "CoverageLimit",
     "Endpoint",
     "Grants",
     "MFAEnforcement",
@@ -101,6 +102,20 @@ class CollectionError:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class CoverageLimit:
+    """Part of a vendor's data the audit could not read and the vendor does not count as an error.
+
+    Shopify returns only the last 60 days of orders to a token without read_all_orders: the list ends as if
+    complete. Checks over that data say what they did not see (a `manual` finding), never pass it silently.
+    """
+
+    vendor: str
+    what: str  # the collection it limits: payloads
+    resource: str  # what was not read, as a finding's resource: "orders older than 60 days"
+    message: str  # why, and what to do
+
+
 @dataclass
 class VendorSnapshot:
     """What one vendor's connector collected; payloads stream on demand."""
@@ -113,6 +128,7 @@ class VendorSnapshot:
     endpoints: list[Endpoint] = field(default_factory=list)
     errors: list[CollectionError] = field(default_factory=list)
     payload_source: Callable[[], Iterator[Payload]] | None = None
+    coverage_limits: list[CoverageLimit] = field(default_factory=list)
 
     def why_not(self, what: str) -> str:
         """What stopped the connector from learning `what` (grants, users, ...), for an `error` finding."""

@@ -73,6 +73,7 @@ class Vendor:
     credentials: tuple[Credential, ...]
     requests_per_second: float | None = None  # overrides the vendor's default pacing (plan-dependent)
     burst: int | None = None
+    api: str | None = None  # which of the vendor's APIs (VendorSpec.apis) the connector reads; None: its default
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +335,13 @@ def _semantic_problems(raw: dict[str, Any], base: Path) -> Iterator[str]:
                 yield f"{key}: missing key 'email' (the user a {kind} {cred['auth']} acts as)"
             if "allowed_scopes" not in cred and "allowed_roles" not in cred:
                 yield f"{key}: missing key 'allowed_scopes' or 'allowed_roles' (what least privilege means here)"
+        if "api" in vendor and vendor["api"] not in spec.apis:
+            options = " or ".join(repr(a) for a in spec.apis)
+            yield (
+                f"vendors.{name}.api: {kind} is read through {options}; found {_show(vendor['api'])}"
+                if spec.apis
+                else f"vendors.{name}.api: {kind} has one API; remove it"
+            )
         if "api_version" in vendor and not spec.versioned:
             versioned = " and ".join(sorted(t for t, s in specs.items() if s.versioned)) or "no registered vendor's"
             yield f"vendors.{name}.api_version: only {versioned} APIs are versioned; remove it"
@@ -487,6 +495,7 @@ def _build(raw: dict[str, Any], path: Path) -> Profile:
                 credentials,
                 vendor.get("requests_per_second"),
                 vendor.get("burst"),
+                vendor.get("api"),
             )
         )
     mfa = raw.get("mfa", {})

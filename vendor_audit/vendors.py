@@ -103,10 +103,15 @@ class VendorSpec:
         connector: builds the connector from one session per credential.
         workflow: (connector, writes allowed) -> one agent's round of requests, for the locustfile.
         mfa_setting_hint: where an admin turns on the account's two-factor requirement.
+        mfa_report_hint: where a person reads each staff member's two-factor state when the API leaves it out
+            ("" when the vendor has no such report: the check then names the setting).
         pan_redaction_hint: how an agent removes a card number that reached this vendor.
         evidence_headers: response headers worth keeping in the evidence (rate-limit usage, API version).
         versioned: whether the profile may pin `api_version`.
         implied_scopes: scopes the vendor lists beside an allowed one without granting more (read beside write).
+        apis: the vendor's APIs a profile may choose with `api`, the default first (Shopify: graphql, rest).
+        graphql_path: a glob of the vendor's GraphQL endpoint path: queries there are paced by cost and pass
+            production mode's read-only guard, mutations do not.
     """
 
     type: str
@@ -117,9 +122,12 @@ class VendorSpec:
     workflow: Callable[[Any, bool], Sequence[WorkflowStep]]
     mfa_setting_hint: str
     pan_redaction_hint: str
+    mfa_report_hint: str = ""
     evidence_headers: tuple[str, ...] = ()
     versioned: bool = False
     implied_scopes: Callable[[frozenset[str]], frozenset[str]] = _nothing_implied
+    apis: tuple[str, ...] = ()
+    graphql_path: str | None = None
 
     def __post_init__(self) -> None:
         if not _TYPE.match(self.type):

@@ -40,6 +40,14 @@ def record_hits(
     for (vendor, source), count in sorted(scan.scanned.items()):
         if (vendor, source) not in flagged and not (source == "payloads" and scan.errors.get(vendor)):
             audit.passed(vendor=vendor, resource=source, message=f"No {what} in {count} payload(s) or record(s).")
+    for vendor, limits in sorted(scan.limits.items()):
+        for limit in limits:  # the vendor's list ended as if complete, but the audit saw only part of it
+            audit.manual(
+                vendor=vendor,
+                resource=limit.resource,
+                message=f"Not scanned for any {what}: {limit.message}",
+                evidence={"coverage_limit": limit.resource},
+            )
     for vendor, errors in sorted(scan.errors.items()):
         for error in errors:
             audit.error(

@@ -9,6 +9,7 @@ from pathlib import Path
 from vendor_audit.checks import Audit, Severity, Where, check
 from vendor_audit.model import MFAState, User, VendorSnapshot
 from vendor_audit.profile import Profile
+from vendor_audit.vendors import lookup
 
 
 def idp_factors(path: Path) -> dict[str, bool]:
@@ -74,11 +75,25 @@ def test_mfa_enabled_for_vendor_staff(snapshots: dict[str, VendorSnapshot], prof
             else:
                 unexposed.append(user)
         if unexposed:
-            kinds = "not exposed by the API" if unexposed[0].mfa is MFAState.NOT_EXPOSED else "left empty by the API"
+            # Unknown is never a pass nor a fail: a person closes it, and the finding says where to look.
+            states = {u.mfa for u in unexposed}
+            kinds = (
+                "not exposed by the API"
+                if states == {MFAState.NOT_EXPOSED}
+                else "left empty by the API"
+                if states == {MFAState.UNKNOWN}
+                else "not exposed or left empty by the API"
+            )
+            spec = lookup(vendor.type)
+            report = (
+                f"the vendor's 2FA report ({spec.mfa_report_hint})"
+                if spec.mfa_report_hint
+                else f"the vendor's own record of it (the setting: {spec.mfa_setting_hint})"
+            )
             audit.manual(
                 vendor=vendor.name,
                 resource="users",
-                evidence={"users": [u.id for u in unexposed]},
+                evidence={"users": [u.id for u in unexposed], "where": spec.mfa_report_hint or spec.mfa_setting_hint},
                 message=f"MFA state of {len(unexposed)} {vendor.name} admin(s)/agent(s) is {kinds}; close it with "
-                "an identity-provider export (mfa.idp_export) or the vendor's 2FA report.",
+                f"an identity-provider export (mfa.idp_export) or {report}.",
             )

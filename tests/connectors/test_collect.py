@@ -129,3 +129,62 @@ def test_a_scope_403_is_an_error_not_an_empty_list(fresh: StartSandbox) -> None:
         assert token not in error.message
     finally:
         collection.close()
+
+
+def gorgias_surveys(running: sandbox.RunningSandbox) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The survey payloads the Gorgias connector reads over TLS, and the payload errors it recorded."""
+    collection = connectors.collect(load_profile(running.profile_path))
+    try:
+        snapshot = collection.snapshots["gorgias"]
+        payloads = [
+            (p.resource, p.field, p.text)
+            for p in snapshot.iter_payloads()
+            if p.resource.startswith("satisfaction-surveys/")
+        ]
+        return payloads, [e.message for e in snapshot.errors if e.what == "payloads"]
+    finally:
+        collection.close()
+
+
+def test_gorgias_surveys_read_the_same_from_either_documented_shape(fresh: StartSandbox) -> None:
+    running = fresh(scenario="clean", standins=("gorgias",))
+    # Given the bare array of Gorgias's schema, then the envelope of Airbyte's mocks, at the same records...
+    assert running.gorgias.surveys_shape == "bare"
+    bare, bare_errors = gorgias_surveys(running)
+    running.gorgias.surveys_shape = "envelope"
+    envelope, envelope_errors = gorgias_surveys(running)
+    # ...the connector reads the same payloads from both.
+    assert bare_errors == envelope_errors == []
+    assert bare
+    assert bare == envelope
+
+
+def test_a_bare_survey_array_as_long_as_the_page_is_an_error_not_the_whole_list(fresh: StartSandbox) -> None:
+    running = fresh(scenario="clean", standins=("gorgias",), size=300)  # 100 surveys: exactly one full page
+    # A bare array carries no cursor: read its records, but do not call the list complete.
+    bare, errors = gorgias_surveys(running)
+    assert bare
+    assert len(errors) == 1
+    assert "satisfaction-surveys" in errors[0]
+    assert "shorter than the page size" in errors[0]
+    # Served as the envelope, the same surveys are one page with next_cursor null: complete.
+    running.gorgias.surveys_shape = "envelope"
+    envelope, errors = gorgias_surveys(running)
+    assert errors == []
+    assert envelope == bare
+
+
+def test_zendesk_null_two_factor_is_unknown_and_absent_enforcement_not_exposed(fresh: StartSandbox) -> None:
+    running = fresh(scenario="clean", standins=("zendesk",))
+    collection = connectors.collect(load_profile(running.profile_path))
+    try:
+        zendesk = collection.snapshots["zendesk"]
+        assert zendesk.users is not None
+        states = {u.mfa for u in zendesk.users}
+        assert states == {MFAState.ENABLED, MFAState.UNKNOWN}  # null is unknown, never disabled
+        assert zendesk.mfa_enforcement is not None
+        assert zendesk.mfa_enforcement.enforced is None  # the documented shape leaves it out
+        assert "not exposed" in zendesk.mfa_enforcement.source
+        assert zendesk.errors == []
+    finally:
+        collection.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,7 +25,7 @@ from vendor_audit.connectors._http import build_client
 from vendor_audit.connectors.gorgias import GorgiasConnector
 from vendor_audit.connectors.shopify import ShopifyConnector
 from vendor_audit.connectors.zendesk import ZendeskConnector
-from vendor_audit.model import Payload, VendorSnapshot
+from vendor_audit.model import MFAState, Payload, VendorSnapshot
 from vendor_audit.profile import Credential, Vendor, load_profile
 
 BASE = "https://vendor.invalid"
@@ -32,8 +33,40 @@ SECRET = "eyJhbGciOiJSUzI1NiJ9." + "q" * 700 + ".sig"  # a fake long credential
 V = "/admin/api/2026-10"
 
 # The smallest valid answer of every endpoint each connector reads.
+GQL = f"{V}/graphql.json#"  # a GraphQL answer, by the query's operation name
+
+
+def page(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+
 VALID: dict[str, dict[str, Any]] = {
     "shopify": {
+        f"{GQL}Scopes": {"data": {"currentAppInstallation": {"accessScopes": [{"handle": "read_orders"}]}}},
+        f"{GQL}Staff": {
+            "data": {
+                "staffMembers": page(
+                    [{"id": "gid://shopify/StaffMember/1", "name": "Ann", "active": True, "isShopOwner": True}]
+                )
+            }
+        },
+        f"{GQL}Orders": {
+            "data": {
+                "orders": page(
+                    [{"legacyResourceId": "1", "note": "n", "customAttributes": [{"key": "a", "value": "b"}]}]
+                )
+            },
+            "extensions": {
+                "cost": {
+                    "requestedQueryCost": 252,
+                    "actualQueryCost": 3,
+                    "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1997, "restoreRate": 100.0},
+                }
+            },
+        },
+        f"{GQL}Customers": {"data": {"customers": page([{"legacyResourceId": "1", "note": "c"}])}},
+    },
+    "shopify_rest": {
         "/admin/oauth/access_scopes.json": {"access_scopes": [{"handle": "read_orders"}]},
         f"{V}/users.json": {"users": [{"id": 1, "first_name": "Ann", "account_owner": True, "permissions": ["full"]}]},
         f"{V}/orders.json": {"orders": [{"id": 1, "note": "n", "note_attributes": [{"name": "a", "value": "b"}]}]},
@@ -75,10 +108,11 @@ VALID: dict[str, dict[str, Any]] = {
 }
 CONNECTORS: dict[str, Callable[[list[Session]], Any]] = {
     "shopify": ShopifyConnector,
+    "shopify_rest": ShopifyConnector,
     "zendesk": ZendeskConnector,
     "gorgias": GorgiasConnector,
 }
-AUTH = {"shopify": "access_token", "zendesk": "oauth", "gorgias": "api_key"}
+AUTH = {"shopify": "access_token", "shopify_rest": "access_token", "zendesk": "oauth", "gorgias": "api_key"}
 TRUST = ssl.create_default_context()  # never used on the wire (MockTransport); made once, as it costs ~10 ms
 
 
@@ -90,10 +124,22 @@ def collected(kind: str, answers: dict[str, Callable[[], httpx.Response]]) -> tu
     """The snapshot (and payloads) of a connector whose vendor answers `answers` by path."""
 
     def handle(request: httpx.Request) -> httpx.Response:
-        reply = answers.get(request.url.path)
+        key = request.url.path
+        if key.endswith("/graphql.json"):
+            operation = re.match(r"\s*query\s+(\w+)", json.loads(request.content)["query"])
+            key += "#" + (operation.group(1) if operation else "")
+        reply = answers.get(key)
         return reply() if reply else httpx.Response(404, json={"error": "not found"})
 
-    vendor = Vendor(kind, kind, BASE, "2026-10" if kind == "shopify" else None, ())
+    shopify = kind.startswith("shopify")
+    vendor = Vendor(
+        kind,
+        kind.split("_")[0],
+        BASE,
+        "2026-10" if shopify else None,
+        (),
+        api="rest" if kind == "shopify_rest" else None,
+    )
     credential = Credential(kind, "cred", AUTH[kind], "ENV", "a@b.example", None, None, "vendors.x.credentials[0]")
     auth = httpx.BasicAuth("a@b.example", SECRET) if kind == "gorgias" else httpx.BasicAuth("x", SECRET)
     client = build_client(
@@ -102,6 +148,7 @@ def collected(kind: str, answers: dict[str, Callable[[], httpx.Response]]) -> tu
         verify=TRUST,
         transport=httpx.MockTransport(handle),
         sleep=lambda seconds: None,
+        graphql_path="/admin/api/*/graphql.json" if shopify else None,
     )
     with client:
         snapshot = CONNECTORS[kind]([Session(vendor, credential, client)]).snapshot()
@@ -170,9 +217,18 @@ def test_every_node_of_every_answer_replaced_by_every_hostile_value_never_raises
 @pytest.mark.parametrize(
     ("kind", "path", "body", "what"),
     [
-        ("shopify", f"{V}/users.json", [{"id": 1}], "users"),
-        ("shopify", "/admin/oauth/access_scopes.json", {"access_scopes": [{"handle": None}]}, "grants"),
-        ("shopify", f"{V}/orders.json", {"orders": "x"}, "payloads"),
+        ("shopify_rest", f"{V}/users.json", [{"id": 1}], "users"),
+        ("shopify_rest", "/admin/oauth/access_scopes.json", {"access_scopes": [{"handle": None}]}, "grants"),
+        ("shopify_rest", f"{V}/orders.json", {"orders": "x"}, "payloads"),
+        ("shopify", f"{GQL}Scopes", {"data": {"currentAppInstallation": {"accessScopes": [{}]}}}, "grants"),
+        ("shopify", f"{GQL}Orders", {"data": {"orders": {"nodes": "x"}}}, "payloads"),
+        ("shopify", f"{GQL}Staff", {"data": None}, "users"),
+        (
+            "shopify",
+            f"{GQL}Orders",
+            {"data": {"orders": {"nodes": [], "pageInfo": {"hasNextPage": True, "endCursor": None}}}},
+            "payloads",
+        ),
         ("zendesk", "/api/v2/users.json", {"users": [{"name": "no id"}], "meta": {}}, "users"),
         ("zendesk", "/api/v2/oauth/tokens/current.json", {"token": {}}, "grants"),
         ("zendesk", "/api/v2/security_settings.json", {"other": 1}, "mfa_enforcement"),
@@ -246,6 +302,40 @@ def test_gorgias_surveys_accept_the_bare_array_its_reference_declares() -> None:
     answers["/api/tickets"] = lambda: answer([{"id": 1, "subject": "bare ticket"}])  # not documented bare
     snapshot, _ = collected("gorgias", answers)
     assert [e.kind for e in snapshot.errors] == ["unexpected_shape"]
+
+
+def test_gorgias_bare_surveys_as_long_as_the_page_are_read_then_an_error() -> None:
+    answers = valid_answers("gorgias")
+    full = [{"id": i, "body_text": f"survey {i}"} for i in range(1, 101)]  # limit=100: more may lie behind
+    answers["/api/satisfaction-surveys"] = lambda: answer(full)
+    snapshot, payloads = collected("gorgias", answers)
+    assert "survey 100" in [p.text for p in payloads]  # scanned all the same...
+    (error,) = snapshot.errors  # ...but never read as the whole list
+    assert error.what == "payloads"
+    assert "satisfaction-surveys" in error.message
+    assert "shorter than the page size" in error.message
+
+
+def test_zendesk_null_two_factor_is_unknown_and_an_absent_enforce_is_not_exposed() -> None:
+    answers = valid_answers("zendesk")
+    users = VALID["zendesk"]["/api/v2/users.json"] | {
+        "users": [
+            {"id": 1, "role": "admin", "two_factor_auth_enabled": None},
+            {"id": 2, "role": "agent", "two_factor_auth_enabled": None},
+            {"id": 3, "role": "agent"},  # absent reads the same: unknown
+        ]
+    }
+    answers["/api/v2/users.json"] = lambda: answer(users)
+    # The documented example of security_settings carries no agent.two_factor_enforce.
+    documented = {"security_settings": {"authentication": {"agent": {"security_policy_name": "high"}}}}
+    answers["/api/v2/security_settings.json"] = lambda: answer(documented)
+    snapshot, _ = collected("zendesk", answers)
+    assert snapshot.errors == []
+    assert snapshot.users is not None
+    assert {u.mfa for u in snapshot.users} == {MFAState.UNKNOWN}
+    assert snapshot.mfa_enforcement is not None
+    assert snapshot.mfa_enforcement.enforced is None
+    assert snapshot.mfa_enforcement.source.startswith("not exposed by GET /api/v2/security_settings")
 
 
 def test_a_next_page_link_to_another_origin_is_refused_before_sending() -> None:

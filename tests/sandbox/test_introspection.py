@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import gorgias_client, shopify_client, zendesk_client
+from tests.conftest import StartSandbox, gorgias_client, shopify_client, zendesk_client
 from vendor_audit import sandbox
 
 
@@ -13,7 +13,7 @@ def test_shopify_access_scopes_list_the_grants(clean: sandbox.RunningSandbox, le
         assert response.status_code == 200
         return {s["handle"] for s in response.json()["access_scopes"]}
 
-    assert handles(clean) == {"read_orders", "read_customers", "read_users"}
+    assert handles(clean) == {"read_orders", "read_all_orders", "read_customers", "read_users"}
     assert handles(leaky) - handles(clean) == {"write_orders", "write_customers"}
 
 
@@ -38,10 +38,48 @@ def test_zendesk_users_carry_two_factor_state(leaky: sandbox.RunningSandbox, cle
     assert settings["authentication"]["agent"]["two_factor_enforce"] is False
     assert all(u["two_factor_auth_enabled"] is None for u in end_users)
     with zendesk_client(clean) as client:
-        staff = client.get("/api/v2/users.json", params={"role[]": "admin"}).json()["users"]
-        enforce = client.get("/api/v2/security_settings").json()["security_settings"]["authentication"]["agent"]
-    assert all(u["two_factor_auth_enabled"] is True for u in staff)
-    assert enforce["two_factor_enforce"] is True
+        staff = client.get("/api/v2/users.json", params=[("role[]", "admin"), ("role[]", "agent")]).json()["users"]
+    assert {u["two_factor_auth_enabled"] for u in staff} == {True, None}  # clean: nobody known to go without
+
+
+def test_zendesk_answers_null_two_factor_for_admins_and_agents_in_both_scenarios(
+    leaky: sandbox.RunningSandbox, clean: sandbox.RunningSandbox
+) -> None:
+    # As real accounts answer an admin's call (zenpy's recorded cassettes): the field is there, and null.
+    for running in (clean, leaky):
+        with zendesk_client(running) as client:
+            staff = client.get("/api/v2/users.json", params=[("role[]", "admin"), ("role[]", "agent")]).json()
+        users = staff["users"]
+        assert all("two_factor_auth_enabled" in u for u in users)
+        unknown = {u["id"]: u["role"] for u in users if u["two_factor_auth_enabled"] is None}
+        assert set(unknown.values()) == {"admin", "agent"}, running.scenario
+        # Null is not a violation: the manifest lists only the users answered false.
+        listed = {v["resource"] for v in running.manifest["violations"] if v["kind"] == "mfa_disabled"}
+        assert not listed & {f"users/{uid}" for uid in unknown}
+
+
+def test_zendesk_security_settings_answer_the_documented_shape(
+    clean: sandbox.RunningSandbox, leaky: sandbox.RunningSandbox, fresh: StartSandbox
+) -> None:
+    # The documented example has no authentication.agent.two_factor_enforce; the leaky scenario plants false.
+    with zendesk_client(clean) as client:
+        settings = client.get("/api/v2/security_settings.json").json()["security_settings"]
+    assert {"authentication", "ip", "agent_session_timeout", "two_factor_last_update"} <= set(settings)
+    assert "two_factor_enforce" not in settings["authentication"]["agent"]
+    assert "security_policy_name" in settings["authentication"]["agent"]
+    assert not [v for v in clean.manifest["violations"] if v["kind"] == "mfa_not_enforced"]
+    with zendesk_client(leaky) as client:
+        agent = client.get("/api/v2/security_settings.json").json()["security_settings"]["authentication"]["agent"]
+    assert agent["two_factor_enforce"] is False
+    assert [v["resource"] for v in leaky.manifest["violations"] if v["kind"] == "mfa_not_enforced"] == [
+        "account/security_settings"
+    ]
+    # The knob serves an account that does expose it.
+    running = fresh(scenario="clean", standins=("zendesk",))
+    running.zendesk.two_factor_enforce = True
+    with zendesk_client(running) as client:
+        agent = client.get("/api/v2/security_settings.json").json()["security_settings"]["authentication"]["agent"]
+    assert agent["two_factor_enforce"] is True
 
 
 def test_shopify_and_gorgias_do_not_expose_two_factor(clean: sandbox.RunningSandbox) -> None:
