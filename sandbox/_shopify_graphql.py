@@ -31,9 +31,11 @@ from graphql import (
     GraphQLObjectType,
     GraphQLResolveInfo,
     InlineFragmentNode,
+    IntValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableNode,
     build_schema,
     execute_sync,
     get_named_type,
@@ -41,7 +43,6 @@ from graphql import (
     parse,
     validate,
 )
-from graphql.execution.values import get_argument_values
 
 from ._api import decode_cursor, encode_cursor
 from ._data import CUSTOMER_ID_BASE, ORDER_ID_BASE
@@ -254,8 +255,7 @@ def selection_cost(parent: GraphQLObjectType, selections: SelectionSetNode | Non
             if is_leaf_type(named) or not isinstance(named, GraphQLObjectType):
                 continue
             if named.name.endswith("Connection"):
-                arguments = get_argument_values(definition, selection, execution.variables)
-                size = arguments.get("first") or arguments.get("last") or 0
+                size = page_size(selection, execution.variables)
                 total += 2 + size * connection_item_cost(named, selection.selection_set, execution)
             else:
                 total += 1 + selection_cost(named, selection.selection_set, execution)
@@ -266,6 +266,23 @@ def selection_cost(parent: GraphQLObjectType, selections: SelectionSetNode | Non
             if fragment is not None:
                 total += selection_cost(parent, fragment.selection_set, execution)
     return total
+
+
+def page_size(selection: FieldNode, variables: dict[str, Any]) -> int:
+    """A connection's `first` or `last`, literal or a variable's value (0 when neither is an integer).
+
+    Read from the document, not with graphql-core's argument coercion, whose signature changed in 3.3.
+    """
+    for argument in selection.arguments or ():
+        if argument.name.value not in ("first", "last"):
+            continue
+        value = argument.value
+        found = variables.get(value.name.value) if isinstance(value, VariableNode) else None
+        if isinstance(value, IntValueNode):
+            found = int(value.value)
+        if isinstance(found, int) and not isinstance(found, bool) and found > 0:
+            return found
+    return 0
 
 
 def connection_item_cost(
