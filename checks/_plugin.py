@@ -30,6 +30,7 @@ from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import ExportSpec, Profile
 from vendor_audit.recorder import Audit
 from vendor_audit.redact import Redactor, for_terminal
+from vendor_audit.tlsprobe import TLSReport
 
 CHECKS_DIR = Path(__file__).resolve().parent
 STATE = pytest.StashKey["Adapter"]()
@@ -347,6 +348,12 @@ def tls_reports(request: pytest.FixtureRequest) -> list[ProbedEndpoint]:
 
 
 @pytest.fixture(scope="session")
+def flow_tls(request: pytest.FixtureRequest) -> dict[str, TLSReport]:
+    """TLS reports of the allow-listed https destinations of the vendors' data flows, by "host:port"."""
+    return _engine(request).flow_tls()
+
+
+@pytest.fixture(scope="session")
 def export_reports(request: pytest.FixtureRequest) -> list[tuple[ExportSpec, ExportReport | str]]:
     return _engine(request).export_reports()
 
@@ -411,7 +418,9 @@ def _redactor(engine: AuditSession | None) -> Redactor | None:
 
 # The fixtures that hand vendor data (page bodies, matches with their clear digits, the credentials' profile)
 # to a test: a test using one, check or not, has its report redacted.
-_DATA_FIXTURES = frozenset({"profile", "snapshots", "payload_scan", "tls_reports", "export_reports", "audit"})
+_DATA_FIXTURES = frozenset(
+    {"profile", "snapshots", "payload_scan", "tls_reports", "flow_tls", "export_reports", "audit"}
+)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -125,7 +125,8 @@ def collect_grants(snapshot: VendorSnapshot, sessions: list[Session], read: Call
             snapshot.grants.append(found)
 
 
-COLLECTED = ("grants", "users", "mfa_enforcement", "payloads")  # every `what` a CollectionError names
+# every `what` a CollectionError names
+COLLECTED = ("grants", "users", "mfa_enforcement", "payloads", "tokens", "security_settings", "data_flows")
 
 
 def stopped_snapshot(vendor: Vendor, exc: Exception, redact: Callable[[str], str]) -> VendorSnapshot:

@@ -20,6 +20,7 @@ from vendor_audit.vendors import registered
 from ._deadline import Deadline, DeadlineTransport, http_transport
 from ._errors import ConnectorError, OriginRefused
 from ._graphql import CostMeter, CostPacedTransport
+from ._outbound import scrub_configured_secrets
 from ._pacing import Budget
 from ._retry import ReadOnlyTransport, RetryTransport
 
@@ -67,7 +68,9 @@ class Recorder:
         # Query values may carry cursors and ids, never credentials; mask PANs all the same.
         shown_url = self.redact(str(url))
         try:
-            excerpt = response.text[:600]  # cut to 400 once redacted: nothing crossing the cut is half-masked
+            # Cut to 400 once redacted: nothing crossing the cut is half-masked. A key a webhook or an integration
+            # is configured with (X-Api-Key, Authorization) is no credential of the run's: scrubbed by its name.
+            excerpt = scrub_configured_secrets(response.text[:600])
         except (httpx.ResponseNotRead, UnicodeDecodeError):
             excerpt = ""
         exchange = Exchange(

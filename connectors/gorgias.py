@@ -4,8 +4,17 @@ Quirks (shared/reference/vendor-apis.md section 3): API keys carry their user's 
 `GET /api/users/0`; OAuth scopes come back only in the token response, so they cannot be read here;
 cursors are opaque and short-lived; 40 requests per 20 s per key
 (https://developers.gorgias.com/reference/limitations); satisfaction surveys come as a bare array or in the
-`data` envelope (both read, a full bare page is not taken for the whole list). Timestamps (naive, `+00:00` or
-`+0000`) are not parsed here; the export schemas accept all three.
+`data` envelope (both read, a full bare page is not taken for the whole list). Payload timestamps (naive,
+`+00:00` or `+0000`) are not parsed here, the export schemas accept all three; a user's `created_datetime` is.
+
+Access, credentials, settings and flows (issue 15): the User object has `created_datetime`, `active` and
+`deactivated_datetime` but no last sign-in (https://developers.gorgias.com/reference/users), so
+`login_exposed` stays False and the dormancy checks say `manual`. No endpoint lists the account's API keys or
+OAuth grants, nor its security settings: both are `not_exposed`, naming where a person looks. Outbound flows
+are the integrations (https://developers.gorgias.com/reference/integrations): an `http` integration carries
+`http.url`, `http.method`, `http.headers` and `http.triggers`; every other type (email, shopify, chat...) is one of
+Gorgias's own managed connections, which the API describes by type and name only, listed as an `app` flow
+whose destination the vendor does not say.
 """
 
 from __future__ import annotations
@@ -15,10 +24,20 @@ from typing import Any
 
 import httpx
 
-from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
+from vendor_audit.model import (
+    CollectionError,
+    DataFlow,
+    Grants,
+    MFAEnforcement,
+    MFAState,
+    Payload,
+    User,
+    VendorSnapshot,
+)
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 
 from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
+from ._outbound import header_secrets, parse_time, safe_destination
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages
 from ._shape import (
@@ -59,6 +78,7 @@ def make_budget() -> Budget:
 
 
 def user_from(raw: dict[str, Any], vendor: str, where: str = "GET /api/users") -> User:
+    """A Gorgias user (https://developers.gorgias.com/reference/users): no 2FA, no last sign-in."""
     vendor_role = field_str(field_object(raw, "role", where), "name", where)
     return User(
         vendor=vendor,
@@ -67,9 +87,69 @@ def user_from(raw: dict[str, Any], vendor: str, where: str = "GET /api/users") -
         email=field_str(raw, "email", where),
         role=ROLES.get(vendor_role, "agent"),
         vendor_role=vendor_role,
+        # `active` false or a `deactivated_datetime`: deactivated, though the user is still listed.
         active=bool(raw.get("active", True)) and not raw.get("deactivated_datetime"),
         mfa=MFAState.NOT_EXPOSED,
         source="GET /api/users",
+        created_at=parse_time(raw.get("created_datetime"), where, "created_datetime"),
+        login_exposed=False,  # the User object has no last sign-in field: dormancy is checked by hand
+    )
+
+
+# Where a person finds what the API does not list (vendor-apis.md 3.2 and 3.4).
+TOKENS_NOT_EXPOSED = (
+    "the Gorgias API lists no API keys or OAuth grants; a person checks Settings > REST API (each user's API key, "
+    "https://developers.gorgias.com/docs/access-tokens-api-keys) and the apps installed on the account "
+    "(Settings > Apps / App Store, the OAuth apps and what they were granted)"
+)
+SECURITY_NOT_EXPOSED = (
+    "the Gorgias API exposes no account security settings; a person checks Settings > Access management "
+    "(Require 2FA for all users, Google / Microsoft sign-in; "
+    "https://docs.gorgias.com/en-US/manage-account-access-in-gorgias-214445)"
+)
+
+
+def flow_from(raw: dict[str, Any], vendor: str, where: str) -> DataFlow:
+    """One integration as a data flow (https://developers.gorgias.com/reference/integrations).
+
+    `http` integrations send ticket data to `http.url` on the `http.triggers` that are true, with the configured
+    `http.headers`; the names of those holding a secret are kept, never their values. Other types are Gorgias's
+    managed connections (email, shopify, facebook...): the API gives their type and name, not where they send.
+    """
+    kind = field_str(raw, "type", where)
+    if not kind:
+        raise unexpected(where, "every integration to have a 'type'", "one without")
+    name = field_str(raw, "name", where)[:200]
+    active = not raw.get("deactivated_datetime")
+    if kind != "http":
+        return DataFlow(
+            vendor,
+            "app",
+            record_id(raw, where),
+            name or kind,
+            None,
+            active,
+            f"GET /api/integrations ({kind})",
+            topics=(kind,),
+        )
+    http = field_object(raw, "http", where)
+    url = field_str(http, "url", where)
+    if not url:  # an HTTP integration that names no URL would leave the inventory without its destination
+        raise unexpected(where, "an http integration to have 'http.url'", "one without")
+    destination, in_url = safe_destination(url)
+    headers = header_secrets(field_object(http, "headers", where), where)
+    triggers = field_object(http, "triggers", where)
+    method = field_str(http, "method", where).upper() or "GET"
+    return DataFlow(
+        vendor,
+        "http_integration",
+        record_id(raw, where),
+        name or f"{method} integration",
+        destination,
+        active,
+        f"GET /api/integrations (http, {method})",
+        secret_headers=tuple(sorted({*headers, *in_url})),
+        topics=tuple(sorted(str(t)[:100] for t, on in triggers.items() if on is True)),
     )
 
 
@@ -145,6 +225,10 @@ class GorgiasConnector:
         where = f"{self.name}: GET /api/users"
         return [user_from(raw, self.name, where) for raw in self._list("/api/users", {"limit": 100})]
 
+    def data_flows(self) -> list[DataFlow]:
+        where = f"{self.name}: GET /api/integrations"
+        return [flow_from(raw, self.name, where) for raw in self._list("/api/integrations", {"limit": 100})]
+
     def iter_payloads(self) -> Iterator[Payload]:
         ids = MissingIds()
         where = f"{self.name}: GET /api/tickets"
@@ -175,6 +259,10 @@ class GorgiasConnector:
         collect_grants(snapshot, self.sessions, self.grants)
         snapshot.users = attempt(snapshot, "users", self.users)
         snapshot.mfa_enforcement = MFAEnforcement(self.name, None, "all users", "not exposed by the Gorgias API")
+        # Not exposed at all: None with a `not_exposed` error naming where to look, so the checks say `manual`.
+        for what, where_to_look in (("tokens", TOKENS_NOT_EXPOSED), ("security_settings", SECURITY_NOT_EXPOSED)):
+            snapshot.errors.append(CollectionError(self.name, what, "not_exposed", f"{self.name}: {where_to_look}"))
+        snapshot.data_flows = attempt(snapshot, "data_flows", self.data_flows)
         snapshot.payload_source = guarded(snapshot, "payloads", self.iter_payloads)
         return snapshot
 

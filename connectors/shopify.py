@@ -9,6 +9,17 @@ leaks 2/s (https://shopify.dev/docs/api/admin-rest/usage/rate-limits); User carr
 `"tfa_enabled?"` in Shopify's own generated examples, read where present. Either way, a token without
 read_all_orders sees only the last 60 days of orders (https://shopify.dev/docs/api/usage/access-scopes): a
 coverage limit on the card scan, stated as such.
+
+Access, credentials, settings and flows (issue 15): StaffMember has no last sign-in field, only
+`privateData.createdAt` (https://shopify.dev/docs/api/admin-graphql/latest/objects/StaffMember); the REST User
+has neither, so `login_exposed` stays False and the dormancy checks say `manual`. An app cannot list the store's
+access tokens (it holds only its own), and no Admin API exposes the store's security settings: both are
+`not_exposed`, naming where a person looks. Outbound flows are the app's webhook subscriptions: GraphQL
+`webhookSubscriptions` with `uri`, the field that replaced `endpoint`/`callbackUrl` in 2025-10
+(https://shopify.dev/changelog/consolidate-webhook-graphql-surfaces), and REST `GET /webhooks.json`
+(`id, address, topic, format`: https://shopify.dev/docs/api/admin-rest/latest/resources/webhook), named by the
+numeric id in both modes. Shopify returns only the calling app's shop-scoped subscriptions: other apps' ones,
+app-specific (shopify.app.toml) ones and those made in the admin stay unseen, a coverage limit stated as such.
 """
 
 from __future__ import annotations
@@ -18,11 +29,22 @@ from typing import Any
 
 import httpx
 
-from vendor_audit.model import CoverageLimit, Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
+from vendor_audit.model import (
+    CollectionError,
+    CoverageLimit,
+    DataFlow,
+    Grants,
+    MFAEnforcement,
+    MFAState,
+    Payload,
+    User,
+    VendorSnapshot,
+)
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 
 from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
 from ._errors import PermissionDenied, RateLimitedError, VendorAPIError
+from ._outbound import parse_time, safe_destination
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages, next_link
 from ._shape import (
@@ -120,6 +142,47 @@ def staff_from(node: dict[str, Any], vendor: str, where: str) -> User:
         active=active,
         mfa=MFAState.NOT_EXPOSED,
         source="GraphQL staffMembers",
+        # StaffMemberPrivateData.createdAt (https://shopify.dev/docs/api/admin-graphql/latest/objects/StaffMemberPrivateData)
+        created_at=parse_time(field_object(node, "privateData", where).get("createdAt"), where, "createdAt"),
+        login_exposed=False,  # StaffMember has no last sign-in field
+    )
+
+
+# Where a person finds what the Admin API does not expose.
+TOKENS_NOT_EXPOSED = (
+    "the Shopify Admin API does not list the store's access tokens (an app holds only its own, without dates); "
+    "a person checks Settings > Apps and sales channels > Develop apps (each custom app's Admin API access token "
+    "and scopes, https://help.shopify.com/en/manual/apps/app-types/custom-apps) and the installed apps list"
+)
+SECURITY_NOT_EXPOSED = (
+    "the Shopify Admin API exposes no account security settings; a person checks Settings > Users > Security, and "
+    "on Shopify Plus Organization settings > Users > Security (two-step authentication requirement, SAML SSO; "
+    "https://help.shopify.com/en/manual/organization-settings/users/security)"
+)
+WEBHOOKS_UNSEEN = (
+    "Shopify returns only the webhook subscriptions the audit's own app made through the API: other apps' "
+    "subscriptions, app-specific ones declared in shopify.app.toml and those made in Settings > Notifications > "
+    "Webhooks are not listed (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook, "
+    "https://shopify.dev/docs/api/admin-graphql/latest/queries/webhookSubscriptions); review those in the admin "
+    "and in each app's settings"
+)
+
+
+def webhook_flow(vendor: str, raw_id: str, topic: str, url: str, source: str, where: str) -> DataFlow:
+    """A webhook subscription as a data flow: where it sends, and the topic (which data) it sends."""
+    if not url:  # a subscription that names no destination would leave the inventory incomplete
+        raise unexpected(where, "every webhook subscription to name its destination", "one without")
+    destination, in_url = safe_destination(url)
+    return DataFlow(
+        vendor,
+        "webhook_subscription",
+        raw_id,
+        topic or "webhook",
+        destination,
+        True,  # Shopify has no paused state: a subscription that keeps failing is removed, not disabled
+        source,
+        secret_headers=in_url,
+        topics=(topic,) if topic else (),
     )
 
 
@@ -186,11 +249,18 @@ CUSTOMERS_QUERY = """query Customers($first: Int!, $after: String) {
 }"""
 STAFF_QUERY = """query Staff($first: Int!, $after: String) {
   staffMembers(first: $first, after: $after) {
-    nodes { id name email active isShopOwner accountType }
+    nodes { id name email active isShopOwner accountType privateData { createdAt } }
     pageInfo { hasNextPage endCursor }
   }
 }"""
 SCOPES_QUERY = "query Scopes { currentAppInstallation { accessScopes { handle } } }"
+# `uri` (from 2025-10) holds every endpoint kind: https://..., pubsub://project:topic, an EventBridge ARN.
+WEBHOOKS_QUERY = """query Webhooks($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    nodes { legacyResourceId topic uri }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
 
 
 class ShopifyConnector:
@@ -288,11 +358,46 @@ class ShopifyConnector:
             return [staff_from(node, self.name, where) for node, where in self._connection("staffMembers", STAFF_QUERY)]
         return users_from(self.primary.get(self._rest("users"))[0], self.name, self.version)
 
+    def data_flows(self) -> list[DataFlow]:
+        if self.api == "graphql":
+            source = "GraphQL webhookSubscriptions"
+            return [
+                webhook_flow(
+                    self.name,
+                    record_id(node, where, key="legacyResourceId"),  # the REST id: the same resource either way
+                    field_str(node, "topic", where),
+                    field_str(node, "uri", where),
+                    source,
+                    where,
+                )
+                for node, where in self._connection("webhookSubscriptions", WEBHOOKS_QUERY)
+            ]
+        where, source = self._where("webhooks"), "GET /admin/api/{version}/webhooks.json"
+        return [
+            webhook_flow(
+                self.name,
+                record_id(raw, where),
+                field_str(raw, "topic", where),
+                field_str(raw, "address", where),
+                source,
+                where,
+            )
+            for raw in self._list("webhooks", "webhooks", {"limit": PAGE})
+        ]
+
     def snapshot(self) -> VendorSnapshot:
         snapshot = VendorSnapshot(self.name, TYPE, endpoints=[endpoint_of(self.primary.vendor)])
         collect_grants(snapshot, self.sessions, self.grants)
         snapshot.users = attempt(snapshot, "users", self.users)
         snapshot.mfa_enforcement = MFAEnforcement(self.name, None, "staff", "not exposed by the Shopify Admin API")
+        # Not exposed at all: None with a `not_exposed` error naming where to look, so the checks say `manual`.
+        for what, where_to_look in (("tokens", TOKENS_NOT_EXPOSED), ("security_settings", SECURITY_NOT_EXPOSED)):
+            snapshot.errors.append(CollectionError(self.name, what, "not_exposed", f"{self.name}: {where_to_look}"))
+        snapshot.data_flows = attempt(snapshot, "data_flows", self.data_flows)
+        if snapshot.data_flows is not None:
+            snapshot.coverage_limits.append(
+                CoverageLimit(self.name, "data_flows", "webhook subscriptions of other apps", WEBHOOKS_UNSEEN)
+            )
         snapshot.payload_source = guarded(snapshot, "payloads", self.iter_payloads)
         primary = next((g for g in snapshot.grants if g.credential == self.primary.credential.name), None)
         if primary is not None and primary.scopes is not None and "read_all_orders" not in primary.scopes:

@@ -62,6 +62,7 @@ def render_findings_json(run: AuditRun) -> str:
         "findings": [f.as_json() for f in sorted_findings(run.findings)],
         "coverage": [dict(c) for c in run.coverage],
         "certificates": [dict(c) for c in run.certificates],
+        "data_flows": [dict(f) for f in run.data_flows],
         "expired_waivers": [dataclasses.asdict(w) for w in run.expired_waivers],
         "vendors": [dataclasses.asdict(v) for v in run.vendors],
         "signing_key": run.signing_key,
@@ -186,6 +187,7 @@ def redact_run(run: AuditRun, redact: Redactor) -> AuditRun:
         vendors=tuple(dataclasses.replace(v, name=redact(v.name), base_url=redact(v.base_url)) for v in run.vendors),
         sandbox=strings(dict(run.sandbox)) if run.sandbox is not None else None,
         certificates=tuple(strings(dict(c)) for c in run.certificates),
+        data_flows=tuple(strings(dict(f)) for f in run.data_flows),
         expired_waivers=tuple(
             dataclasses.replace(w, resource=redact(w.resource), owner=redact(w.owner)) for w in run.expired_waivers
         ),

@@ -274,6 +274,30 @@ def _certificates(run: AuditRun) -> str:
     return _table(headers, rows, numeric=[8])
 
 
+def _data_flows(run: AuditRun) -> str:
+    flows = run.data_flows
+    if not flows:
+        return "<p>No outbound data flow was found (or none could be read: see the findings).</p>"
+    rows = [
+        [
+            _e(f.get("vendor", "")),
+            _e(f.get("kind", "")),
+            _e(f.get("name", "")),
+            f"<code>{_e(f.get('destination', ''))}</code>" if f.get("destination") else "(not exposed)",
+            "yes" if f.get("active") else "no",
+            _e(", ".join(str(t) for t in f.get("topics") or [])),
+            _e(", ".join(str(h) for h in f.get("secret_headers") or [])) or "none",
+        ]
+        for f in flows
+    ]
+    intro = (
+        f"<p>{len(flows)} place(s) where the vendors send customer data to other systems: the list of third "
+        "parties data is shared with that PCI DSS 12.8.1 asks for. Each is judged by <code>outbound_flows_safe</code>."
+        "</p>"
+    )
+    return intro + _table(["vendor", "kind", "name", "destination", "active", "sends", "secret in headers"], rows)
+
+
 def _load(load: LoadAttachment) -> str:
     document = load.document
     endpoints = document.get("endpoints", {})
@@ -328,6 +352,7 @@ def render_html(run: AuditRun) -> str:
         ("coverage", "Coverage by framework", _coverage(run)),
         ("not-tested", "What this audit did not test", _not_tested(run)),
         ("certificates", "Certificate inventory (PCI DSS 4.2.1.1)", _certificates(run)),
+        ("data-flows", "Outbound data flows (PCI DSS 12.8.1)", _data_flows(run)),
     ]
     if run.load:
         sections.append(("load", "Load test against the SLOs", _load(run.load)))

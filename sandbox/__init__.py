@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
+import datetime as dt
+import io
 import json
 import os
 import threading
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ._api import Router, basic_credentials, bearer_token, new_token
-from ._data import World
+from ._data import CONTRACTED_AGENTS, EGRESS_RANGES, World
 from ._exports import schema_reference, write_export
 from ._http import Faults, Latency, Listener, Request, Response, json_response, text_response
 from ._standin import ExportFile, Served, StandIn, register_standin, standins, unregister_standin
@@ -34,6 +37,8 @@ from ._tls import LocalCA, TLSPolicy, server_context
 
 __all__ = [
     "EXPORTS_ENDPOINT",
+    "HOOKS_ENDPOINT",
+    "ROSTER_FILE",
     "SCENARIOS",
     "ExportFile",
     "Faults",
@@ -62,6 +67,11 @@ __all__ = [
 SCENARIOS = ("clean", "leaky")
 # The brand's own export drop: served over HTTPS so it has a TLS policy of its own to audit.
 EXPORTS_ENDPOINT = "exports"
+# The brand's own webhook receiver: where the stand-ins' outbound flows (webhooks, targets, OAuth redirects) point.
+# Its TLS passes in every scenario, so a flow the leaky scenario does not plant passes the TLS floor too.
+HOOKS_ENDPOINT = "hooks"
+# The BPO's roster the generated profile names ([access] roster), written beside audit.toml.
+ROSTER_FILE = "bpo-roster.csv"
 
 
 def __getattr__(name: str) -> Any:
@@ -80,6 +90,7 @@ def default_policies(scenario: str, served: Iterable[StandIn[Any]]) -> dict[str,
         if scenario == "leaky"
         else TLSPolicy()
     )
+    policies[HOOKS_ENDPOINT] = TLSPolicy()
     return policies
 
 
@@ -139,7 +150,9 @@ class SandboxConfig:
             raise ValueError(f"unknown stand-in(s) {unknown}; registered: {sorted(known)}")
         if EXPORTS_ENDPOINT in chosen:
             raise ValueError(f"{EXPORTS_ENDPOINT!r} is the brand's export endpoint, not a stand-in's name")
-        endpoints = [*chosen, EXPORTS_ENDPOINT]
+        if HOOKS_ENDPOINT in chosen:
+            raise ValueError(f"{HOOKS_ENDPOINT!r} is the brand's webhook receiver, not a stand-in's name")
+        endpoints = [*chosen, EXPORTS_ENDPOINT, HOOKS_ENDPOINT]
         unknown = sorted(set(self.tls) - set(endpoints))
         if unknown:
             raise ValueError(f"unknown endpoint(s) {unknown}; endpoints are {endpoints}")
@@ -202,6 +215,10 @@ class RunningSandbox:
     def env_path(self) -> Path:
         return self.run_dir / "sandbox.env"
 
+    @property
+    def roster_path(self) -> Path:
+        return self.run_dir / ROSTER_FILE
+
     def url(self, name: str) -> str:
         return f"https://127.0.0.1:{self.listeners[name].port}"
 
@@ -240,6 +257,11 @@ def _exports_handler(directory: Path) -> Callable[[Request], Response]:
     return handle
 
 
+def _hooks_handler(request: Request) -> Response:
+    """The brand's webhook receiver: takes whatever a flow delivers, as a real receiver answers 200."""
+    return json_response(200, {"received": True})
+
+
 def _build(config: SandboxConfig, run_dir: Path) -> RunningSandbox:
     run_dir.mkdir(parents=True, exist_ok=True)
     world = World(seed=config.seed, size=config.size, scenario=config.scenario)
@@ -265,6 +287,9 @@ def _build(config: SandboxConfig, run_dir: Path) -> RunningSandbox:
         _exports_handler(run_dir / "exports"),
         lambda status, message: json_response(status, {"error": message}),
         0,
+    )
+    listeners[HOOKS_ENDPOINT] = listener(
+        HOOKS_ENDPOINT, _hooks_handler, lambda status, message: json_response(status, {"error": message}), 0
     )
     return RunningSandbox(config, run_dir, world, served, apis, listeners, policies)
 
@@ -338,7 +363,19 @@ def _write_files(running: RunningSandbox) -> None:
     fd = os.open(running.env_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(env_lines)
+    running.roster_path.write_text(render_roster(running.world))
     running.profile_path.write_text(render_profile(running))
+
+
+def render_roster(world: World, today: dt.date | None = None) -> str:
+    """The BPO's roster as CSV (email,name,status,start_date,end_date,vendor), dates relative to today."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", "name", "status", "start_date", "end_date", "vendor"])
+    for row in world.roster(today or dt.datetime.now(dt.UTC).date()):
+        end = row.end_date.isoformat() if row.end_date else ""
+        writer.writerow([row.email, row.name, row.status, row.start_date.isoformat(), end, row.vendor])
+    return out.getvalue()
 
 
 def render_profile(running: RunningSandbox) -> str:
@@ -363,6 +400,28 @@ env_file = "sandbox.env"
 {vendors}
 [mfa]
 required_roles = ["admin", "agent"]
+
+[access]
+dormant_days = 90
+never_used_days = 30
+roster = "{ROSTER_FILE}"
+contracted_agents = {CONTRACTED_AGENTS}
+max_turnover = 0.30
+
+[tokens]
+rotation_days = 365
+expiry_warning_days = 30
+unused_days = 90
+
+[security]
+egress_ranges = {json.dumps(list(EGRESS_RANGES))}
+max_session_minutes = 15
+sso_required = {json.dumps([name for name, standin in running.served.items() if standin.sso_required])}
+max_assumption_hours = 24
+
+[flows]
+# Every flow the stand-ins serve outside the leaky plants goes to a sandbox listener on 127.0.0.1.
+allowed_destinations = ["*.brand.example", "127.0.0.1"]
 
 {exports}
 [tls]
@@ -408,6 +467,7 @@ def _quiet_handshake_errors(loop: asyncio.AbstractEventLoop, context: dict[str, 
 async def _start(running: RunningSandbox) -> None:
     for listener in running.listeners.values():
         await listener.start()
+    running.world.endpoints.update(running.urls)  # ports are known only now
 
 
 async def _stop(running: RunningSandbox) -> None:

@@ -180,6 +180,15 @@ class Plant:
         return f"{self.store}s/{self.record_id}"
 
 
+def bpo_person(i: int) -> tuple[str, str]:
+    """(name, email) of the BPO's i-th staff member: a person's, as real seats are.
+
+    A seat named "Agent 7" or agent7@ is a shared account, which the leaky scenario plants on purpose.
+    """
+    first, last = FIRST[(i * 5) % len(FIRST)], LAST[(i * 3) % len(LAST)]
+    return f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@bpo.example"
+
+
 @dataclass(frozen=True, slots=True)
 class Staff:
     id: int
@@ -188,6 +197,37 @@ class Staff:
     role: str  # admin, agent, end-user (Zendesk) / admin, agent, observer-agent (Gorgias)
     active: bool
     mfa: bool | None  # None where the vendor does not say
+    suspended: bool = False  # Zendesk's `suspended`: the record stays, sign-in is refused
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """One row of the BPO's roster (bpo-roster.csv): who works on which helpdesk, and since when."""
+
+    email: str
+    name: str
+    status: str  # active, left
+    start_date: dt.date
+    end_date: dt.date | None
+    vendor: str
+
+
+# Zendesk staff the leaky scenario plants account-hygiene violations on (issue 15); every other one signed in
+# within the last 10 days of *now*, so no audit ever finds the clean world dormant, whenever it runs.
+ZENDESK_DORMANT = 8  # last signed in 200 days ago
+ZENDESK_NEVER_USED = 10  # created 60 days ago, never signed in
+ZENDESK_SUSPENDED = 12  # suspended, still owns an OAuth token
+ZENDESK_SHARED = 17  # "Support Team", support@bpo.example: a generic, shared login
+ZENDESK_OFF_ROSTER = 14  # active in Zendesk, absent from the roster
+ZENDESK_LEAVER = 15  # the roster says left 20 days ago; still active in Zendesk
+# More agents than the contract allows: these join in leaky only (on the roster, signed in, MFA on).
+ZENDESK_EXTRA_AGENTS = range(18, 23)
+# Active helpdesk accounts the BPO's contract allows, per helpdesk: clean has 15 active Zendesk accounts (admins
+# included, 11 of them agents) and 13 Gorgias ones; leaky has 21 active Zendesk accounts (17 agents, 16 when the
+# suspended one is left out), over the limit however the check counts them.
+CONTRACTED_AGENTS = 15
+# The BPO's declared egress: the profile's [security] egress_ranges, and the clean Zendesk IP restriction.
+EGRESS_RANGES = ("203.0.113.0/24",)
 
 
 @dataclass
@@ -198,6 +238,9 @@ class World:
     size: int = 200  # tickets per helpdesk and orders in the shop
     scenario: str = "clean"
     plants: list[Plant] = field(init=False)
+    # Where each sandbox listener answers (name -> https://127.0.0.1:port), filled once they listen: a stand-in
+    # that names another listener in its data (a webhook's endpoint) reads it at request time.
+    endpoints: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.size < 20:
@@ -276,17 +319,61 @@ class World:
         staff = [Staff(1, "Integration Bot", "integration@brand.example", "admin", True, True)]
         for i in range(2, 5):
             mfa = None if i in unknown else not (leaky and i == 3)
-            staff.append(Staff(i, f"Admin {i}", f"admin{i}@bpo.example", "admin", True, mfa))
+            staff.append(Staff(i, *bpo_person(i), "admin", True, mfa))
         for i in range(5, 17):
             mfa = None if i in unknown else not (leaky and i in {7, 11})
-            staff.append(Staff(i, f"Agent {i}", f"agent{i}@bpo.example", "agent", i != 16, mfa))
+            suspended = leaky and i == ZENDESK_SUSPENDED
+            staff.append(Staff(i, *bpo_person(i), "agent", i != 16, mfa, suspended))
+        if leaky:
+            staff.append(Staff(ZENDESK_SHARED, "Support Team", "support@bpo.example", "agent", True, True))
+            staff += [Staff(i, *bpo_person(i), "agent", True, True) for i in ZENDESK_EXTRA_AGENTS]
         return staff
+
+    def zendesk_sign_in(self, staff_id: int, now: dt.datetime) -> tuple[dt.datetime, dt.datetime | None]:
+        """(created_at, last_login_at) of a Zendesk staff member, relative to `now` (None: never signed in).
+
+        Relative to the real clock, not DATA_END: the checks compare with now, and a clean world must stay clean.
+        """
+        now = now.replace(microsecond=0)
+        leaky = self.scenario == "leaky"
+        if leaky and staff_id == ZENDESK_NEVER_USED:
+            return now - dt.timedelta(days=60), None
+        created = now - dt.timedelta(days=45 if leaky and staff_id in ZENDESK_EXTRA_AGENTS else 400)
+        if leaky and staff_id == ZENDESK_DORMANT:
+            return created, now - dt.timedelta(days=200)
+        return created, now - dt.timedelta(days=staff_id % 9, hours=2)
+
+    def roster(self, today: dt.date) -> list[RosterEntry]:
+        """The BPO's roster of helpdesk staff (Zendesk and Gorgias), dates relative to `today`.
+
+        Clean: every account, active (the Zendesk agent deactivated in both scenarios left 60 days ago). Leaky:
+        one Zendesk agent missing, one marked left though still active. Turnover stays far under 30 %.
+        """
+        leaky = self.scenario == "leaky"
+        long_ago = today - dt.timedelta(days=730)
+        rows: list[RosterEntry] = []
+        for vendor, staff in (("zendesk", self.zendesk_staff()), ("gorgias", self.gorgias_staff())):
+            for person in staff:
+                if vendor == "zendesk" and leaky and person.id == ZENDESK_OFF_ROSTER:
+                    continue
+                start = long_ago
+                if vendor == "zendesk" and leaky and person.id == ZENDESK_NEVER_USED:
+                    start = today - dt.timedelta(days=60)
+                elif vendor == "zendesk" and leaky and person.id in ZENDESK_EXTRA_AGENTS:
+                    start = today - dt.timedelta(days=45)
+                status, end = "active", None
+                if vendor == "zendesk" and not person.active:
+                    status, end = "left", today - dt.timedelta(days=60)
+                elif vendor == "zendesk" and leaky and person.id == ZENDESK_LEAVER:
+                    status, end = "left", today - dt.timedelta(days=20)
+                rows.append(RosterEntry(person.email, person.name, status, start, end, vendor))
+        return rows
 
     def gorgias_staff(self) -> list[Staff]:
         role = "admin" if self.scenario == "leaky" else "observer-agent"
         staff = [Staff(1, "Integration", "integration@brand.example", role, True, None)]
-        staff += [Staff(i, f"Admin {i}", f"admin{i}@bpo.example", "admin", True, None) for i in (2, 3)]
-        staff += [Staff(i, f"Agent {i}", f"agent{i}@bpo.example", "agent", True, None) for i in range(4, 14)]
+        staff += [Staff(i, *bpo_person(i), "admin", True, None) for i in (2, 3)]
+        staff += [Staff(i, *bpo_person(i), "agent", True, None) for i in range(4, 14)]
         return staff
 
     def shopify_staff(self) -> list[Staff]:

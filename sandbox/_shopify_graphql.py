@@ -11,7 +11,12 @@ Faithful to (shared/reference/vendor-apis.md section 1):
 - cursor connections with `edges { cursor node }`, `nodes` and `pageInfo`, `first`/`after` or `last`/`before`
   up to 250 (https://shopify.dev/docs/api/usage/pagination-graphql);
 - orders older than 60 days only with `read_all_orders` (https://shopify.dev/docs/api/usage/access-scopes);
-- `StaffMember` has no two-factor field (https://shopify.dev/docs/api/admin-graphql/latest/objects/StaffMember).
+- `StaffMember` has no two-factor field and no last sign-in, only `privateData.createdAt`
+  (https://shopify.dev/docs/api/admin-graphql/latest/objects/StaffMember);
+- `webhookSubscriptions` lists the app's own shop-scoped subscriptions, no scope needed; `uri` replaced the
+  deprecated `endpoint` union and `callbackUrl` in 2025-10 (https://shopify.dev/changelog/consolidate-webhook-graphql-surfaces,
+  https://shopify.dev/docs/api/admin-graphql/latest/objects/WebhookSubscription), both still answered; a union
+  or interface costs what its most expensive possible type costs.
 The schema is a subset: what the audit and the agent workflows read, field names and types as Shopify's.
 """
 
@@ -29,7 +34,6 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
-    GraphQLResolveInfo,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
@@ -39,6 +43,7 @@ from graphql import (
     build_schema,
     execute_sync,
     get_named_type,
+    is_abstract_type,
     is_leaf_type,
     parse,
     validate,
@@ -52,6 +57,10 @@ from ._ratelimit import CostBucket, CostDecision
 if TYPE_CHECKING:
     from .shopify import ShopifyAPI
 
+# graphql.GraphQLResolveInfo, which graphql-core 3.3 made generic and 3.2 is not: either way the resolvers read
+# `context` (an Execution), `return_type` and `field_nodes`.
+ResolveInfo = Any
+
 MAX_QUERY_COST = 1000
 MAX_PAGE = 250
 ORDERS_WINDOW = dt.timedelta(days=60)  # without read_all_orders
@@ -62,6 +71,8 @@ SCOPES_DOC = "https://shopify.dev/api/usage/access-scopes"
 SDL = """
 scalar DateTime
 scalar UnsignedInt64
+scalar URL
+scalar ARN
 
 type Query {
   currentAppInstallation: AppInstallation!
@@ -71,6 +82,10 @@ type Query {
   order(id: ID!): Order
   customers(first: Int, after: String, last: Int, before: String, query: String): CustomerConnection!
   customer(id: ID!): Customer
+  webhookSubscriptions(
+    first: Int, after: String, last: Int, before: String,
+    topics: [WebhookSubscriptionTopic!], format: WebhookSubscriptionFormat, uri: String, query: String
+  ): WebhookSubscriptionConnection!
 }
 
 type Mutation {
@@ -130,6 +145,11 @@ enum StaffMemberAccountType {
   SAML
 }
 
+type StaffMemberPrivateData {
+  accountSettingsUrl: URL!
+  createdAt: DateTime!
+}
+
 type StaffMember {
   id: ID!
   accountType: StaffMemberAccountType
@@ -143,6 +163,42 @@ type StaffMember {
   locale: String!
   name: String!
   phone: String
+  privateData: StaffMemberPrivateData!
+}
+
+enum WebhookSubscriptionFormat {
+  JSON
+  XML
+}
+
+# A subset of the topics (https://shopify.dev/docs/api/admin-graphql/latest/enums/WebhookSubscriptionTopic).
+enum WebhookSubscriptionTopic {
+  APP_UNINSTALLED
+  CUSTOMERS_CREATE
+  CUSTOMERS_UPDATE
+  ORDERS_CREATE
+  ORDERS_UPDATED
+  ORDERS_PAID
+}
+
+type WebhookHttpEndpoint { callbackUrl: URL! }
+type WebhookEventBridgeEndpoint { arn: ARN! }
+type WebhookPubSubEndpoint { pubSubProject: String! pubSubTopic: String! }
+union WebhookSubscriptionEndpoint = WebhookEventBridgeEndpoint | WebhookHttpEndpoint | WebhookPubSubEndpoint
+
+type WebhookSubscription {
+  id: ID!
+  legacyResourceId: UnsignedInt64!
+  topic: WebhookSubscriptionTopic!
+  uri: String!
+  format: WebhookSubscriptionFormat!
+  includeFields: [String!]!
+  metafieldNamespaces: [String!]!
+  filter: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  callbackUrl: URL! @deprecated(reason: "Use `uri` instead.")
+  endpoint: WebhookSubscriptionEndpoint! @deprecated(reason: "Use `uri` instead.")
 }
 
 type Attribute {
@@ -200,6 +256,12 @@ type OrderEdge { cursor: String! node: Order! }
 type OrderConnection { edges: [OrderEdge!]! nodes: [Order!]! pageInfo: PageInfo! }
 type CustomerEdge { cursor: String! node: Customer! }
 type CustomerConnection { edges: [CustomerEdge!]! nodes: [Customer!]! pageInfo: PageInfo! }
+type WebhookSubscriptionEdge { cursor: String! node: WebhookSubscription! }
+type WebhookSubscriptionConnection {
+  edges: [WebhookSubscriptionEdge!]!
+  nodes: [WebhookSubscription!]!
+  pageInfo: PageInfo!
+}
 """
 
 SCHEMA = build_schema(SDL)
@@ -224,6 +286,7 @@ class Execution:
     variables: dict[str, Any]
     unused_cost: int = 0
     notes: list[str] = field(default_factory=list)
+    origin: str = ""  # the stand-in's own https://host:port, for URLs that point back at a sandbox listener
 
 
 def access_denied(field_name: str, scope: str) -> GraphQLError:
@@ -252,6 +315,10 @@ def selection_cost(parent: GraphQLObjectType, selections: SelectionSetNode | Non
             if definition is None:  # __typename, or a field validation already refused
                 continue
             named = get_named_type(definition.type)
+            if is_abstract_type(named):  # a union or interface: its most expensive possible object
+                possible = SCHEMA.get_possible_types(named)
+                total += max((1 + selection_cost(t, selection.selection_set, execution) for t in possible), default=1)
+                continue
             if is_leaf_type(named) or not isinstance(named, GraphQLObjectType):
                 continue
             if named.name.endswith("Connection"):
@@ -306,7 +373,7 @@ def connection_item_cost(
 
 
 def connection(
-    info: GraphQLResolveInfo,
+    info: ResolveInfo,
     indexes: Iterable[int],
     render: Callable[[int], dict[str, Any]],
     arguments: dict[str, Any],
@@ -477,7 +544,31 @@ def staff_node(api: ShopifyAPI, index: int) -> dict[str, Any]:
         "locale": "en",
         "name": staff.name,
         "phone": None,
+        "privateData": {
+            "accountSettingsUrl": f"https://admin.shopify.com/store/sandbox-brand/settings/account/{90_000 + staff.id}",
+            "createdAt": utc(api.staff_created(staff)),
+        },
     }
+
+
+def webhook_node(api: ShopifyAPI, index: int, origin: str) -> dict[str, Any]:
+    """A WebhookSubscription, from the REST webhook the stand-in serves (the same id, address and topic)."""
+    rest = api.webhook_json(index, origin)
+    node: dict[str, Any] = {
+        "id": _gid("WebhookSubscription", rest["id"]),
+        "legacyResourceId": str(rest["id"]),
+        "topic": rest["topic"].upper().replace("/", "_"),
+        "uri": rest["address"],
+        "format": rest["format"].upper(),
+        "includeFields": rest["fields"],
+        "metafieldNamespaces": rest["metafield_namespaces"],
+        "filter": None,
+        "createdAt": utc(dt.datetime.fromisoformat(rest["created_at"])),
+        "updatedAt": utc(dt.datetime.fromisoformat(rest["updated_at"])),
+        "callbackUrl": rest["address"],
+        "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": rest["address"]},
+    }
+    return node
 
 
 def visible_orders(api: ShopifyAPI, scopes: frozenset[str]) -> list[int]:
@@ -490,7 +581,7 @@ def _order_times(api: ShopifyAPI, index: int) -> dict[str, dt.datetime]:
     return {"created_at": created, "updated_at": created + dt.timedelta(hours=5)}
 
 
-def resolve_installation(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+def resolve_installation(_: Any, info: ResolveInfo) -> dict[str, Any]:
     execution: Execution = info.context
     handles = sorted(execution.scopes)
     return {
@@ -499,7 +590,7 @@ def resolve_installation(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     }
 
 
-def resolve_shop(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+def resolve_shop(_: Any, info: ResolveInfo) -> dict[str, Any]:
     execution: Execution = info.context
     shop = execution.api.shop_json()
     plus = shop["plan_name"] == "shopify_plus"
@@ -519,7 +610,7 @@ def resolve_shop(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     }
 
 
-def resolve_staff(_: Any, info: GraphQLResolveInfo, **arguments: Any) -> dict[str, Any]:
+def resolve_staff(_: Any, info: ResolveInfo, **arguments: Any) -> dict[str, Any]:
     execution: Execution = info.context
     _require(execution, "staffMembers", "read_users")
     if execution.api.shop_json()["plan_name"] != "shopify_plus":  # Plus and Advanced stores only
@@ -528,7 +619,7 @@ def resolve_staff(_: Any, info: GraphQLResolveInfo, **arguments: Any) -> dict[st
     return connection(info, range(count), lambda i: staff_node(execution.api, i), arguments)
 
 
-def resolve_orders(_: Any, info: GraphQLResolveInfo, **arguments: Any) -> dict[str, Any]:
+def resolve_orders(_: Any, info: ResolveInfo, **arguments: Any) -> dict[str, Any]:
     execution: Execution = info.context
     _require(execution, "orders", "read_orders", "write_orders")
     keep = time_filter(arguments.get("query"))
@@ -536,7 +627,7 @@ def resolve_orders(_: Any, info: GraphQLResolveInfo, **arguments: Any) -> dict[s
     return connection(info, indexes, lambda i: order_node(execution.api, i), arguments)
 
 
-def resolve_order(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
+def resolve_order(_: Any, info: ResolveInfo, id: str) -> dict[str, Any] | None:
     execution: Execution = info.context
     _require(execution, "order", "read_orders", "write_orders")
     number = _id_of(id, "Order")
@@ -546,14 +637,14 @@ def resolve_order(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any] |
     return order_node(execution.api, index)
 
 
-def resolve_customers(_: Any, info: GraphQLResolveInfo, **arguments: Any) -> dict[str, Any]:
+def resolve_customers(_: Any, info: ResolveInfo, **arguments: Any) -> dict[str, Any]:
     execution: Execution = info.context
     _require(execution, "customers", "read_customers", "write_customers")
     indexes = range(1, execution.api.world.customer_count + 1)
     return connection(info, indexes, lambda i: customer_node(execution.api, i), arguments)
 
 
-def resolve_customer(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
+def resolve_customer(_: Any, info: ResolveInfo, id: str) -> dict[str, Any] | None:
     execution: Execution = info.context
     _require(execution, "customer", "read_customers", "write_customers")
     number = _id_of(id, "Customer")
@@ -563,7 +654,23 @@ def resolve_customer(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any
     return customer_node(execution.api, index)
 
 
-def resolve_order_update(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+def resolve_webhooks(_: Any, info: ResolveInfo, **arguments: Any) -> dict[str, Any]:
+    """The app's own subscriptions: no access scope is needed to list them."""
+    execution: Execution = info.context
+    api = execution.api
+    nodes = {i: webhook_node(api, i, execution.origin) for i in api.webhook_indexes()}
+    topics, fmt, uri = arguments.get("topics"), arguments.get("format"), arguments.get("uri")
+    kept = [
+        i
+        for i, node in nodes.items()
+        if (not topics or node["topic"] in topics)
+        and (fmt is None or node["format"] == fmt)
+        and (uri is None or node["uri"] == uri)
+    ]
+    return connection(info, kept, nodes.__getitem__, arguments)
+
+
+def resolve_order_update(_: Any, info: ResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
     execution: Execution = info.context
     _require(execution, "orderUpdate", "write_orders")
     number = _id_of(str(input.get("id")), "Order")
@@ -583,6 +690,7 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Query", "order"): resolve_order,
     ("Query", "customers"): resolve_customers,
     ("Query", "customer"): resolve_customer,
+    ("Query", "webhookSubscriptions"): resolve_webhooks,
     ("Mutation", "orderUpdate"): resolve_order_update,
 }
 for (_type_name, _field_name), _resolve in _RESOLVERS.items():
@@ -640,7 +748,9 @@ def handle(api: ShopifyAPI, request: Request, scopes: frozenset[str], bucket: Co
     operation = chosen[0]
     api.graphql_operations.append(operation.operation.value)  # "query", "mutation": counted at the server
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    execution = Execution(api, scopes, fragments, variables if isinstance(variables, dict) else {})
+    execution = Execution(
+        api, scopes, fragments, variables if isinstance(variables, dict) else {}, origin=request.scheme_host
+    )
     mutation = operation.operation is OperationType.MUTATION
     root = SCHEMA.mutation_type if mutation else SCHEMA.query_type
     assert root is not None  # noqa: S101 - the SDL has both

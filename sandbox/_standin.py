@@ -90,6 +90,8 @@ class StandIn(Generic[API]):
         profile: (api, base URL) -> its audit.toml tables ([vendors.<name>] and its credentials).
         secrets: api -> env var name to value, for the credentials its profile tables name.
         exports: api -> the export files its vendor produces.
+        sso_required: the generated profile requires SSO enforced on it ([security] sso_required): only where
+            the vendor's API shows the setting and the clean scenario enforces it.
     """
 
     name: str
@@ -101,6 +103,7 @@ class StandIn(Generic[API]):
     tls: Callable[[str], TLSPolicy] = _default_tls
     violations: Callable[[API, str], list[dict[str, Any]]] = _no_violations
     exports: Callable[[API], list[ExportFile]] = _no_exports
+    sso_required: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

@@ -13,6 +13,12 @@ source-gorgias). `GET /api/satisfaction-surveys` answers a bare JSON array by de
 declares it (https://developers.gorgias.com/reference/satisfaction-surveys), or the `data`/`meta` envelope
 Airbyte's manifest and mocks read (`GorgiasAPI.surveys_shape = "envelope"`); the other lists answer the envelope
 of https://developers.gorgias.com/reference/pagination-1.
+
+`GET /api/integrations` (https://developers.gorgias.com/reference/integrations, the same cursor envelope) lists
+the account's Shopify store and support mailbox, managed by Gorgias, and one custom `http` integration: in the
+clean scenario it calls a sandbox listener on 127.0.0.1 over https (this stand-in's own, unless `flow_origin`
+names another) with no secret in its headers; in the leaky one it calls a plain http:// URL with an
+`X-Api-Key: sk_live_...` header in clear, as the integration object shows headers (`http.headers`).
 """
 
 from __future__ import annotations
@@ -33,9 +39,19 @@ from ._ratelimit import LeakyBucket
 from ._standin import ExportFile, StandIn
 from ._tls import TLSPolicy
 
-CLEAN_OAUTH_SCOPES = ("tickets:read", "customers:read", "users:read", "events:read", "account:read")
+CLEAN_OAUTH_SCOPES = (
+    "tickets:read",
+    "customers:read",
+    "users:read",
+    "events:read",
+    "account:read",
+    "integrations:read",
+)
 SURVEY_ID_BASE = 800_000
 SURVEY_SHAPES = ("bare", "envelope")
+HTTP_INTEGRATION_ID = 31
+# A live-looking third-party key in the leaky integration's headers (the connector must never keep it).
+LEAKY_INTEGRATION_KEY = "sk_live_51NbpoSandboxA1b2C3d4E5f6G7h8I9j0KlMn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +78,8 @@ class GorgiasAPI:
     # "bare": the JSON array Gorgias's schema declares for GET /api/satisfaction-surveys; "envelope": the
     # {"data": [...], "meta": {...}} page Airbyte's source-gorgias reads there (airbytehq/airbyte manifest.yaml).
     surveys_shape: str = "bare"
+    # Where the custom HTTP integration sends ("https://127.0.0.1:port"); None: the origin the request came in on.
+    flow_origin: str | None = None
 
     def __post_init__(self) -> None:
         if self.surveys_shape not in SURVEY_SHAPES:
@@ -82,6 +100,7 @@ class GorgiasAPI:
         r.add("GET", "/api/customers/{id}", self.customer, ("customers:read",))
         r.add("GET", "/api/events", self.events, ("events:read",))
         r.add("GET", "/api/satisfaction-surveys", self.surveys, ("tickets:read",))
+        r.add("GET", "/api/integrations", self.integrations, ("integrations:read",))
         self._router = r
         self.api_key = new_token("", 32)
         self.api_key_email = self._staff[1].email
@@ -351,6 +370,63 @@ class GorgiasAPI:
             "uri": f"/api/satisfaction-surveys/{SURVEY_ID_BASE + ticket}/",
         }
 
+    def integration_json(self, index: int, origin: str) -> dict[str, Any]:
+        """The account's integrations (https://developers.gorgias.com/reference/integrations), oldest first."""
+        created = gorgias_time(DATA_END - DATA_SPAN + dt.timedelta(days=3 * index))
+        common = {
+            "created_datetime": created,
+            "updated_datetime": created,
+            "deactivated_datetime": None,
+            "description": None,
+            "user": {"id": 2},
+            "application_id": None,
+        }
+        if index == 0:  # the store whose orders the customer records embed ("integrations": {"12": ...})
+            return common | {
+                "id": 12,
+                "name": "sandbox-brand",
+                "type": "shopify",
+                "managed": True,
+                "uri": "/api/integrations/12/",
+                "meta": {"shop_name": "sandbox-brand"},
+            }
+        if index == 1:
+            return common | {
+                "id": 5,
+                "name": "support@brand.example",
+                "type": "email",
+                "managed": True,
+                "uri": "/api/integrations/5/",
+                "meta": {"address": "support@brand.example"},
+            }
+        leaky = self.world.scenario == "leaky"
+        base = self.flow_origin or origin
+        headers = {"Accept": "application/json"}
+        if leaky:  # plain http, and the receiving system's key in clear
+            base = "http://" + base.split("://", 1)[-1]
+            headers["X-Api-Key"] = LEAKY_INTEGRATION_KEY
+        return common | {
+            "id": HTTP_INTEGRATION_ID,
+            "name": "Order lookup (CRM)",
+            "type": "http",
+            "managed": False,
+            "uri": f"/api/integrations/{HTTP_INTEGRATION_ID}/",
+            "http": {
+                "id": 987,
+                "url": f"{base}/hooks/gorgias/customer?email={{{{ticket.customer.email}}}}",
+                "method": "POST",
+                "headers": headers,
+                "form": {"ticket_id": "{{ticket.id}}"},
+                "request_content_type": "application/json",
+                "response_content_type": "application/json",
+                "triggers": {
+                    "ticket-created": True,
+                    "ticket-updated": False,
+                    "ticket-message-created": True,
+                },
+            },
+        }
+
     # -- handlers
     def account(self, request: Request, user: Staff) -> Response:
         return json_response(
@@ -456,6 +532,14 @@ class GorgiasAPI:
     def events(self, request: Request, user: Staff) -> Response:
         return self._list(request, range(1, 2 * self.world.size + 1), self.event_json)
 
+    def integrations(self, request: Request, user: Staff) -> Response:
+        return self._list(
+            request,
+            range(3),
+            lambda i: self.integration_json(i, request.scheme_host),
+            default_order="created_datetime:asc",
+        )
+
     def surveys(self, request: Request, user: Staff) -> Response:
         bare = self.surveys_shape == "bare"
         return self._list(request, range(1, self.world.size // 3 + 1), self.survey_json, bare=bare)
@@ -490,6 +574,18 @@ def _violations(api: GorgiasAPI, scenario: str) -> list[dict[str, Any]]:
                 "kind": "over_scoped_credential",
                 "resource": "credential/bpo-api-key",
                 "detail": "acts as an admin user",
+            }
+        )
+        resource = f"flows/http_integration/{HTTP_INTEGRATION_ID}"
+        found.append(
+            {"vendor": NAME, "kind": "flow_plain_http", "resource": resource, "detail": "sends to an http:// URL"}
+        )
+        found.append(
+            {
+                "vendor": NAME,
+                "kind": "flow_secret_in_headers",
+                "resource": resource,
+                "detail": "X-Api-Key header in clear",
             }
         )
     return found

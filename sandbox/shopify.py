@@ -11,6 +11,11 @@ Orders older than 60 days need read_all_orders, on REST as on GraphQL
 (https://shopify.dev/docs/api/admin-rest/latest/resources/event). No Admin API documents a staff 2FA field,
 but Shopify's own generated REST examples and shopify_python_api's fixtures carry `"tfa_enabled?"` on User:
 the stand-in answers it for some staff and leaves it out for others.
+
+Webhook subscriptions (`GET /webhooks.json`: https://shopify.dev/docs/api/admin-rest/latest/resources/webhook;
+GraphQL `webhookSubscriptions`) are the app's own, listed without any access scope. In both scenarios one sends
+`orders/create` over https to a sandbox listener on 127.0.0.1 (this stand-in's own, unless `flow_origin` names
+another), whose TLS passes; the leaky shop adds `customers/update` to a plain http:// URL.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Any
 from ._api import Router, decode_cursor, encode_cursor, int_arg, new_token, scan, url_with
 from ._data import (
     CUSTOMER_ID_BASE,
+    DATA_END,
+    DATA_SPAN,
     ORDER_ID_BASE,
     SHOPIFY_MASK,
     World,
@@ -41,6 +48,10 @@ SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
 LINE_ITEM_ID_BASE = 14_801_000_000_000
 VARIANT_ID_BASE = 40_123_456_000_000
 TRANSACTION_ID_BASE = 6_401_000_000_000
+WEBHOOK_ID_BASE = 1_047_000_000
+# (topic, path) of each webhook subscription; index 1 in every scenario, 2 only in the leaky one (plain http).
+WEBHOOKS = {1: ("orders/create", "/hooks/shopify/orders-create"), 2: ("customers/update", "/hooks/shopify/customers")}
+PLAIN_HTTP_WEBHOOK = 2
 # read_all_orders: the audit scans every order's notes, not only the last 60 days' (a coverage limit otherwise).
 CLEAN_SCOPES = ("read_orders", "read_all_orders", "read_customers", "read_users")
 LEAKY_EXTRA_SCOPES = ("write_orders", "write_customers")
@@ -66,6 +77,8 @@ class ShopifyAPI:
     limits: ShopifyLimits = field(default_factory=ShopifyLimits)
     tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     notes: dict[int, str] = field(default_factory=dict)  # order notes written in sandbox mode
+    # Where webhooks send ("https://127.0.0.1:port"); None: the origin the request came in on (this stand-in).
+    flow_origin: str | None = None
 
     def __post_init__(self) -> None:
         self._buckets: dict[str, LeakyBucket] = {}
@@ -85,6 +98,7 @@ class ShopifyAPI:
         add("GET", "/users.json", self.users, ("read_users",))
         add("GET", "/users/current.json", self.current_user, ("read_users",))
         add("GET", "/events.json", self.events, ("read_orders", "write_orders"))
+        add("GET", "/webhooks.json", self.webhooks)  # an app lists its own subscriptions without a scope
         scopes = CLEAN_SCOPES + (LEAKY_EXTRA_SCOPES if self.world.scenario == "leaky" else ())
         self.primary_token = self.issue_token(scopes)
 
@@ -491,6 +505,44 @@ class ShopifyAPI:
             user["tfa_enabled?"] = staff.mfa
         return user
 
+    def staff_created(self, staff: Any) -> dt.datetime:
+        """When a staff account was created: the owner with the shop, the others a year before the data ends."""
+        return DATA_END - DATA_SPAN - dt.timedelta(days=400 if staff.role == "owner" else 60 + 10 * staff.id)
+
+    def webhook_indexes(self) -> list[int]:
+        return [1, PLAIN_HTTP_WEBHOOK] if self.world.scenario == "leaky" else [1]
+
+    def webhook_json(self, index: int, origin: str) -> dict[str, Any]:
+        """A REST webhook (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook#resource-object)."""
+        topic, path = WEBHOOKS[index]
+        base = self.flow_origin or origin
+        if index == PLAIN_HTTP_WEBHOOK:  # the same listener named over plain http: nothing protects the data
+            base = "http://" + base.split("://", 1)[-1]
+        created = DATA_END - DATA_SPAN + dt.timedelta(days=7 * index)
+        return {
+            "id": WEBHOOK_ID_BASE + index,
+            "address": base + path,
+            "topic": topic,
+            "created_at": shop_time(created),
+            "updated_at": shop_time(created),
+            "format": "json",
+            "fields": [],
+            "metafield_namespaces": [],
+            "api_version": SUPPORTED_VERSIONS[-1],
+            "private_metafield_namespaces": [],
+        }
+
+    def webhooks(self, request: Request) -> Response:
+        indexes = self.webhook_indexes()
+        return self._page(
+            request,
+            "webhooks",
+            max(indexes) + 1,
+            lambda i, f: i in indexes,
+            lambda i: self.webhook_json(i, request.scheme_host),
+            (),
+        )
+
     def users(self, request: Request) -> Response:
         # REST User is Shopify Plus only (vendor-apis.md 1.4).
         return json_response(200, {"users": [self.user_json(staff) for staff in self.world.shopify_staff()]})
@@ -559,6 +611,14 @@ def _violations(api: ShopifyAPI, scenario: str) -> list[dict[str, Any]]:
                 "kind": "over_scoped_credential",
                 "resource": "credential/cs-app",
                 "detail": sorted(LEAKY_EXTRA_SCOPES),
+            }
+        )
+        found.append(
+            {
+                "vendor": NAME,
+                "kind": "flow_plain_http",
+                "resource": f"flows/webhook_subscription/{WEBHOOK_ID_BASE + PLAIN_HTTP_WEBHOOK}",
+                "detail": f"{WEBHOOKS[PLAIN_HTTP_WEBHOOK][0]} webhook to an http:// address",
             }
         )
     return found

@@ -26,14 +26,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._api import Router, basic_credentials, bearer_token, decode_cursor, encode_cursor, int_arg, new_token, url_with
-from ._data import DATA_END, DATA_SPAN, SATISFACTION_ID_BASE, Staff, World, iso, manifest_entries
+from ._data import (
+    DATA_END,
+    DATA_SPAN,
+    EGRESS_RANGES,
+    SATISFACTION_ID_BASE,
+    ZENDESK_DORMANT,
+    ZENDESK_LEAVER,
+    ZENDESK_NEVER_USED,
+    ZENDESK_OFF_ROSTER,
+    ZENDESK_SHARED,
+    ZENDESK_SUSPENDED,
+    Staff,
+    World,
+    iso,
+    manifest_entries,
+)
 from ._http import Request, Response, json_response, text_response
 from ._ratelimit import Decision, FixedWindow
 from ._standin import ExportFile, StandIn
 from ._tls import TLSPolicy
 
 END_USER_ID_BASE = 1000
-CLEAN_SCOPES = ("tickets:read", "tickets:write", "users:read", "security:read")  # notes need tickets:write
+# Notes need tickets:write. "read": listing OAuth tokens, OAuth clients and API tokens has no resource scope of
+# its own (the scopable resources: https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/
+# #scopes), so an audit of the account's credentials needs the broad read scope.
+CLEAN_SCOPES = ("tickets:read", "tickets:write", "users:read", "security:read", "read")
 LEAKY_SCOPES = ("read", "write", "impersonate")
 
 
@@ -50,7 +68,40 @@ class OAuthToken:
     user_id: int
     scopes: tuple[str, ...]
     created_at: str
-    expires_at: str
+    expires_at: str | None
+    client_id: int = 42
+    used_at: str | None = None  # None: in use now (a live sandbox credential), else when last used
+
+
+# The account's OAuth clients (https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_clients/):
+# (id, name, identifier). The profile declares its credential by the client's name.
+BPO_CLIENT = (42, "bpo-oauth", "bpo_helpdesk")
+UNDECLARED_CLIENT = (77, "Analytics Export", "analytics_export")  # leaky: a client the profile does not name
+
+# Leaky OAuth tokens, one lifecycle violation each: (id, kind, user, client, created, expires, used) in days
+# relative to now (negative: ago).
+_LEAKY_TOKENS = (
+    (7001, "token_too_old", 1, BPO_CLIENT[0], -500, 60, -1),
+    (7002, "token_expiring", 1, BPO_CLIENT[0], -85, 5, -1),
+    (7003, "token_unused", 1, BPO_CLIENT[0], -200, 160, -120),
+    (7004, "undeclared_token", 1, UNDECLARED_CLIENT[0], -30, 60, -1),
+    (7005, "suspended_user_token", ZENDESK_SUSPENDED, BPO_CLIENT[0], -30, 60, -3),
+)
+LEAKY_API_TOKEN_ID = 501
+
+# Webhook ids are ULIDs (https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/).
+WEBHOOK_ORDERS = "01HZX3K7Q8M2N4P6R8T0V2W4Y6"  # both scenarios: https to the brand's receiver
+WEBHOOK_PLAIN_HTTP = "01HZX3K7Q8M2N4P6R8T0V2W4Y7"
+WEBHOOK_NOT_ALLOWED = "01HZX3K7Q8M2N4P6R8T0V2W4Y8"
+WEBHOOK_HEADER_IN_CLEAR = "01HZX3K7Q8M2N4P6R8T0V2W4Y9"
+WEBHOOK_TLS_WEAK = "01HZX3K7Q8M2N4P6R8T0V2W4YA"
+TARGET_ORDERS = 360_001  # both scenarios
+TARGET_PLAIN_HTTP = 360_002
+TRIGGER_ORDERS = 1001  # both scenarios: notifies WEBHOOK_ORDERS
+TRIGGER_NOT_ALLOWED = 1002  # leaky: notifies WEBHOOK_NOT_ALLOWED
+TRIGGER_REQUESTER = 1003  # both: notifies the requester by email, not an outbound flow
+AUTOMATION_ESCALATE = 2001  # both: notifies TARGET_ORDERS
+APP_INSTALLATION = 5001
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +120,7 @@ class ZendeskAPI:
     # authentication.agent.two_factor_enforce of security_settings: None leaves it out, as the documented
     # example does; the leaky scenario serves false.
     two_factor_enforce: bool | None = None
+    leaky_api_token: str = ""  # leaky: the listed (deprecated) API token's value, which also signs in
 
     def __post_init__(self) -> None:
         if self.world.scenario == "leaky":
@@ -91,11 +143,44 @@ class ZendeskAPI:
         r.add("GET", "/api/v2/incremental/tickets/cursor", self.incremental_tickets, ("tickets:read",))
         r.add("GET", "/api/v2/incremental/ticket_events", self.ticket_events, ("tickets:read",))
         r.add("GET", "/api/v2/incremental/users/cursor", self.incremental_users, ("users:read",))
+        # Credentials and outbound flows (issue 15). The credential lists have no resource scope: only "read".
+        r.add("GET", "/api/v2/oauth/tokens", self.list_oauth_tokens, ("read",))
+        r.add("GET", "/api/v2/oauth/clients", self.list_oauth_clients, ("read",))
+        r.add("GET", "/api/v2/api_tokens", self.list_api_tokens, ("read",))
+        r.add("GET", "/api/v2/webhooks", self.list_webhooks, ("webhooks:read",))
+        r.add("GET", "/api/v2/targets", self.list_targets, ("targets:read",))
+        r.add("GET", "/api/v2/triggers", self.list_triggers, ("triggers:read",))
+        r.add("GET", "/api/v2/automations", self.list_automations, ("automations:read",))
+        r.add("GET", "/api/v2/apps/installations", self.list_installations, ("apps:read",))
         self._router = r
+        # Admins only: security settings, OAuth tokens ("Allowed for: Admins"), OAuth clients, API tokens,
+        # webhooks, app installations; targets, triggers and automations are listed for agents too.
+        self._admin_only = {
+            self.security_settings,
+            self.list_oauth_tokens,
+            self.list_oauth_clients,
+            self.list_api_tokens,
+            self.list_webhooks,
+            self.list_installations,
+        }
         self.api_token = new_token("", 20)
         self.api_tokens.add(self.api_token)
         scopes = LEAKY_SCOPES if self.world.scenario == "leaky" else CLEAN_SCOPES
         self.primary_token = self.issue_oauth_token(scopes)
+        self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        if self.world.scenario == "leaky":
+            for token_id, _, user, client, created, expires, used in _LEAKY_TOKENS:
+                self.oauth_tokens[new_token("", 32)] = OAuthToken(
+                    id=token_id,
+                    user_id=user,
+                    scopes=("tickets:read", "users:read"),
+                    created_at=iso(self.started + dt.timedelta(days=created)),
+                    expires_at=iso(self.started + dt.timedelta(days=expires)),
+                    client_id=client,
+                    used_at=iso(self.started + dt.timedelta(days=used)),
+                )
+            self.leaky_api_token = new_token("", 20)
+            self.api_tokens.add(self.leaky_api_token)
 
     def issue_oauth_token(self, scopes: tuple[str, ...] | list[str], user_id: int = 1) -> str:
         token = new_token("", 32)
@@ -188,7 +273,7 @@ class ZendeskAPI:
             broad = "read" if request.method == "GET" else "write"
             if broad not in granted and not route.scopes & granted:
                 return self.error(403, "Forbidden", f"You are missing the following required scopes: {broad}")
-        needs_admin = route.handler == self.security_settings
+        needs_admin = route.handler in self._admin_only
         if (needs_admin and caller.user.role != "admin") or (route.scopes and caller.user.role == "end-user"):
             return self.error(
                 403,
@@ -347,11 +432,17 @@ class ZendeskAPI:
 
     def user_json(self, request: Request, user_id: int) -> dict[str, Any] | None:
         staff = self._staff.get(user_id)
+        suspended = False
         if staff is not None:
             name, email, role, active, mfa = staff.name, staff.email, staff.role, staff.active, staff.mfa
+            suspended = staff.suspended
+            created, last_login = self.world.zendesk_sign_in(user_id, dt.datetime.now(dt.UTC))
+            created_at, last_login_at = iso(created), (iso(last_login) if last_login else None)
         elif END_USER_ID_BASE < user_id <= END_USER_ID_BASE + self.world.customer_count:
             first, last, email = self.world.person("customer", user_id - END_USER_ID_BASE)
             name, role, active, mfa = f"{first} {last}", "end-user", True, None
+            created_at = iso(DATA_END - DATA_SPAN)
+            last_login_at = iso(DATA_END - dt.timedelta(days=user_id % 20))
         else:
             return None
         return {
@@ -363,12 +454,13 @@ class ZendeskAPI:
             "role_type": None,
             "custom_role_id": None,
             "active": active,
-            "suspended": False,
+            "suspended": suspended,
             "verified": True,
             # Only shown for staff; null means unknown (vendor-apis.md 2.4).
             "two_factor_auth_enabled": mfa,
-            "last_login_at": iso(DATA_END - dt.timedelta(days=user_id % 20)),
-            "created_at": iso(DATA_END - DATA_SPAN),
+            # null: never signed in (https://developer.zendesk.com/api-reference/ticketing/users/users/)
+            "last_login_at": last_login_at,
+            "created_at": created_at,
             "updated_at": iso(DATA_END),
             "time_zone": "Europe/Lisbon",
             "locale": "en-US",
@@ -477,15 +569,18 @@ class ZendeskAPI:
         # The properties of the documented JSON format; the example's authentication.agent carries no
         # two_factor_enforce (vendor-apis.md 2.4: "other sub-fields unverified").
         # https://developer.zendesk.com/api-reference/ticketing/account-configuration/security_settings/
+        # Clean: as the sandbox's profile wants (IP restriction on and equal to the declared egress, 15-minute
+        # agent sessions, SSO enforced with no Zendesk password sign-in, no account assumption). Leaky: each off.
+        leaky = self.world.scenario == "leaky"
         agent: dict[str, Any] = {
-            "enforce_sso": False,
+            "enforce_sso": not leaky,
             "google_login": False,
             "office_365_login": False,
-            "remote_login": False,
+            "remote_login": not leaky,
             "security_policy_id": 400,
             "security_policy_name": "high",
-            "sso_auto_redirect": False,
-            "zendesk_login": True,
+            "sso_auto_redirect": not leaky,
+            "zendesk_login": leaky,
         }
         end_user: dict[str, Any] = {"security_policy_id": 100, "security_policy_name": "low", "zendesk_login": True}
         if self.two_factor_enforce is not None:
@@ -496,16 +591,22 @@ class ZendeskAPI:
             {
                 "security_settings": {
                     "admins_can_set_user_passwords": False,
-                    "agent_session_timeout": 240,
-                    "assumable": False,
+                    "agent_session_timeout": 240 if leaky else 15,
+                    "assumable": leaky,
                     "assumable_account_type": False,
-                    "assumption_duration": "off",
-                    "assumption_expiration": None,
+                    # "off", "day", "week", "month", "year" or "always"
+                    "assumption_duration": "month" if leaky else "off",
+                    "assumption_expiration": iso(self.started + dt.timedelta(days=30)) if leaky else None,
                     "authentication": {"agent": agent, "end_user": end_user},
                     "csp_blocking_enabled": True,
                     "email_agent_when_sensitive_fields_changed": True,
                     "end_user_session_timeout": 480,
-                    "ip": {"enable_agent_ip_restrictions": False, "ip_ranges": "", "ip_restriction_enabled": False},
+                    # ip_ranges: one space-separated string. Leaky: restriction off, and a stale range besides.
+                    "ip": {
+                        "enable_agent_ip_restrictions": not leaky,
+                        "ip_ranges": "198.51.100.0/24" if leaky else " ".join(EGRESS_RANGES),
+                        "ip_restriction_enabled": not leaky,
+                    },
                     "maximum_session_duration": 720,
                     "maximum_session_duration_enabled": False,
                     "mobile_app_access": True,
@@ -514,6 +615,255 @@ class ZendeskAPI:
                 }
             },
         )
+
+    # -- credentials and outbound flows (issue 15)
+    def _hooks(self, request: Request) -> str:
+        """The brand's webhook receiver (TLS sound in every scenario), or this listener outside a sandbox."""
+        return self.world.endpoints.get("hooks", request.scheme_host)
+
+    def oauth_token_json(self, request: Request, grant: OAuthToken, token: str) -> dict[str, Any]:
+        """One token as the API lists it: https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/."""
+        return {
+            "id": grant.id,
+            "url": f"{request.scheme_host}/api/v2/oauth/tokens/{grant.id}.json",
+            "user_id": grant.user_id,
+            "client_id": grant.client_id,
+            "token": token[:10],  # the real API shows only the first 10 characters
+            "refresh_token": None,
+            "scopes": list(grant.scopes),
+            "created_at": grant.created_at,
+            "expires_at": grant.expires_at,
+            "refresh_token_expires_at": None,
+            "used_at": grant.used_at or iso(dt.datetime.now(dt.UTC)),
+        }
+
+    def list_oauth_tokens(self, request: Request, caller: Caller) -> Response:
+        """The current user's tokens; every user's with `all=true` (admins).
+
+        https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/#list-tokens
+        """
+        everyone = (request.arg("all") or "").lower() == "true"
+        listed = [(t, g) for t, g in self.oauth_tokens.items() if everyone or g.user_id == caller.user.id]
+        return self._cursor_page(
+            request, "tokens", range(len(listed)), lambda i: self.oauth_token_json(request, listed[i][1], listed[i][0])
+        )
+
+    def _clients(self) -> list[tuple[int, str, str]]:
+        return [BPO_CLIENT, UNDECLARED_CLIENT] if self.world.scenario == "leaky" else [BPO_CLIENT]
+
+    def list_oauth_clients(self, request: Request, caller: Caller) -> Response:
+        """The account's clients: https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_clients/."""
+        clients = self._clients()
+
+        def render(i: int) -> dict[str, Any]:
+            client_id, name, identifier = clients[i]
+            return {
+                "id": client_id,
+                "url": f"{request.scheme_host}/api/v2/oauth/clients/{client_id}.json",
+                "name": name,
+                "identifier": identifier,
+                "company": "BPO Example" if client_id == BPO_CLIENT[0] else "Analytics Partner",
+                "description": None,
+                "kind": "confidential",
+                "redirect_uri": [f"{self._hooks(request)}/oauth/{identifier}/callback"],
+                "secret": "a1b2c3d4e",
+                "global": False,
+                "user_id": 1,
+                "created_at": iso(self.started - dt.timedelta(days=300)),
+                "updated_at": iso(self.started - dt.timedelta(days=30)),
+            }
+
+        return self._cursor_page(request, "clients", range(len(clients)), render)
+
+    def list_api_tokens(self, request: Request, caller: Caller) -> Response:
+        """The account's API tokens: id, a masked token, description, dates; no last use.
+
+        https://support.zendesk.com/hc/en-us/articles/4408820361498 (api/v2/api_tokens.json for creation dates).
+        Clean lists none (OAuth only); the API token the clean stand-in still accepts for tests is not listed.
+        """
+        listed = [LEAKY_API_TOKEN_ID] if self.world.scenario == "leaky" else []
+
+        def render(i: int) -> dict[str, Any]:
+            created = iso(self.started - dt.timedelta(days=100))
+            return {
+                "id": listed[i],
+                "url": f"{request.scheme_host}/api/v2/api_tokens/{listed[i]}.json",
+                "description": "bpo-legacy-integration",
+                "token": self.leaky_api_token[:4] + "*" * 8,
+                "active": True,
+                "created_at": created,
+                "updated_at": created,
+            }
+
+        return self._cursor_page(request, "api_tokens", range(len(listed)), render)
+
+    def _webhooks(self, request: Request) -> list[dict[str, Any]]:
+        """The webhooks: https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/.
+
+        `authentication` comes back without its secret (basic auth shows the username only); `custom_headers`
+        come back in clear, values included: the leaky one carries an Authorization header there.
+        """
+        hooks = self._hooks(request)
+        created = iso(self.started - dt.timedelta(days=90))
+
+        def hook(hook_id: str, name: str, endpoint: str, **extra: Any) -> dict[str, Any]:
+            return {
+                "id": hook_id,
+                "name": name,
+                "description": None,
+                "status": "active",
+                "endpoint": endpoint,
+                "http_method": "POST",
+                "request_format": "json",
+                "subscriptions": ["conditional_ticket_events"],
+                "created_at": created,
+                "created_by": "1",
+                "updated_at": created,
+                "updated_by": "1",
+            } | extra
+
+        found = [
+            hook(
+                WEBHOOK_ORDERS,
+                "Order sync",
+                f"{hooks}/hooks/zendesk/orders",
+                authentication={"type": "basic_auth", "add_position": "header", "data": {"username": "zendesk"}},
+                custom_headers={"X-Brand-Source": "zendesk"},
+            )
+        ]
+        if self.world.scenario == "leaky":
+            zendesk = self.world.endpoints.get(NAME, request.scheme_host)  # accepts TLS 1.0 and 1.1 in leaky
+            found += [
+                hook(WEBHOOK_PLAIN_HTTP, "Legacy CRM", "http://crm.brand.example/zendesk"),
+                hook(WEBHOOK_NOT_ALLOWED, "Analytics partner", "https://hooks.analytics-partner.example/zendesk"),
+                hook(
+                    WEBHOOK_HEADER_IN_CLEAR,
+                    "Ticket mirror",
+                    f"{hooks}/hooks/zendesk/mirror",
+                    custom_headers={"Authorization": "Bearer " + self._mirror_secret},
+                ),
+                hook(WEBHOOK_TLS_WEAK, "Survey tool", f"{zendesk}/hooks/survey"),
+            ]
+        return found
+
+    @property
+    def _mirror_secret(self) -> str:
+        return "mirror_" + self.world.rng("zendesk-mirror", 0).randbytes(16).hex()
+
+    def list_webhooks(self, request: Request, caller: Caller) -> Response:
+        """Cursor pagination, https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/."""
+        found = self._webhooks(request)
+        return self._cursor_page(request, "webhooks", range(len(found)), lambda i: found[i])
+
+    def list_targets(self, request: Request, caller: Caller) -> Response:
+        """Legacy targets, unpaginated: https://developer.zendesk.com/api-reference/ticketing/targets/targets/."""
+        created = iso(self.started - dt.timedelta(days=200))
+        common = {"active": True, "method": "post", "content_type": "application/json", "created_at": created}
+        targets = [
+            common
+            | {
+                "id": TARGET_ORDERS,
+                "url": f"{request.scheme_host}/api/v2/targets/{TARGET_ORDERS}.json",
+                "title": "Order sync target",
+                "type": "http_target",
+                "target_url": f"{self._hooks(request)}/hooks/zendesk/targets",
+                "username": "zendesk",
+                "password": None,  # never shown
+            }
+        ]
+        if self.world.scenario == "leaky":
+            targets.append(
+                common
+                | {
+                    "id": TARGET_PLAIN_HTTP,
+                    "url": f"{request.scheme_host}/api/v2/targets/{TARGET_PLAIN_HTTP}.json",
+                    "title": "Legacy ticket export",
+                    "type": "url_target",
+                    "target_url": "http://exports.brand.example/zendesk",
+                    "attribute": "ticket",
+                    "username": None,
+                    "password": None,
+                }
+            )
+        return json_response(200, {"targets": targets, "next_page": None, "previous_page": None, "count": len(targets)})
+
+    def _rule(self, request: Request, kind: str, rule_id: int, title: str, actions: list[Any]) -> dict[str, Any]:
+        created = iso(self.started - dt.timedelta(days=120))
+        return {
+            "id": rule_id,
+            "url": f"{request.scheme_host}/api/v2/{kind}/{rule_id}.json",
+            "title": title,
+            "active": True,
+            "position": rule_id % 100,
+            "conditions": {"all": [{"field": "status", "operator": "is", "value": "open"}], "any": []},
+            "actions": actions,
+            "description": None,
+            "raw_title": title,
+            "created_at": created,
+            "updated_at": created,
+        }
+
+    def list_triggers(self, request: Request, caller: Caller) -> Response:
+        """Triggers whose actions notify a webhook (`notification_webhook`: [id, body]) or a person.
+
+        https://developer.zendesk.com/api-reference/ticketing/business-rules/triggers/ and
+        https://developer.zendesk.com/documentation/ticketing/reference-guides/actions-reference/
+        """
+        body = '{"ticket": "{{ticket.id}}"}'
+        rules = [
+            self._rule(
+                request,
+                "triggers",
+                TRIGGER_ORDERS,
+                "Notify order sync",
+                [{"field": "notification_webhook", "value": [WEBHOOK_ORDERS, body]}],
+            ),
+            self._rule(
+                request,
+                "triggers",
+                TRIGGER_REQUESTER,
+                "Notify requester",
+                [{"field": "notification_user", "value": ["requester_id", "Received", "We got your request"]}],
+            ),
+        ]
+        if self.world.scenario == "leaky":
+            rules.append(
+                self._rule(
+                    request,
+                    "triggers",
+                    TRIGGER_NOT_ALLOWED,
+                    "Share with analytics partner",
+                    [{"field": "notification_webhook", "value": [WEBHOOK_NOT_ALLOWED, body]}],
+                )
+            )
+        return self._cursor_page(request, "triggers", range(len(rules)), lambda i: rules[i])
+
+    def list_automations(self, request: Request, caller: Caller) -> Response:
+        """Automations: https://developer.zendesk.com/api-reference/ticketing/business-rules/automations/."""
+        rules = [
+            self._rule(
+                request,
+                "automations",
+                AUTOMATION_ESCALATE,
+                "Escalate stale tickets",
+                [{"field": "notification_target", "value": [str(TARGET_ORDERS), "Ticket {{ticket.id}} is stale"]}],
+            )
+        ]
+        return self._cursor_page(request, "automations", range(len(rules)), lambda i: rules[i])
+
+    def list_installations(self, request: Request, caller: Caller) -> Response:
+        """Installed apps, unpaginated: https://developer.zendesk.com/api-reference/ticketing/apps/apps/."""
+        created = iso(self.started - dt.timedelta(days=250))
+        installation = {
+            "id": APP_INSTALLATION,
+            "app_id": 3001,
+            "product": "support",
+            "settings": {"name": "Shopify", "title": "Shopify"},
+            "enabled": True,
+            "created_at": created,
+            "updated_at": created,
+        }
+        return json_response(200, {"installations": [installation]})
 
     def rating_json(self, scheme_host: str, j: int) -> dict[str, Any]:
         ticket = 3 * j
@@ -789,6 +1139,7 @@ def _violations(api: ZendeskAPI, scenario: str) -> list[dict[str, Any]]:
             found.append(
                 {"vendor": NAME, "kind": "mfa_disabled", "resource": f"users/{staff.id}", "detail": staff.role}
             )
+    found += _access_violations(api)
     if api.two_factor_enforce is False:  # absent is "not exposed", not a violation
         found.append(
             {
@@ -798,6 +1149,47 @@ def _violations(api: ZendeskAPI, scenario: str) -> list[dict[str, Any]]:
                 "detail": "agent two_factor_enforce is false",
             }
         )
+    return found
+
+
+def _access_violations(api: ZendeskAPI) -> list[dict[str, Any]]:
+    """Issue 15's leaky plants, with the kinds and resource shapes the checks name (vendor-relative)."""
+
+    def entry(kind: str, resource: str, detail: str) -> dict[str, Any]:
+        return {"vendor": NAME, "kind": kind, "resource": resource, "detail": detail}
+
+    found = [
+        entry("dormant_account", f"users/{ZENDESK_DORMANT}", "last signed in 200 days ago"),
+        entry("never_used_account", f"users/{ZENDESK_NEVER_USED}", "created 60 days ago, never signed in"),
+        entry("shared_account", f"users/{ZENDESK_SHARED}", "Support Team <support@bpo.example>"),
+        entry("account_not_on_roster", f"users/{ZENDESK_OFF_ROSTER}", "active agent absent from bpo-roster.csv"),
+        entry("leaver_still_active", f"users/{ZENDESK_LEAVER}", "the roster says left 20 days ago"),
+        # One contract number for every helpdesk; only Zendesk's active accounts exceed it (named "zendesk").
+        entry("agents_over_contract", "roster/contract", "more active Zendesk accounts than contracted_agents"),
+    ]
+    for token_id, kind, *_ in _LEAKY_TOKENS:
+        found.append(entry(kind, f"tokens/oauth_token/{token_id}", kind.replace("_", " ")))
+    api_token = f"tokens/api_token/{LEAKY_API_TOKEN_ID}"
+    # Zendesk retires API tokens (2026-07-28 .. 2027-04-30):
+    # https://developer.zendesk.com/documentation/api-basics/authentication/oauth-migration/
+    found.append(entry("deprecated_credential", api_token, "Zendesk API tokens are being retired"))
+    found.append(entry("undeclared_token", api_token, "an API token the profile does not declare"))
+    security = "security_settings"
+    found += [
+        entry("ip_restriction_off", f"{security}/ip_restriction", "ip_restriction_enabled is false"),
+        entry("ip_ranges_mismatch", f"{security}/ip_restriction", "198.51.100.0/24, not the declared egress"),
+        entry("session_timeout_long", f"{security}/session_timeout", "agent_session_timeout is 240 minutes"),
+        entry("sso_not_enforced", f"{security}/sso", "authentication.agent.enforce_sso is false"),
+        entry("assumption_too_long", f"{security}/assumption", "assumption_duration is a month"),
+    ]
+    found += [
+        entry("flow_plain_http", f"flows/webhook/{WEBHOOK_PLAIN_HTTP}", "http://crm.brand.example/zendesk"),
+        entry("flow_not_allowed", f"flows/webhook/{WEBHOOK_NOT_ALLOWED}", "hooks.analytics-partner.example"),
+        entry("flow_secret_in_headers", f"flows/webhook/{WEBHOOK_HEADER_IN_CLEAR}", "custom header Authorization"),
+        entry("flow_tls_weak", f"flows/webhook/{WEBHOOK_TLS_WEAK}", "the zendesk listener accepts TLS 1.0"),
+        entry("flow_plain_http", f"flows/target/{TARGET_PLAIN_HTTP}", "http://exports.brand.example/zendesk"),
+        entry("flow_not_allowed", f"flows/trigger/{TRIGGER_NOT_ALLOWED}", "notifies the analytics partner webhook"),
+    ]
     return found
 
 
@@ -862,4 +1254,5 @@ STANDIN: StandIn[ZendeskAPI] = StandIn(
     profile=_profile,
     secrets=lambda api: {ENV_NAME: api.primary_token},
     exports=_exports,
+    sso_required=True,  # security_settings shows authentication.agent.enforce_sso; clean enforces it
 )

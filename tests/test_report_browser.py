@@ -134,7 +134,12 @@ def test_full_report_renders_in_chromium(fresh: StartSandbox, tmp_path: Path, br
     headings = [h.text for h in browser.find_elements("css selector", "h2")]
     for expected in ("Summary by severity and vendor", "Findings that need action", "Waived findings (1)"):
         assert any(h.startswith(expected) for h in headings), headings
-    for expected in ("Coverage by framework", "Certificate inventory", "Load test against the SLOs"):
+    for expected in (
+        "Coverage by framework",
+        "Certificate inventory",
+        "Outbound data flows",
+        "Load test against the SLOs",
+    ):
         assert any(h.startswith(expected) for h in headings), headings
     waived = browser.find_element("id", "waived").text
     assert "secops@brand.example" in waived
@@ -148,6 +153,13 @@ def test_full_report_renders_in_chromium(fresh: StartSandbox, tmp_path: Path, br
     assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", chart) > 100
     certificates = browser.find_element("id", "certificates").text
     assert "RSA" in certificates
+    # The outbound data-flow inventory (PCI DSS 12.8.1): one row per flow the connectors found, secrets unnamed.
+    flows = json.loads((run_dir / "findings.json").read_text())["data_flows"]
+    assert {f["vendor"] for f in flows} == {"zendesk", "gorgias", "shopify"}
+    inventory = browser.find_element("id", "data-flows")
+    assert len(inventory.find_elements("css selector", "tbody tr")) == len(flows)
+    assert any(f["destination"].startswith("http://") and f["destination"] in inventory.text for f in flows)
+    assert "sk_live" not in inventory.get_attribute("innerHTML")
     assert console_errors(browser) == []
 
     height = browser.execute_script("return document.documentElement.scrollHeight")

@@ -63,7 +63,7 @@ def test_a_sandbox_serves_the_chosen_standins_only(fresh: StartSandbox) -> None:
     (one, *_) = sandbox.standins()
     running = fresh(scenario="leaky", standins=(one,), write_exports=True)
     assert running.vendors == (one,)
-    assert set(running.urls) == {one, sandbox.EXPORTS_ENDPOINT}
+    assert set(running.urls) == {one, sandbox.EXPORTS_ENDPOINT, sandbox.HOOKS_ENDPOINT}  # the brand's own listeners
     assert {v["vendor"] for v in running.manifest["violations"]} <= {one, "brand"}
     profile = load_profile(running.profile_path)
     assert [v.name for v in profile.vendors] == [one]

@@ -349,6 +349,79 @@ class AuditSession:
         ]
         return probed
 
+    def flow_tls(self) -> dict[str, TLSReport]:
+        """TLS reports of the https destinations of every vendor's data flows that the allow-list permits, by host:port.
+
+        A destination off the allow-list fails as such and is not probed: the audit does not reach out to hosts
+        the brand has not approved (and the tests reach 127.0.0.1 only).
+        """
+        return self._once("flow_tls", self._probe_flows)
+
+    def _flow_targets(self) -> list[tuple[str, int]]:
+        from fnmatch import fnmatchcase
+        from urllib.parse import urlsplit
+
+        allowed = self._require_profile().flows.allowed_destinations
+        targets: list[tuple[str, int]] = []
+        for snapshot in self.snapshots().values():
+            for flow in snapshot.data_flows or ():
+                parts = urlsplit(flow.destination or "")
+                host = (parts.hostname or "").lower()
+                if parts.scheme != "https" or not host or not any(fnmatchcase(host, glob) for glob in allowed):
+                    continue
+                try:
+                    key = (host, parts.port or 443)
+                except ValueError:  # a port that is no port: the check says so from the URL
+                    continue
+                if key not in targets:
+                    targets.append(key)
+        return targets
+
+    def _probe_flows(self) -> dict[str, TLSReport]:
+        from vendor_audit.tlsprobe import probe
+
+        profile = self._require_profile()
+        targets = self._flow_targets()
+        deadline = self._run_deadline()
+        outcomes = in_daemon_threads(
+            {key: functools.partial(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets},
+            "flow-tls",
+            deadline=deadline.at,
+        )
+        reports: dict[str, TLSReport] = {}
+        for key, outcome in outcomes.items():
+            if isinstance(outcome, TimeoutError):
+                outcome = TLSReport(key[0], key[1], error=self._past_deadline(f"the TLS probe of {key[0]}:{key[1]}"))
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                outcome = TLSReport(key[0], key[1], error=f"the TLS probe stopped on {one_line(outcome, self.redact)}")
+            reports[f"{key[0]}:{key[1]}"] = outcome
+        return reports
+
+    def _flow_inventory(self) -> list[dict[str, Any]]:
+        """Every data flow the connectors found, for the report's inventory; empty when nothing was collected."""
+        snapshots = self._cache.get("snapshots")
+        if not isinstance(snapshots, dict):  # not collected, or the collection failed
+            return []
+        rows: list[dict[str, Any]] = []
+        for name, snapshot in snapshots.items():
+            for flow in snapshot.data_flows or ():
+                rows.append(
+                    {
+                        "vendor": name,
+                        "kind": flow.kind,
+                        "id": flow.id,
+                        "name": flow.name,
+                        "destination": flow.destination or "",
+                        "active": flow.active,
+                        "topics": list(flow.topics),
+                        "secret_headers": list(flow.secret_headers),
+                        "source": flow.source,
+                    }
+                )
+        return rows
+
     def export_reports(self) -> list[tuple[ExportSpec, ExportReport | str]]:
         return self._once("export_reports", self._validate_exports)
 
@@ -508,6 +581,7 @@ class AuditSession:
             sandbox=self.sandbox,
             collection_seconds=self._collection_seconds,
             certificates=tuple(self._certificates),
+            data_flows=tuple(self._flow_inventory()),
             expired_waivers=tuple(
                 ExpiredWaiver(w.check, w.resource, w.owner, w.expires.isoformat())
                 for w in (profile.waivers if profile else ())

@@ -195,6 +195,7 @@ class AuditRun:
     sandbox: Mapping[str, str] | None = None  # {"scenario": ..., "manifest": path} when the bundled sandbox was audited
     collection_seconds: float | None = None
     certificates: tuple[Mapping[str, JSONValue], ...] = ()
+    data_flows: tuple[Mapping[str, JSONValue], ...] = ()  # where customer data leaves the vendors (PCI DSS 12.8.1)
     expired_waivers: tuple[ExpiredWaiver, ...] = ()
     evidence_max_age_days: int | None = None
     coverage: tuple[Mapping[str, JSONValue], ...] = ()  # per framework {framework, name, requirements, covered, ...}

@@ -6,6 +6,7 @@ exposed by this API" is a value (`MFAState.NOT_EXPOSED`, `scopes=None`), never a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -13,11 +14,14 @@ from enum import StrEnum
 __all__ = [
     "CollectionError",
     "CoverageLimit",
+    "DataFlow",
     "Endpoint",
     "Grants",
     "MFAEnforcement",
     "MFAState",
     "Payload",
+    "SecuritySettings",
+    "Token",
     "User",
     "VendorSnapshot",
 ]
@@ -61,6 +65,69 @@ class User:
     active: bool
     mfa: MFAState
     source: str
+    # Account hygiene (issue 15). None: the vendor's API does not say (a `manual` finding, never a pass).
+    created_at: dt.datetime | None = None
+    last_login_at: dt.datetime | None = None  # None with `login_exposed`: never signed in
+    login_exposed: bool = False  # whether the API exposes the last sign-in at all
+    suspended: bool = False  # suspended, deactivated or locked, though the record remains
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A credential the account holds: an OAuth token, an API token or key, an app's access token.
+
+    Read from the vendor's own list of them (Zendesk: GET /api/v2/oauth/tokens and /api/v2/api_tokens); the
+    secret itself is never kept, only what identifies it (an id, the vendor's truncated prefix).
+    """
+
+    vendor: str
+    id: str
+    kind: str  # oauth_token, api_token, api_key, app_token
+    name: str  # what the vendor calls it: the OAuth client's name, the API token's description
+    owner_id: str | None  # the user it acts as; None: the account's, or not exposed
+    created_at: dt.datetime | None
+    expires_at: dt.datetime | None  # None: never expires (or not exposed: see `dates_exposed`)
+    used_at: dt.datetime | None  # None: never used (or not exposed)
+    scopes: frozenset[str] | None
+    source: str
+    dates_exposed: bool = True
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    """The account's security settings as the vendor's API exposes them; a None field is not exposed."""
+
+    vendor: str
+    source: str  # the endpoint, or where in the admin a person finds them when `exposed` is False
+    exposed: bool
+    ip_restriction_enabled: bool | None = None
+    ip_ranges: tuple[str, ...] | None = None  # CIDR or single addresses, as the vendor lists them
+    agent_session_timeout_minutes: float | None = None
+    sso_enforced: bool | None = None  # agents must sign in through SSO
+    remote_login: bool | None = None  # remote (JWT/SAML) authentication on
+    password_login_allowed: bool | None = None  # the vendor's own password sign-in still works beside SSO
+    assumption_allowed: bool | None = None  # admins may assume (impersonate) other users
+    assumption_duration_hours: float | None = None  # how long; None with assumption_allowed: no limit exposed
+
+
+@dataclass(frozen=True, slots=True)
+class DataFlow:
+    """One place customer data leaves the vendor for another system: a webhook, an HTTP target, an app.
+
+    `destination` is the URL (or host) it sends to; `secret_headers` names the headers that carry a secret in
+    clear in the vendor's configuration (their values are never kept).
+    """
+
+    vendor: str
+    kind: str  # webhook, target, trigger, automation, app, oauth_client, http_integration, webhook_subscription
+    id: str
+    name: str
+    destination: str | None  # None: the vendor does not say where (an installed app)
+    active: bool
+    source: str
+    secret_headers: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # what it sends: events, topics, the trigger's conditions
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +196,10 @@ class VendorSnapshot:
     errors: list[CollectionError] = field(default_factory=list)
     payload_source: Callable[[], Iterator[Payload]] | None = None
     coverage_limits: list[CoverageLimit] = field(default_factory=list)
+    # None: not collected (see errors for "tokens", "security_settings", "data_flows"); [] is "none found".
+    tokens: list[Token] | None = None
+    security_settings: SecuritySettings | None = None
+    data_flows: list[DataFlow] | None = None
 
     def why_not(self, what: str) -> str:
         """What stopped the connector from learning `what` (grants, users, ...), for an `error` finding."""

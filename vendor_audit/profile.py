@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import ipaddress
 import json
 import math
 import os
@@ -19,9 +20,10 @@ import re
 import ssl
 import tomllib
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,11 +36,15 @@ from vendor_audit.vendors import auth_kinds, registered
 
 __all__ = [
     "SLO",
+    "AccessPolicy",
     "Credential",
     "Deadlines",
     "ExportSpec",
+    "FlowPolicy",
     "Profile",
     "ProfileError",
+    "SecurityPolicy",
+    "TokenPolicy",
     "Vendor",
     "Waiver",
     "load_profile",
@@ -115,6 +121,57 @@ class Deadlines:
         return min(self.vendor_seconds, self.run_seconds)
 
 
+# Local parts and display names made only of these words name a role or a team, not a person (PCI DSS v4 8.2.2).
+SHARED_ACCOUNT_NAMES = ("support", "help", "helpdesk", "team", "shared", "agent", "cs", "service", "info", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    """[access]: who may hold a helpdesk account, and for how long without using it."""
+
+    dormant_days: int = 90  # PCI DSS v4 8.2.6: inactive accounts removed or disabled within 90 days
+    never_used_days: int = 30  # created this long ago and never signed in
+    roster: Path | None = None  # the BPO's roster or IdP export (CSV or JSON), resolved relative to the profile
+    # Active agent seats the contract allows: one number for every vendor, or per vendor name.
+    contracted_agents: int | Mapping[str, int] | None = None
+    max_turnover: float = 0.30  # annual turnover from the roster's dates; above it is a finding
+    shared_account_names: tuple[str, ...] = SHARED_ACCOUNT_NAMES
+
+    def contracted(self, vendor: str) -> int | None:
+        """The seats the contract allows on `vendor`, or None when the profile names no contract for it."""
+        if isinstance(self.contracted_agents, Mapping):
+            return self.contracted_agents.get(vendor)
+        return self.contracted_agents
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """[tokens]: how long a credential may live, warn before it expires, or sit unused; which are expected."""
+
+    rotation_days: int = 365
+    expiry_warning_days: int = 30
+    unused_days: int = 90
+    declared: tuple[str, ...] = ()  # token names or ids the brand knows of, beyond its own credentials
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityPolicy:
+    """[security]: the account settings the brand expects of each vendor account."""
+
+    # The BPO's declared egress: IP restriction on and equal to these (normalised ipaddress networks).
+    egress_ranges: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    max_session_minutes: float = 15  # PCI DSS v4 8.2.8: re-authenticate after 15 idle minutes
+    sso_required: tuple[str, ...] = ()  # vendor names where SSO must be enforced
+    max_assumption_hours: float = 24  # how long an admin may assume (impersonate) another user
+
+
+@dataclass(frozen=True, slots=True)
+class FlowPolicy:
+    """[flows]: where customer data may be sent."""
+
+    allowed_destinations: tuple[str, ...] = ()  # lower-cased host globs (fnmatch); empty: no host is approved
+
+
 # Requests even the smallest collection makes: each grant, the users, the MFA setting and the first page
 # of each payload kind. A pace that cannot make these within the vendor deadline is refused up front.
 MINIMAL_COLLECTION_REQUESTS = 8
@@ -137,6 +194,10 @@ class Profile:
     waivers: tuple[Waiver, ...]
     evidence_max_age_days: int = 30  # monthly audits; input files older than this are stale evidence
     deadlines: Deadlines = Deadlines()
+    access: AccessPolicy = field(default_factory=AccessPolicy)
+    tokens: TokenPolicy = field(default_factory=TokenPolicy)
+    security: SecurityPolicy = field(default_factory=SecurityPolicy)
+    flows: FlowPolicy = field(default_factory=FlowPolicy)
 
     @property
     def read_only(self) -> bool:
@@ -292,13 +353,23 @@ def _explain(error: jsonschema.ValidationError) -> str:
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return f"{key}: missing key '{missing}'"
     description = schema.get("description")
-    if error.validator in {"pattern", "format", "const"} and description:
+    if error.validator in {"pattern", "format", "const", "oneOf"} and description:
         return f"{key}: expected {description[0].lower()}{description[1:].rstrip('.')}; found {_show(found)}"
     if error.validator == "enum":
         options = ", ".join(repr(v) for v in schema.get("enum", []))
         return f"{key}: expected one of {options}; found {_show(found)}"
     if error.validator == "type":
         return f"{key}: expected {error.validator_value}; found {_type_name(found)} {_show(found)}"
+    bounds = {
+        "minimum": "at least",
+        "maximum": "at most",
+        "exclusiveMinimum": "more than",
+        "exclusiveMaximum": "less than",
+    }
+    if error.validator in bounds:
+        hint = f" ({description.rstrip('.')})" if description else ""
+        bound = f"{bounds[str(error.validator)]} {error.validator_value}"
+        return f"{key}: expected a number {bound}{hint}; found {_show(found)}"
     return f"{key}: {error.message}"
 
 
@@ -360,6 +431,45 @@ def _semantic_problems(raw: dict[str, Any], base: Path) -> Iterator[str]:
     idp = raw.get("mfa", {}).get("idp_export")
     if isinstance(idp, str):
         yield from _idp_problems(base / idp)
+    yield from _policy_problems(raw)
+
+
+def _policy_problems(raw: dict[str, Any]) -> Iterator[str]:
+    """[access], [security] and [flows] values the schema cannot judge: vendor names, IP networks, host globs."""
+    names = sorted(raw["vendors"])
+    contracted = raw.get("access", {}).get("contracted_agents")
+    if isinstance(contracted, dict):
+        for name in contracted:
+            if name not in raw["vendors"]:
+                yield (
+                    f"access.contracted_agents.{name}: no vendor {name!r} in [vendors]; expected one of: "
+                    + ", ".join(names)
+                )
+    security = raw.get("security", {})
+    for i, name in enumerate(security.get("sso_required", [])):
+        if name not in raw["vendors"]:
+            yield f"security.sso_required[{i}]: no vendor {_show(name)} in [vendors]; expected one of: " + ", ".join(
+                names
+            )
+    for i, text in enumerate(security.get("egress_ranges", [])):
+        try:
+            ipaddress.ip_network(text, strict=True)
+        except ValueError:
+            try:
+                loose = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                yield (
+                    f"security.egress_ranges[{i}]: expected an IP network (203.0.113.0/24, 2001:db8::/48) or one "
+                    f"address; found {_show(text)}"
+                )
+            else:
+                yield f"security.egress_ranges[{i}]: {text!r} has host bits set; write {str(loose)!r}"
+    for i, glob in enumerate(raw.get("flows", {}).get("allowed_destinations", [])):
+        if "://" in glob or "/" in glob or "@" in glob:
+            yield (
+                f"flows.allowed_destinations[{i}]: expected a host or host glob (hooks.brand.example, "
+                f"*.brand.example), not a URL; found {_show(glob)}"
+            )
 
 
 def _file_problems(key: str, path: Path, advice: str) -> Iterator[str]:
@@ -520,6 +630,34 @@ def _build(raw: dict[str, Any], path: Path) -> Profile:
         ),
         evidence_max_age_days=raw.get("evidence", {}).get("max_age_days", 30),
         deadlines=Deadlines(**raw.get("deadlines", {})),
+        access=_access(raw.get("access", {}), rel),
+        tokens=TokenPolicy(
+            **{k: v for k, v in raw.get("tokens", {}).items() if k != "declared"},
+            declared=tuple(raw.get("tokens", {}).get("declared", ())),
+        ),
+        security=_security(raw.get("security", {})),
+        flows=FlowPolicy(tuple(g.lower() for g in raw.get("flows", {}).get("allowed_destinations", ()))),
+    )
+
+
+def _access(raw: dict[str, Any], rel: Callable[[str | None], Path | None]) -> AccessPolicy:
+    contracted = raw.get("contracted_agents")
+    return AccessPolicy(
+        dormant_days=raw.get("dormant_days", 90),
+        never_used_days=raw.get("never_used_days", 30),
+        roster=rel(raw.get("roster")),
+        contracted_agents=MappingProxyType(dict(contracted)) if isinstance(contracted, dict) else contracted,
+        max_turnover=raw.get("max_turnover", 0.30),
+        shared_account_names=tuple(n.lower() for n in raw.get("shared_account_names", SHARED_ACCOUNT_NAMES)),
+    )
+
+
+def _security(raw: dict[str, Any]) -> SecurityPolicy:
+    return SecurityPolicy(
+        egress_ranges=tuple(ipaddress.ip_network(r) for r in raw.get("egress_ranges", ())),
+        max_session_minutes=raw.get("max_session_minutes", 15),
+        sso_required=tuple(raw.get("sso_required", ())),
+        max_assumption_hours=raw.get("max_assumption_hours", 24),
     )
 
 

@@ -30,10 +30,38 @@ CHECK_OF = {
     "weak_signature": "tls_certificate_signature_strong",
     "hsts_missing": "tls_hsts_enabled",
     "export_schema": "exports_match_schema",
+    # who can reach the data, and where it flows (issue 15)
+    "dormant_account": "agent_accounts_not_dormant",
+    "never_used_account": "agent_accounts_not_dormant",
+    "suspended_user_token": "suspended_users_hold_no_tokens",
+    "shared_account": "no_shared_agent_accounts",
+    "account_not_on_roster": "helpdesk_accounts_match_roster",
+    "leaver_still_active": "helpdesk_accounts_match_roster",
+    "agents_over_contract": "helpdesk_accounts_match_roster",
+    "token_too_old": "tokens_rotated_and_current",
+    "token_expiring": "tokens_rotated_and_current",
+    "token_unused": "tokens_rotated_and_current",
+    "undeclared_token": "tokens_declared",
+    "deprecated_credential": "vendor_credential_deprecations",
+    "ip_restriction_off": "account_security_settings",
+    "ip_ranges_mismatch": "account_security_settings",
+    "session_timeout_long": "account_security_settings",
+    "sso_not_enforced": "account_security_settings",
+    "assumption_too_long": "account_security_settings",
+    "flow_plain_http": "outbound_flows_safe",
+    "flow_not_allowed": "outbound_flows_safe",
+    "flow_secret_in_headers": "outbound_flows_safe",
+    "flow_tls_weak": "outbound_flows_safe",
 }
+# Kinds one resource may fail more than once with (a flow over http to a host off the allow-list): matched by kind.
+BY_KIND = {"track_data", "cvv"} | {
+    k for k, c in CHECK_OF.items() if c in {"outbound_flows_safe", "tokens_rotated_and_current"}
+}
+# Checks whose resources repeat across vendors ("users/7" in two helpdesks): matched with the vendor too.
+BY_VENDOR = {c for k, c in CHECK_OF.items() if k in list(CHECK_OF)[list(CHECK_OF).index("dormant_account") :]}
 
 
-def expected_failures(running: sandbox.RunningSandbox) -> set[tuple[str, str, str]]:
+def expected_failures(running: sandbox.RunningSandbox) -> set[tuple[str, str, str, str]]:
     ports = {name: url.rsplit(":", 1)[1] for name, url in running.manifest["endpoints"].items()}
     expected = set()
     for entry in running.manifest["violations"]:
@@ -50,18 +78,19 @@ def expected_failures(running: sandbox.RunningSandbox) -> set[tuple[str, str, st
             resource = f"endpoint/127.0.0.1:{ports[resource.split('/')[1]]}"
         if kind == "export_schema":
             resource += f"@{entry['location']}"
-        expected.add((check, resource, kind if kind in {"track_data", "cvv"} else ""))
+        expected.add((check, resource, kind if kind in BY_KIND else "", entry["vendor"] if check in BY_VENDOR else ""))
     return expected
 
 
-def actual_failures(result: AuditResult) -> set[tuple[str, str, str]]:
+def actual_failures(result: AuditResult) -> set[tuple[str, str, str, str]]:
     actual = set()
     for finding in result.findings("fail"):
         resource = finding["resource"]
         if finding["check_id"] == "exports_match_schema":
             resource += f"@{finding['evidence']['location']}"
         kind = finding["evidence"].get("kind", "")
-        actual.add((finding["check_id"], resource, kind if kind in {"track_data", "cvv"} else ""))
+        check = finding["check_id"]
+        actual.add((check, resource, kind if kind in BY_KIND else "", finding["vendor"] if check in BY_VENDOR else ""))
     return actual
 
 
@@ -84,11 +113,26 @@ def test_clean_passes_every_check(clean: sandbox.RunningSandbox, tmp_path: Path)
     manual = {(f["check_id"], f["vendor"]) for f in result.findings("manual")}
     # Only what the vendors' APIs do not expose is left to a person: Zendesk too, as real accounts answer
     # (null 2FA for some staff, no two_factor_enforce in security_settings). Manual keeps exit 0 (DESIGN.md).
-    assert manual == {
+    unexposed = {
         (c, v)
         for c in ("mfa_enabled_for_vendor_staff", "mfa_enforced_for_account")
         for v in ("shopify", "gorgias", "zendesk")
     }
+    # Gorgias and Shopify show no last sign-in, no token list and no security settings; installed apps say not
+    # where they send data (Zendesk's and Gorgias's).
+    unexposed |= {
+        (c, v)
+        for c in (
+            "agent_accounts_not_dormant",
+            "suspended_users_hold_no_tokens",
+            "tokens_declared",
+            "tokens_rotated_and_current",
+            "account_security_settings",
+        )
+        for v in ("shopify", "gorgias")
+    }
+    unexposed |= {("outbound_flows_safe", "zendesk"), ("outbound_flows_safe", "gorgias")}
+    assert manual == unexposed
     zendesk = {f["check_id"]: f for f in result.findings("manual") if f["vendor"] == "zendesk"}
     staff, enforcement = zendesk["mfa_enabled_for_vendor_staff"], zendesk["mfa_enforced_for_account"]
     unknown = sorted(str(s.id) for s in clean.world.zendesk_staff() if s.mfa is None)
@@ -162,7 +206,7 @@ def test_reports_follow_their_formats(leaky_run: AuditResult) -> None:
 def test_terminal_lists_findings_with_controls_and_remediation(leaky_run: AuditResult) -> None:
     assert "SEVERITY  STATUS  VENDOR" in leaky_run.stdout
     assert "fix payloads_free_of_pans: Redact the card number" in leaky_run.stdout
-    assert re.search(r"coverage PCI DSS 4\.0: \d+ of 90 requirements checked automatically", leaky_run.stdout)
+    assert re.search(r"coverage PCI DSS 4\.0: \d+ of \d+ requirements checked automatically", leaky_run.stdout)
     assert "exit code 1" in leaky_run.stdout
     controls = {c for f in leaky_run.findings("fail") for c in f["controls"]}
     assert {"pci_dss_4.0:3.4.1", "pci_dss_4.0:8.4.1", "pci_dss_4.0:4.2.1"} <= controls

@@ -7,6 +7,7 @@ families of shapes end to end over real TLS.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import json
 import re
@@ -19,18 +20,20 @@ import pytest
 
 from vendor_audit import connectors
 from vendor_audit.connectors import _shape
-from vendor_audit.connectors._base import Session
+from vendor_audit.connectors._base import COLLECTED, Session
 from vendor_audit.connectors._errors import UnexpectedShape, raise_for_answer
 from vendor_audit.connectors._http import build_client
+from vendor_audit.connectors._outbound import header_secrets, safe_destination, scrub_configured_secrets
 from vendor_audit.connectors.gorgias import GorgiasConnector
 from vendor_audit.connectors.shopify import ShopifyConnector
 from vendor_audit.connectors.zendesk import ZendeskConnector
-from vendor_audit.model import MFAState, Payload, VendorSnapshot
+from vendor_audit.model import CollectionError, MFAState, Payload, VendorSnapshot
 from vendor_audit.profile import Credential, Vendor, load_profile
 
 BASE = "https://vendor.invalid"
 SECRET = "eyJhbGciOiJSUzI1NiJ9." + "q" * 700 + ".sig"  # a fake long credential
 V = "/admin/api/2026-10"
+HEADER_SECRET = "sk_live_" + "51HeaderSecretA1b2C3d4E5f6G7h8"  # a third party's key an integration is configured with
 
 # The smallest valid answer of every endpoint each connector reads.
 GQL = f"{V}/graphql.json#"  # a GraphQL answer, by the query's operation name
@@ -46,7 +49,15 @@ VALID: dict[str, dict[str, Any]] = {
         f"{GQL}Staff": {
             "data": {
                 "staffMembers": page(
-                    [{"id": "gid://shopify/StaffMember/1", "name": "Ann", "active": True, "isShopOwner": True}]
+                    [
+                        {
+                            "id": "gid://shopify/StaffMember/1",
+                            "name": "Ann",
+                            "active": True,
+                            "isShopOwner": True,
+                            "privateData": {"createdAt": "2026-01-02T03:04:05Z"},
+                        }
+                    ]
                 )
             }
         },
@@ -65,12 +76,24 @@ VALID: dict[str, dict[str, Any]] = {
             },
         },
         f"{GQL}Customers": {"data": {"customers": page([{"legacyResourceId": "1", "note": "c"}])}},
+        f"{GQL}Webhooks": {
+            "data": {
+                "webhookSubscriptions": page(
+                    [{"legacyResourceId": "7", "topic": "ORDERS_CREATE", "uri": "https://hooks.example/orders"}]
+                )
+            }
+        },
     },
     "shopify_rest": {
         "/admin/oauth/access_scopes.json": {"access_scopes": [{"handle": "read_orders"}]},
         f"{V}/users.json": {"users": [{"id": 1, "first_name": "Ann", "account_owner": True, "permissions": ["full"]}]},
         f"{V}/orders.json": {"orders": [{"id": 1, "note": "n", "note_attributes": [{"name": "a", "value": "b"}]}]},
         f"{V}/customers.json": {"customers": [{"id": 1, "note": "c"}]},
+        f"{V}/webhooks.json": {
+            "webhooks": [
+                {"id": 7, "address": "https://hooks.example/orders", "topic": "orders/create", "format": "json"}
+            ]
+        },
     },
     "zendesk": {
         "/api/v2/users/me.json": {"user": {"id": 1, "role": "admin"}},
@@ -96,14 +119,96 @@ VALID: dict[str, dict[str, Any]] = {
             "next_page": None,
         },
         "/api/v2/satisfaction_ratings.json": {"satisfaction_ratings": [{"id": 1, "comment": "c"}], "meta": {}},
+        # Issue 15: credentials, security settings' other properties and the outbound flows.
+        "/api/v2/oauth/tokens.json": {
+            "tokens": [
+                {
+                    "id": 9,
+                    "user_id": 1,
+                    "client_id": 42,
+                    "scopes": ["read"],
+                    "created_at": "2026-01-02T03:04:05Z",
+                    "expires_at": "2027-01-02T03:04:05Z",
+                    "used_at": "2026-11-30T03:04:05Z",
+                }
+            ],
+            "meta": {"has_more": False},
+        },
+        "/api/v2/oauth/clients.json": {
+            "clients": [{"id": 42, "name": "bpo-oauth", "redirect_uri": ["https://crm.brand.example/cb"]}],
+            "meta": {"has_more": False},
+        },
+        "/api/v2/api_tokens.json": {
+            "api_tokens": [{"id": 5, "description": "legacy", "created_at": "2026-01-02T03:04:05Z", "active": True}],
+            "meta": {"has_more": False},
+        },
+        "/api/v2/webhooks": {
+            "webhooks": [
+                {
+                    "id": "01H",
+                    "name": "w",
+                    "status": "active",
+                    "endpoint": "https://crm.brand.example/hook",
+                    "authentication": {"type": "basic_auth", "add_position": "header", "data": {"username": "u"}},
+                    "custom_headers": {"X-Api-Key": HEADER_SECRET},
+                    "subscriptions": ["conditional_ticket_events"],
+                }
+            ],
+            "meta": {"has_more": False},
+        },
+        "/api/v2/targets.json": {
+            "targets": [{"id": 7, "title": "t", "type": "http_target", "target_url": "https://t.brand.example/x"}]
+        },
+        "/api/v2/triggers.json": {
+            "triggers": [
+                {
+                    "id": 11,
+                    "title": "tr",
+                    "active": True,
+                    "actions": [{"field": "notification_webhook", "value": ["01H", "{}"]}],
+                }
+            ],
+            "meta": {"has_more": False},
+        },
+        "/api/v2/automations.json": {
+            "automations": [
+                {"id": 12, "title": "au", "actions": [{"field": "notification_target", "value": ["7", "m"]}]}
+            ],
+            "meta": {"has_more": False},
+        },
+        "/api/v2/apps/installations.json": {
+            "installations": [{"id": 3, "settings": {"title": "Slack"}, "enabled": True}]
+        },
     },
     "gorgias": {
         "/api/users/0": {"id": 1, "role": {"name": "admin"}},
-        "/api/users": {"data": [{"id": 1, "name": "A", "role": {"name": "agent"}}], "meta": {"next_cursor": None}},
+        "/api/users": {
+            "data": [
+                {"id": 1, "name": "A", "role": {"name": "agent"}, "created_datetime": "2019-04-13T03:27:56.973873"}
+            ],
+            "meta": {"next_cursor": None},
+        },
         "/api/tickets": {"data": [{"id": 1, "subject": "s"}], "meta": {"next_cursor": None}},
         "/api/messages": {"data": [{"id": 2, "ticket_id": 1, "body_text": "m"}], "meta": {"next_cursor": None}},
         "/api/customers": {"data": [{"id": 3, "note": "n"}], "meta": {"next_cursor": None}},
         "/api/satisfaction-surveys": {"data": [{"id": 4, "body_text": "t"}], "meta": {"next_cursor": None}},
+        "/api/integrations": {
+            "data": [
+                {
+                    "id": 31,
+                    "type": "http",
+                    "name": "CRM",
+                    "http": {
+                        "url": "https://crm.example/hook",
+                        "method": "POST",
+                        "headers": {"X-Api-Key": HEADER_SECRET},
+                        "triggers": {"ticket-created": True},
+                    },
+                },
+                {"id": 5, "type": "email", "name": "support@brand.example"},
+            ],
+            "meta": {"next_cursor": None},
+        },
     },
 }
 CONNECTORS: dict[str, Callable[[list[Session]], Any]] = {
@@ -192,12 +297,82 @@ MUTATIONS = [
 ]
 
 
+def failures(snapshot: VendorSnapshot) -> list[CollectionError]:
+    """What went wrong, without what the vendor's API does not expose at all (tokens, security settings)."""
+    return [e for e in snapshot.errors if e.kind != "not_exposed"]
+
+
 def test_valid_answers_collect_without_errors() -> None:
     for kind in VALID:
         snapshot, payloads = collected(kind, valid_answers(kind))
-        assert snapshot.errors == [], kind
+        assert failures(snapshot) == [], kind
         assert snapshot.users is not None
+        assert snapshot.data_flows, kind
         assert payloads, kind
+        if kind != "zendesk":  # no API lists their tokens or settings: None, and where a person looks instead
+            assert snapshot.tokens is None
+            assert snapshot.security_settings is None
+            assert {e.what for e in snapshot.errors if e.kind == "not_exposed"} == {"tokens", "security_settings"}
+
+
+def test_shopify_and_gorgias_read_dates_and_flows_and_never_keep_a_header_secret() -> None:
+    for kind in ("shopify", "shopify_rest", "gorgias"):
+        snapshot, _ = collected(kind, valid_answers(kind))
+        assert snapshot.users is not None
+        assert all(not u.login_exposed for u in snapshot.users)  # no last sign-in in these APIs
+        assert snapshot.data_flows is not None
+        flow = snapshot.data_flows[0]
+        if kind == "gorgias":
+            assert snapshot.users[0].created_at == dt.datetime(2019, 4, 13, 3, 27, 56, 973873, tzinfo=dt.UTC)
+            assert (flow.kind, flow.id, flow.destination) == ("http_integration", "31", "https://crm.example/hook")
+            assert flow.secret_headers == ("X-Api-Key",)
+            assert flow.topics == ("ticket-created",)
+            app = snapshot.data_flows[1]
+            assert (app.kind, app.id, app.destination) == ("app", "5", None)
+        else:
+            assert (flow.kind, flow.id, flow.destination) == (
+                "webhook_subscription",
+                "7",
+                "https://hooks.example/orders",
+            )
+            assert [c.what for c in snapshot.coverage_limits if c.what == "data_flows"] == ["data_flows"]
+        if kind == "shopify":
+            assert snapshot.users[0].created_at == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+        assert HEADER_SECRET[:12] not in repr(snapshot)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "names"),
+    [
+        (
+            "https://h.example/x?email={{ticket.customer.email}}",
+            "https://h.example/x?email={{ticket.customer.email}}",
+            (),
+        ),
+        ("https://h.example/x?api_key=abc&id=1", "https://h.example/x?api_key=[REDACTED]&id=1", ("?api_key",)),
+        (f"https://h.example/x?t={HEADER_SECRET}", "https://h.example/x?t=[REDACTED]", ("?t",)),
+        ("https://user:pw@h.example/x", "https://h.example/x", ("URL user:password@",)),
+    ],
+)
+def test_a_destination_keeps_no_secret_of_its_url(url: str, shown: str, names: tuple[str, ...]) -> None:
+    assert safe_destination(url) == (shown, names)
+
+
+def test_secret_headers_are_named_by_name_or_by_value_never_kept() -> None:
+    headers = {
+        "Authorization": "Bearer abc",
+        "X-Custom": HEADER_SECRET,
+        "X-Signature-Token": "",  # empty: nothing configured, nothing exposed
+        "Accept": "application/json",
+        "X-Ticket": "{{ticket.id}}",
+    }
+    assert header_secrets(headers, "v: GET /x") == ("Authorization", "X-Custom")
+    with pytest.raises(UnexpectedShape, match="header values to be text"):
+        header_secrets({"Authorization": {"v": 1}}, "v: GET /x")
+    scrubbed = scrub_configured_secrets(json.dumps({"headers": headers, "next_cursor": "eyJwIjozMH0"}))
+    assert HEADER_SECRET not in scrubbed
+    assert "Bearer abc" not in scrubbed
+    assert "eyJwIjozMH0" in scrubbed  # a cursor is what the audit followed, not a credential
 
 
 @pytest.mark.parametrize("kind", list(VALID))
@@ -242,6 +417,16 @@ def test_every_node_of_every_answer_replaced_by_every_hostile_value_never_raises
         ("gorgias", "/api/users", [{"id": 1}], "users"),
         ("gorgias", "/api/users/0", [], "grants"),
         ("gorgias", "/api/messages", {"data": [1]}, "payloads"),
+        ("gorgias", "/api/integrations", {"data": [{"id": 1, "type": "http", "http": {}}]}, "data_flows"),
+        ("gorgias", "/api/integrations", {"data": [{"id": 1}]}, "data_flows"),
+        ("gorgias", "/api/users", {"data": [{"id": 1, "created_datetime": "yesterday"}]}, "users"),
+        (
+            "shopify",
+            f"{GQL}Webhooks",
+            {"data": {"webhookSubscriptions": page([{"legacyResourceId": "1"}])}},
+            "data_flows",
+        ),
+        ("shopify_rest", f"{V}/webhooks.json", {"webhooks": [{"address": "https://h.example"}]}, "data_flows"),
     ],
 )
 def test_a_shape_that_would_lose_information_is_an_error(kind: str, path: str, body: Any, what: str) -> None:
@@ -297,11 +482,11 @@ def test_gorgias_surveys_accept_the_bare_array_its_reference_declares() -> None:
     answers = valid_answers("gorgias")
     answers["/api/satisfaction-surveys"] = lambda: answer([{"id": 9, "body_text": "bare"}])
     snapshot, payloads = collected("gorgias", answers)
-    assert snapshot.errors == []
+    assert failures(snapshot) == []
     assert "bare" in [p.text for p in payloads]
     answers["/api/tickets"] = lambda: answer([{"id": 1, "subject": "bare ticket"}])  # not documented bare
     snapshot, _ = collected("gorgias", answers)
-    assert [e.kind for e in snapshot.errors] == ["unexpected_shape"]
+    assert [e.kind for e in failures(snapshot)] == ["unexpected_shape"]
 
 
 def test_gorgias_bare_surveys_as_long_as_the_page_are_read_then_an_error() -> None:
@@ -310,7 +495,7 @@ def test_gorgias_bare_surveys_as_long_as_the_page_are_read_then_an_error() -> No
     answers["/api/satisfaction-surveys"] = lambda: answer(full)
     snapshot, payloads = collected("gorgias", answers)
     assert "survey 100" in [p.text for p in payloads]  # scanned all the same...
-    (error,) = snapshot.errors  # ...but never read as the whole list
+    (error,) = failures(snapshot)  # ...but never read as the whole list
     assert error.what == "payloads"
     assert "satisfaction-surveys" in error.message
     assert "shorter than the page size" in error.message
@@ -438,7 +623,7 @@ def test_collect_isolates_a_connector_that_raises(monkeypatch: pytest.MonkeyPatc
     assert collection.snapshots["shop"].users == []
     snapshot = collection.snapshots["zendesk"]
     assert snapshot.users is None
-    assert {e.what for e in snapshot.errors} == {"grants", "users", "mfa_enforcement", "payloads"}
+    assert {e.what for e in snapshot.errors} == set(COLLECTED)
     for error in snapshot.errors:
         assert error.kind == "internal"
         assert (

@@ -27,7 +27,7 @@ from vendor_audit.connectors._base import (
     step,
 )
 from vendor_audit.connectors._pagination import iter_pages, next_link
-from vendor_audit.model import Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
+from vendor_audit.model import CollectionError, Grants, MFAEnforcement, MFAState, Payload, User, VendorSnapshot
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 
 TYPE = "freshdesk"
@@ -116,6 +116,13 @@ class FreshdeskConnector:
         snapshot.users = attempt(snapshot, "users", self.users)
         snapshot.mfa_enforcement = MFAEnforcement(self.name, None, "agents", "not exposed by the Freshdesk API")
         snapshot.payload_source = guarded(snapshot, "payloads", self.iter_payloads)
+        # What this connector does not read says where a person finds it: the checks make each a manual finding.
+        for what, where in (
+            ("tokens", "Freshdesk: Profile settings > API key, per agent"),
+            ("security_settings", "Freshdesk: Admin > Security"),
+            ("data_flows", "Freshdesk: Admin > Automations and Admin > Apps"),
+        ):
+            snapshot.errors.append(CollectionError(self.name, what, "not_exposed", where))
         return snapshot
 
 

@@ -3109,7 +3109,7 @@ def barcode_value(ctx: Ctx) -> tuple[str, str]:
             body = rng.choice("123456") + rng.choice(["0", "4", "5"]) + rdigits(rng, 11)
         else:
             body = rng.choice("0123678") + rdigits(rng, 10)
-        return body + ean.calc_check_digit(body)
+        return body + str(ean.calc_check_digit(body))
 
     return luhn_biased(rng, make, 0.5), f"stdnum.ean.calc_check_digit ({style}; GS1 prefixes)"
 

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import gorgias_client, shopify_client, trust, zendesk_client
 from vendor_audit import sandbox
+from vendor_audit.sandbox._data import bpo_person
 
 
 @pytest.mark.parametrize("token", ["", "shpat_00000000000000000000000000000000"])
@@ -35,12 +36,13 @@ def test_shopify_write_scope_implies_read(clean: sandbox.RunningSandbox) -> None
 
 def test_zendesk_basic_api_token_acts_as_the_named_user(clean: sandbox.RunningSandbox) -> None:
     with httpx.Client(base_url=clean.url("zendesk"), verify=trust(clean)) as client:
-        good = client.get("/api/v2/users/me.json", auth=("admin2@bpo.example/token", clean.zendesk.api_token))
-        wrong = client.get("/api/v2/users/me.json", auth=("admin2@bpo.example/token", "not-the-token"))
-        password = client.get("/api/v2/users/me.json", auth=("admin2@bpo.example", clean.zendesk.api_token))
+        admin = bpo_person(2)[1]
+        good = client.get("/api/v2/users/me.json", auth=(f"{admin}/token", clean.zendesk.api_token))
+        wrong = client.get("/api/v2/users/me.json", auth=(f"{admin}/token", "not-the-token"))
+        password = client.get("/api/v2/users/me.json", auth=(admin, clean.zendesk.api_token))
         missing = client.get("/api/v2/users/me.json")
     assert good.status_code == 200
-    assert good.json()["user"]["email"] == "admin2@bpo.example"
+    assert good.json()["user"]["email"] == admin
     assert good.json()["user"]["role"] == "admin"
     for response in (wrong, password, missing):
         assert response.status_code == 401
@@ -69,7 +71,7 @@ def test_zendesk_oauth_token_without_the_scope_gets_the_scope_403(clean: sandbox
 
 def test_zendesk_agent_is_refused_admin_settings_with_the_role_403(clean: sandbox.RunningSandbox) -> None:
     with httpx.Client(base_url=clean.url("zendesk"), verify=trust(clean)) as client:
-        response = client.get("/api/v2/security_settings", auth=("agent6@bpo.example/token", clean.zendesk.api_token))
+        response = client.get("/api/v2/security_settings", auth=(f"{bpo_person(6)[1]}/token", clean.zendesk.api_token))
     assert response.status_code == 403
     assert response.json()["error"]["title"] == "Forbidden"  # role denials carry an object, not a string
 
