@@ -27,6 +27,7 @@ from ._errors import DeadlineExceeded
 
 IDEMPOTENT_EXTENSION = "vendor_audit_idempotent"  # a POST that only reads: RetryTransport may retry it
 MAX_THROTTLED_RETRIES = 6
+MAX_PACE_SECONDS = 60.0  # one wait for the bucket; Shopify's slowest documented restore refills 1000 points in 10 s
 
 
 def why_not_read_only(content: bytes) -> str | None:
@@ -72,12 +73,16 @@ class CostMeter:
         return min(self.maximum, self.available + (self.clock() - self.at) * self.restore_rate)
 
     def wait_for(self, cost: int) -> float:
-        """Seconds until `cost` points are available (0 when they are, or when nothing is known yet)."""
+        """Seconds until `cost` points are available (0 when they are, or when nothing is known yet).
+
+        At most MAX_PACE_SECONDS: a restore rate a vendor reports absurdly low (or a hostile one) must not park the
+        audit for hours; a query sent too early is answered THROTTLED and waited out again, a few times at most.
+        """
         with self.lock:
             available = self.now_available()
-            if available is None or cost <= available or self.restore_rate <= 0:
+            if available is None or cost <= available or self.restore_rate < 1:
                 return 0.0
-            return (min(cost, self.maximum) - available) / self.restore_rate
+            return min(MAX_PACE_SECONDS, (min(cost, self.maximum) - available) / self.restore_rate)
 
     def observe(self, cost: dict[str, Any], query_key: str) -> None:
         status = cost.get("throttleStatus")

@@ -20,14 +20,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from ._flows import looks_like_secret_header, secret_headers
 from ._shape import describe, unexpected
 
-__all__ = ["header_secrets", "parse_time", "safe_destination", "scrub_configured_secrets"]
+__all__ = ["header_secrets", "parse_time", "printable_name", "safe_destination", "scrub_configured_secrets"]
 
 NAME_LIMIT = 100
 UNNAMED = "[a name that looks like a secret]"
 REDACTED = "[REDACTED]"
+UNPARSABLE = "[a destination that does not parse as a URL]"
 
 
-def _printable(name: str) -> str:
+def printable_name(name: str) -> str:
     """A name as a report may show it: printable, bounded, and not itself a pasted token."""
     if looks_like_secret_header("", name):  # the value rule, applied to the name
         return UNNAMED
@@ -44,7 +45,7 @@ def header_secrets(headers: dict[str, Any], where: str) -> tuple[str, ...]:
         if value is not None and not isinstance(value, str | int | float | bool):
             raise unexpected(where, "header values to be text", describe(value))
         pairs.append((name, None if value is None else str(value)))
-    return tuple(sorted({_printable(name) for name in secret_headers(pairs)}))
+    return tuple(sorted({printable_name(name) for name in secret_headers(pairs)}))
 
 
 def safe_destination(url: str) -> tuple[str, tuple[str, ...]]:
@@ -56,30 +57,42 @@ def safe_destination(url: str) -> tuple[str, tuple[str, ...]]:
     """
     try:
         parts = urlsplit(url.strip())
-    except ValueError:  # not a URL: nothing of it is shown, and the checks see no https://
-        return REDACTED, ("URL",)
+        parts.port  # noqa: B018 - raises on a port that is no port, as the checks would later
+    except ValueError:  # not a URL: nothing of it is shown, and the checks say it does not parse
+        return UNPARSABLE, ()
     names: list[str] = []
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, netloc = netloc.rpartition("@")
         if ":" in userinfo or looks_like_secret_header("", userinfo):
             names.append("URL user:password@")
+    # Many webhook URLs are their own credential: Slack's /services/T.../B.../<secret>, Discord's
+    # /api/webhooks/<id>/<token>, Zapier's catch hooks. A path segment that looks generated is shown redacted.
+    segments = parts.path.split("/")
+    path = "/".join(REDACTED if _generated(segment) else segment for segment in segments)
+    if path != parts.path:
+        names.append("URL path")
     query = parts.query
     if query:
         pairs, hidden = [], []
         for key, value in parse_qsl(query, keep_blank_values=True):
-            if looks_like_secret_header(key, value):
-                hidden.append(f"?{_printable(key)}")
-                value = REDACTED
+            if looks_like_secret_header(key, value) or (not value and looks_like_secret_header("", key)):
+                hidden.append(f"?{printable_name(key)}")
+                key, value = (key, REDACTED) if value else (REDACTED, "")
             pairs.append((key, value))
         if hidden:  # re-encoded only then: otherwise the URL stays exactly as the vendor shows it
             query = urlencode(pairs, safe="{}[]|:/")
             names += hidden
     fragment = parts.fragment
-    if fragment and looks_like_secret_header("", fragment):
+    if fragment and not fragment.startswith("{{"):  # a fragment is never sent: what one holds is for a browser
         fragment = REDACTED
         names.append("URL #fragment")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment)), tuple(names)
+    return urlunsplit((parts.scheme, netloc, path, query, fragment)), tuple(names)
+
+
+def _generated(segment: str) -> bool:
+    """A path segment that reads as a generated credential: long, letters and digits mixed, not a template."""
+    return len(segment) >= 16 and not segment.startswith("{{") and looks_like_secret_header("", segment)
 
 
 def parse_time(value: Any, where: str, key: str) -> dt.datetime | None:
@@ -113,8 +126,25 @@ def scrub_configured_secrets(text: str) -> str:
 
     def scrub(found: re.Match[str]) -> str:
         name, value, end = found.group(1), found.group(2), found.group(3)
-        if "cursor" not in name.lower() and looks_like_secret_header(name, value):
+        if "cursor" in name.lower() or name.lower() in ("next", "prev", "next_page", "previous_page", "after_url"):
+            return found.group(0)  # a page link the audit followed, on the vendor's own origin
+        if looks_like_secret_header(name, value):
             return f'"{name}": "{REDACTED}{end}'
+        unescaped = value.replace("\\/", "/")  # JSON may escape the slashes
+        if "://" in unescaped:  # a destination: its userinfo, secret query values, generated path segments, fragment
+            shown = safe_destination(unescaped)[0]
+            return found.group(0) if shown == unescaped else f'"{name}": "{shown}{end}'
         return found.group(0)
 
-    return _MEMBER.sub(scrub, text)
+    def scrub_pair(found: re.Match[str]) -> str:  # {"name": "Authorization", "value": "..."}: a header as a pair
+        if looks_like_secret_header(found.group(2), found.group(3)):
+            return f"{found.group(1)}{REDACTED}"  # the closing quote is the lookahead's: it stays
+        return found.group(0)
+
+    return _MEMBER.sub(scrub, _PAIR.sub(scrub_pair, text))
+
+
+# {"name"|"key"|"header": X, "value": Y}, the list form of headers some vendors configure.
+_PAIR = re.compile(
+    r'("(?:name|key|header)"\s*:\s*"((?:[^"\\]|\\.){1,200})"\s*,\s*"value"\s*:\s*")((?:[^"\\]|\\.)*)(?=("|$))'
+)

@@ -154,6 +154,14 @@ class ReadOnlyTransport(httpx.BaseTransport):
         self._is_graphql = is_graphql
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and self._is_graphql is not None and self._is_graphql(request.url.path):
+            from ._errors import ReadOnlyViolation
+
+            # Some GraphQL servers execute ?query= on a GET, mutations included: the audit posts its queries.
+            raise ReadOnlyViolation(
+                f"production mode refused GET {request.url.copy_with(query=None)} before sending it: GraphQL goes "
+                "by POST, where the guard parses the document"
+            )
         if request.method not in self.SAFE:
             from ._errors import ReadOnlyViolation
             from ._graphql import why_not_read_only

@@ -400,7 +400,18 @@ class ShopifyConnector:
             )
         snapshot.payload_source = guarded(snapshot, "payloads", self.iter_payloads)
         primary = next((g for g in snapshot.grants if g.credential == self.primary.credential.name), None)
-        if primary is not None and primary.scopes is not None and "read_all_orders" not in primary.scopes:
+        if primary is None or primary.scopes is None:  # the grants could not be read: the window is unknown
+            snapshot.coverage_limits.append(
+                CoverageLimit(
+                    self.name,
+                    "payloads",
+                    f"orders older than {ORDERS_WINDOW_DAYS} days",
+                    f"the grants of credential '{self.primary.credential.name}' could not be read, so whether it "
+                    f"holds read_all_orders (without it Shopify returns only the last {ORDERS_WINDOW_DAYS} days of "
+                    "orders) is unknown; fix the grants error, or scan an order export",
+                )
+            )
+        elif "read_all_orders" not in primary.scopes:
             snapshot.coverage_limits.append(
                 CoverageLimit(
                     self.name,

@@ -37,7 +37,7 @@ from vendor_audit.vendors import VendorSpec, WorkflowStep
 from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
 from ._errors import ConnectorError, PermissionDenied
 from ._flows import secret_headers
-from ._outbound import parse_time, safe_destination
+from ._outbound import parse_time, printable_name, safe_destination
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages
 from ._shape import (
@@ -475,7 +475,7 @@ class ZendeskConnector:
                 destination=destination or None,
                 active=field_str(raw, "status", where) != "inactive",
                 source="GET /api/v2/webhooks",
-                secret_headers=secret_headers(headers) + in_url,
+                secret_headers=tuple(printable_name(n) for n in secret_headers(headers)) + in_url,
                 topics=tuple(str(s) for s in subscriptions if isinstance(s, str)),
             )
         return found

@@ -253,3 +253,25 @@ def test_flows_not_collected(tmp_path: Path) -> None:
         flows_safe, snapshots={"help": snapshot(data_flows=[])}, profile=profile(tmp_path, FLOWS), flow_tls={}
     )
     assert (finding.status.value, finding.resource, finding.evidence["count"]) == ("pass", "flows", 0)
+
+
+def test_a_destination_that_does_not_parse_or_is_no_url_is_never_a_pass(tmp_path: Path) -> None:
+    from vendor_audit.model import CoverageLimit
+
+    flows = [
+        flow("a", "[a destination that does not parse as a URL]"),
+        flow("b", "arn:aws:events:us-east-1::event-source/aws.partner/shopify.com/1/x"),
+        flow("c", "pubsub://project:topic"),
+    ]
+    limit = CoverageLimit("help", "data_flows", "webhook subscriptions of other apps", "only the app's own are listed")
+    findings = run(
+        flows_safe,
+        snapshots={"help": snapshot(data_flows=flows, coverage_limits=[limit])},
+        profile=profile(tmp_path, '[flows]\nallowed_destinations = ["*.brand.example"]\n'),
+        flow_tls={},
+    )
+    by_resource = {f.resource: f.status.value for f in findings}
+    assert by_resource["flows/webhook/a"] in {"error", "manual"}
+    assert by_resource["flows/webhook/b"] == "manual"
+    assert by_resource["flows/webhook/c"] == "manual"
+    assert by_resource["webhook subscriptions of other apps"] == "manual"

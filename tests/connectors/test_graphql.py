@@ -202,3 +202,46 @@ def test_api_must_be_one_the_vendor_offers(leaky: sandbox.RunningSandbox, tmp_pa
     )
     assert result.returncode == 2
     assert "vendors.shopify.api: shopify is read through 'graphql' or 'rest'; found 'soap'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "named"),
+    [
+        (
+            "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX1a",
+            "https://hooks.slack.com/services/T00000000/B00000000/[REDACTED]",
+            ("URL path",),
+        ),
+        ("https://h.example/x?api_key=hunter2", "https://h.example/x?api_key=[REDACTED]", ("?api_key",)),
+        ("https://u:p4ss@h.example/hook", "https://h.example/hook", ("URL user:password@",)),
+        ("https://h.example/x#access_token=hunter2", "https://h.example/x#[REDACTED]", ("URL #fragment",)),
+        ("https://hooks.brand.example/t/{{ticket.id}}", "https://hooks.brand.example/t/{{ticket.id}}", ()),
+        ("https://[hooks.example/x", "[a destination that does not parse as a URL]", ()),
+    ],
+)
+def test_a_destination_is_shown_without_what_carries_a_secret(url: str, shown: str, named: tuple[str, ...]) -> None:
+    from vendor_audit.connectors._outbound import safe_destination
+
+    assert safe_destination(url) == (shown, named)
+
+
+def test_evidence_excerpts_lose_secrets_in_urls_and_header_pairs() -> None:
+    from vendor_audit.connectors._outbound import scrub_configured_secrets
+
+    excerpt = (
+        '{"endpoint":"https://h.example/x?api_key=hunter2","url":"https:\\/\\/u:p4ss@h.example\\/hook",'
+        '"headers":[{"name":"Authorization","value":"hunter2pass"}],"next":"https://v.example/x?cursor=abc"}'
+    )
+    scrubbed = scrub_configured_secrets(excerpt)
+    for secret in ("hunter2", "p4ss", "hunter2pass"):
+        assert secret not in scrubbed
+    assert "cursor=abc" in scrubbed  # a page link the audit followed stays
+
+
+def test_production_mode_refuses_graphql_over_get(fresh: StartSandbox) -> None:
+    running = fresh(scenario="clean")
+    connector = shopify(running, production=True)
+    served = running.listeners["shopify"].requests_served
+    with pytest.raises(connectors.ReadOnlyViolation, match="GraphQL goes by POST"):
+        connector.primary.answer("GET", GRAPHQL + "?query=mutation%7BorderUpdate%7D")
+    assert running.listeners["shopify"].requests_served == served

@@ -121,7 +121,7 @@ def test_flows_point_where_the_manifest_says(leaky: sandbox.RunningSandbox, leak
             assert flow.secret_headers == ("Authorization",)
         if "flow_tls_weak" in kinds:
             assert flow.destination.startswith(leaky.url("zendesk") + "/")
-    assert leaky.zendesk._mirror_secret not in repr(leaky_zendesk.data_flows)
+    assert leaky.zendesk.webhook_header_secret not in repr(leaky_zendesk.data_flows)
     unplanted = [f for r, f in flows.items() if r not in planted(leaky, "flows/") and f.destination]
     assert unplanted
     assert all(f.destination and f.destination.startswith(leaky.url("hooks") + "/") for f in unplanted)
