@@ -41,13 +41,17 @@ def run_load(tmp_path: Path, profile: Path, *args: str) -> tuple[int, dict[str, 
     return result.returncode, load, findings, result.stdout
 
 
-def variant(running: sandbox.RunningSandbox, *, slo: str | None = None, rps: float | None = None) -> Path:
+def variant(
+    running: sandbox.RunningSandbox, *, slo: str | None = None, rps: float | None = None, shopify_rest: bool = False
+) -> Path:
     text = running.profile_path.read_text()
+    if shopify_rest:  # REST's request bucket answers 429; GraphQL's cost bucket answers THROTTLED as a 200
+        text = text.replace('type = "shopify"\n', 'type = "shopify"\napi = "rest"\n')
     if slo is not None:
         text = text[: text.index("[slo]")] + "[slo]\n" + slo + "\n"
     if rps is not None:  # after every vendor's type line, whichever vendors the sandbox serves
         text = re.sub(r'^(type = "[^"]+"\n)', rf"\g<1>requests_per_second = {rps}\n", text, flags=re.MULTILINE)
-    path = running.run_dir / f"load-{abs(hash((slo, rps)))}.toml"
+    path = running.run_dir / f"load-{abs(hash((slo, rps, shopify_rest)))}.toml"
     path.write_text(text)
     return path
 
@@ -172,7 +176,7 @@ def test_driven_above_the_limit_a_paced_client_conforms(fresh: StartSandbox, tmp
 def test_a_429_storm_is_waited_out_and_reported(fresh: StartSandbox, tmp_path: Path) -> None:
     # Client pacing lifted far above the stand-in's bucket: a storm of 429s.
     running = fresh(scenario="clean", shopify=sandbox.ShopifyLimits(bucket_size=5, leak_per_second=10))
-    profile = variant(running, rps=10_000)
+    profile = variant(running, rps=10_000, shopify_rest=True)
     code, load, findings, _ = run_load(
         tmp_path, profile, "--vendor", "shopify", "--rate", "30", "--duration", "3", "--warmup", "0.5"
     )

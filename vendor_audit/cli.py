@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ from vendor_audit.findings import AuditRun, RunState
 if TYPE_CHECKING:  # the heavy imports wait for the command that needs them: `tls` and `--help` stay fast
     from vendor_audit import boundedio, sandbox
     from vendor_audit.engine import AuditSession
+    from vendor_audit.kpi import KpiRow
 
 SCENARIOS = ("clean", "leaky")  # sandbox.SCENARIOS, without importing the sandbox to build the parser
 
@@ -34,6 +36,52 @@ Start here:
   vendor-audit check-profile audit.toml  validate a profile without contacting any vendor
 
 Exit codes: 0 all checks pass or are waived, 1 findings at or above --fail-on, 2 the audit could not run.
+"""
+
+
+# vendor_audit.kpi.KINDS, without importing it to build the parser (a test keeps the two equal).
+KPI_KINDS = (
+    "zendesk.ticket_metric_event",
+    "zendesk.ticket_metrics",
+    "zendesk.satisfaction_rating",
+    "zendesk.ticket_event",
+    "gorgias.ticket",
+    "gorgias.message",
+    "gorgias.satisfaction_survey",
+)
+
+_KPI_DESCRIPTION = """\
+Recompute the service levels a contract names from the helpdesks' own raw exports, not from the vendor's
+scorecard. Per vendor, and per channel and priority where the exports say them:
+
+  first_reply_time      count, p50, p90 minutes. Zendesk: reply_time instance 1 of the ticket metric events,
+                        activate to fulfill less pauses; Gorgias: created_datetime to the first public agent
+                        message no rule sent.
+  full_resolution_time  Zendesk: resolution_time to its last fulfill (a reopened ticket: its final solve);
+                        Gorgias: created_datetime to closed_datetime. Tickets not yet solved are left out.
+  within_sla            share of tickets whose SLA target applied (apply_sla on reply_time instance 1) that got
+                        their first reply by the target. Zendesk's breach events are the truth: a breach before
+                        the reply, or with none, is a miss; tickets with neither target nor breach are left out.
+  csat                  Zendesk: good / (good + bad) ratings (offered, unoffered left out); Gorgias: surveys
+                        scored 4 or 5 of 5 over scored surveys.
+  one_touch             solved tickets with exactly one agent reply (Zendesk ticket_metrics replies; Gorgias
+                        agent messages).
+  reopen_rate           solved tickets reopened (ticket_metrics reopens, ticket events solved -> open, or a
+                        second resolution fulfill).
+
+Percentiles interpolate linearly between closest ranks (numpy's default). Minutes are calendar minutes.
+--since/--until keep tickets by creation date (UTC).
+
+Inputs: a profile (.toml) uses its exports whose schema is one of the kinds below; files take --kind, or the
+kind their name says: the name without extension is the kind with "_" for ".", singular or plural
+(zendesk_ticket_metric_events.ndjson, gorgias_messages.json). Format from the suffix: .ndjson/.jsonl, .json
+(an array, or an API page such as {"ticket_metric_events": [...]}), .csv.
+Kinds: zendesk.ticket_metric_event, zendesk.ticket_metrics, zendesk.satisfaction_rating, zendesk.ticket_event,
+gorgias.ticket, gorgias.message, gorgias.satisfaction_survey.
+
+A table on stdout, or one JSON object per line with --json (metric, vendor, channel, priority, count,
+p50_minutes, p90_minutes, sla_target_minutes, within_sla, value, period_start, period_end). Exit 2 when a file
+could not be read whole (said on stderr; what was read is still printed), 0 otherwise.
 """
 
 
@@ -311,6 +359,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_limits(validate)
 
+    kpi = commands.add_parser(
+        "kpi",
+        help="recompute service levels (first reply, resolution, SLA, CSAT, one-touch, reopens) from raw exports",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_KPI_DESCRIPTION,
+    )
+    kpi.__class__ = _OneLineErrors
+    kpi.add_argument(
+        "inputs", nargs="+", metavar="PROFILE | FILE", help="an audit profile (.toml: its [[exports]]) or export files"
+    )
+    kpi.add_argument("--json", action="store_true", help="one JSON object per metric, vendor, channel and priority")
+    kpi.add_argument("--since", type=_date, metavar="DATE", help="tickets created on or after DATE (UTC, YYYY-MM-DD)")
+    kpi.add_argument("--until", type=_date, metavar="DATE", help="tickets created on or before DATE (UTC)")
+    kpi.add_argument(
+        "--kind", choices=KPI_KINDS, metavar="KIND", help="the kind of every FILE (default: from its name)"
+    )
+    _add_limits(kpi)
+
     serve = commands.add_parser(
         "sandbox",
         help="serve local HTTPS stand-ins of the Shopify, Zendesk and Gorgias APIs",
@@ -343,6 +409,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text[:40]!r}") from None
+
+
 def _seconds(text: str) -> float:
     """A finite, positive number of seconds (argparse type)."""
     try:
@@ -368,6 +441,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "kpi":
+            return _cmd_kpi(args)
         if args.command == "tls":
             return _cmd_tls(args)
         if args.command in {"keys", "sign", "verify"}:
@@ -778,6 +853,77 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps({"summary": summary}))
         invalid = invalid or not report.valid
     return EXIT_CANNOT_RUN if unreadable else EXIT_FINDINGS if invalid else EXIT_OK
+
+
+_SUFFIX_FORMATS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv"}
+
+
+def _cmd_kpi(args: argparse.Namespace) -> int:
+    from vendor_audit.kpi import KpiSource, compute, guess_kind, sources_from_exports
+    from vendor_audit.profile import load_profile
+
+    inputs: list[Path] = [Path(each) for each in args.inputs]
+    if len(inputs) == 1 and inputs[0].suffix.lower() == ".toml":
+        sources = sources_from_exports(load_profile(inputs[0]).exports)
+        if not sources:
+            _say(f"vendor-audit kpi: {inputs[0]} names no export of a KPI kind ({', '.join(KPI_KINDS)})")
+            return EXIT_CANNOT_RUN
+    else:
+        sources = []
+        for path in inputs:
+            kind = args.kind or guess_kind(path)
+            fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
+            if kind is None or fmt is None:
+                what = "its kind: pass --kind" if kind is None else "its format: name it .ndjson, .json or .csv"
+                _say(f"vendor-audit kpi: {path}: cannot tell {what} (see vendor-audit kpi --help)")
+                return EXIT_CANNOT_RUN
+            sources.append(KpiSource(kind.split(".", 1)[0], kind, path, fmt))
+    result = compute(sources, since=args.since, until=args.until, limits=_limits(args))
+    if args.json:
+        for row in result.rows:
+            _say(json.dumps(row.as_json(), ensure_ascii=False), err=False)
+    else:
+        _say("\n".join(_kpi_table(result.rows)), err=False)
+        for (vendor, metric), count in sorted(result.pending.items()):
+            _say(f"  {vendor}: {count} ticket(s) still running, left out of {metric}", err=False)
+    for problem in result.problems:
+        _say(f"vendor-audit kpi: {problem}")
+    return EXIT_CANNOT_RUN if result.problems else EXIT_OK
+
+
+def _kpi_table(rows: Sequence[KpiRow]) -> list[str]:
+    def cell(value: float | None, share: bool = False) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.1%}" if share else f"{value:.1f}"
+
+    header = ("metric", "vendor", "channel", "priority", "count", "p50 min", "p90 min", "target", "within", "value")
+    lines = [header]
+    for row in rows:
+        lines.append(
+            (
+                row.metric,
+                row.vendor,
+                row.channel or "all",
+                row.priority or "all",
+                str(row.count),
+                cell(row.p50_minutes),
+                cell(row.p90_minutes),
+                cell(row.sla_target_minutes),
+                cell(row.within_sla, share=True),
+                cell(row.value, share=True),
+            )
+        )
+    if len(lines) == 1:
+        return ["no KPI could be computed from these exports"]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip() for line in lines]
+    seen: set[str] = set()
+    for row in rows:  # a vendor's first rows are over all its channels and priorities: its whole period
+        if row.vendor not in seen:
+            seen.add(row.vendor)
+            out.append(f"{row.vendor}: tickets created {row.period_start or '?'} to {row.period_end or '?'}")
+    return out
 
 
 def entrypoint() -> None:
