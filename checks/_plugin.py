@@ -26,6 +26,7 @@ from vendor_audit.catalogs import catalogs
 from vendor_audit.engine import AuditOptions, AuditSession, CannotRun, PayloadScan, ProbedEndpoint, one_line
 from vendor_audit.exports import ExportReport
 from vendor_audit.findings import CheckSpec, Severity, Status
+from vendor_audit.kpi import KpiResult
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import ExportSpec, Profile
 from vendor_audit.recorder import Audit
@@ -354,6 +355,12 @@ def flow_tls(request: pytest.FixtureRequest) -> dict[str, TLSReport]:
 
 
 @pytest.fixture(scope="session")
+def kpi(request: pytest.FixtureRequest) -> KpiResult:
+    """The KPIs recomputed once from the profile's raw exports (tickets' SLA clocks, ratings, surveys)."""
+    return _engine(request).kpi()
+
+
+@pytest.fixture(scope="session")
 def export_reports(request: pytest.FixtureRequest) -> list[tuple[ExportSpec, ExportReport | str]]:
     return _engine(request).export_reports()
 
@@ -419,7 +426,7 @@ def _redactor(engine: AuditSession | None) -> Redactor | None:
 # The fixtures that hand vendor data (page bodies, matches with their clear digits, the credentials' profile)
 # to a test: a test using one, check or not, has its report redacted.
 _DATA_FIXTURES = frozenset(
-    {"profile", "snapshots", "payload_scan", "tls_reports", "flow_tls", "export_reports", "audit"}
+    {"profile", "snapshots", "payload_scan", "tls_reports", "flow_tls", "export_reports", "kpi", "audit"}
 )
 
 

@@ -63,6 +63,7 @@ def render_findings_json(run: AuditRun) -> str:
         "coverage": [dict(c) for c in run.coverage],
         "certificates": [dict(c) for c in run.certificates],
         "data_flows": [dict(f) for f in run.data_flows],
+        "service_levels": [dict(r) for r in run.service_levels],
         "expired_waivers": [dataclasses.asdict(w) for w in run.expired_waivers],
         "vendors": [dataclasses.asdict(v) for v in run.vendors],
         "signing_key": run.signing_key,
@@ -188,6 +189,7 @@ def redact_run(run: AuditRun, redact: Redactor) -> AuditRun:
         sandbox=strings(dict(run.sandbox)) if run.sandbox is not None else None,
         certificates=tuple(strings(dict(c)) for c in run.certificates),
         data_flows=tuple(strings(dict(f)) for f in run.data_flows),
+        service_levels=tuple(strings(dict(r)) for r in run.service_levels),
         expired_waivers=tuple(
             dataclasses.replace(w, resource=redact(w.resource), owner=redact(w.owner)) for w in run.expired_waivers
         ),

@@ -298,6 +298,62 @@ def _data_flows(run: AuditRun) -> str:
     return intro + _table(["vendor", "kind", "name", "destination", "active", "sends", "secret in headers"], rows)
 
 
+def _service_levels(run: AuditRun) -> str:
+    from vendor_audit.reports import _svg_charts
+
+    rows = run.service_levels
+    if not rows:
+        return "<p>No service level was recomputed (no [sla] target, or no export the KPIs read: see the findings).</p>"
+    out = []
+    for target in (r for r in rows if r.get("metric") == "sla_target"):
+        scope = " ".join(str(target.get(k)) for k in ("channel", "priority") if target.get(k)) or "all"
+        metric = str(target.get("target_metric", "")).replace("_", " ")
+        minutes, share = float(target.get("target_minutes") or 0), float(target.get("target_share") or 0)
+        got = float(target.get("within_sla") or 0)
+        title = f"{target.get('vendor')}: {metric} within {minutes:g} min for {100 * share:.0f} % of {scope} tickets"
+        out.append(f"<h3>{_e(title)}: {100 * got:.1f} % of {_e(target.get('count'))}</h3>")
+        bins = target.get("histogram")
+        weeks = target.get("weekly")
+        if isinstance(bins, list) and metric == "first reply time":
+            out.append(_svg_charts.histogram([b for b in bins if isinstance(b, dict)], minutes, title))
+        if isinstance(weeks, list):
+            out.append(_svg_charts.weekly([w for w in weeks if isinstance(w, dict)], share, title + ", by week"))
+    headers = ["vendor", "metric", "channel", "priority", "count", "p50 min", "p90 min", "target min", "value"]
+
+    def number(value: Any, share: bool = False) -> str:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return ""
+        return f"{100 * value:.1f} %" if share else f"{value:.1f}"
+
+    table = [
+        [
+            _e(r.get("vendor", "")),
+            _e(r.get("metric", "")),
+            _e(r.get("channel") or "all"),
+            _e(r.get("priority") or "all"),
+            _e(r.get("count", "")),
+            number(r.get("p50_minutes")),
+            number(r.get("p90_minutes")),
+            number(r.get("sla_target_minutes")),
+            number(r.get("value"), share=True),
+        ]
+        for r in rows
+        if r.get("metric") != "sla_target"
+    ]
+    intro = (
+        "<p>Recomputed from the raw exports, not from the vendor's scorecard: Zendesk's own SLA events (apply_sla, "
+        "breach, fulfill) decide first-reply attainment; judged by <code>sla_targets_met</code> and "
+        "<code>vendor_scorecard_matches_exports</code>.</p>"
+    )
+    return (
+        intro
+        + "".join(out)
+        + "<details><summary>Every recomputed figure</summary>"
+        + _table(headers, table, numeric=[4, 5, 6, 7, 8])
+        + "</details>"
+    )
+
+
 def _load(load: LoadAttachment) -> str:
     document = load.document
     endpoints = document.get("endpoints", {})
@@ -353,6 +409,7 @@ def render_html(run: AuditRun) -> str:
         ("not-tested", "What this audit did not test", _not_tested(run)),
         ("certificates", "Certificate inventory (PCI DSS 4.2.1.1)", _certificates(run)),
         ("data-flows", "Outbound data flows (PCI DSS 12.8.1)", _data_flows(run)),
+        ("service-levels", "Service levels against the contract", _service_levels(run)),
     ]
     if run.load:
         sections.append(("load", "Load test against the SLOs", _load(run.load)))

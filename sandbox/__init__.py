@@ -40,6 +40,7 @@ __all__ = [
     "HOOKS_ENDPOINT",
     "ROSTER_FILE",
     "SCENARIOS",
+    "SCORECARD_FILE",
     "ExportFile",
     "Faults",
     "Latency",
@@ -72,6 +73,9 @@ EXPORTS_ENDPOINT = "exports"
 HOOKS_ENDPOINT = "hooks"
 # The BPO's roster the generated profile names ([access] roster), written beside audit.toml.
 ROSTER_FILE = "bpo-roster.csv"
+# The vendors' own scorecard for the period ([sla] scorecard), written beside audit.toml.
+SCORECARD_FILE = "vendor-scorecard.csv"
+SCORECARD_COLUMNS = ("metric", "vendor", "channel", "priority", "value", "p50_minutes", "p90_minutes", "within_sla")
 
 
 def __getattr__(name: str) -> Any:
@@ -364,6 +368,7 @@ def _write_files(running: RunningSandbox) -> None:
     with os.fdopen(fd, "w") as out:
         out.write(env_lines)
     running.roster_path.write_text(render_roster(running.world))
+    (run_dir / SCORECARD_FILE).write_text(render_scorecard(running))
     running.profile_path.write_text(render_profile(running))
 
 
@@ -376,6 +381,27 @@ def render_roster(world: World, today: dt.date | None = None) -> str:
         end = row.end_date.isoformat() if row.end_date else ""
         writer.writerow([row.email, row.name, row.status, row.start_date.isoformat(), end, row.vendor])
     return out.getvalue()
+
+
+def render_scorecard(running: RunningSandbox) -> str:
+    """Every served vendor's reported figures as one CSV (empty cells where a figure is not reported)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, SCORECARD_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for name, standin in running.served.items():
+        for row in standin.scorecard(running.apis[name]):
+            writer.writerow({k: "" if row.get(k) is None else row[k] for k in SCORECARD_COLUMNS})
+    return out.getvalue()
+
+
+def _sla_section(running: RunningSandbox) -> str:
+    targets = [t for name, s in running.served.items() for t in s.sla_targets(running.apis[name])]
+    lines = ["[sla]", "tolerance = 0.02", f'scorecard = "{SCORECARD_FILE}"', ""]
+    for target in targets:
+        lines.append("[[sla.targets]]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in target.items()]
+        lines.append("")
+    return "\n".join(lines)
 
 
 def render_profile(running: RunningSandbox) -> str:
@@ -431,6 +457,7 @@ expiry_warning_days = 30
 [evidence]
 max_age_days = 30
 
+{_sla_section(running)}
 [slo]
 p95_ms = 800
 p99_ms = 2000

@@ -76,6 +76,10 @@ def _no_exports(api: Any) -> list[ExportFile]:
     return []
 
 
+def _no_rows(api: Any) -> list[dict[str, Any]]:
+    return []
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StandIn(Generic[API]):
     """Everything the sandbox needs of one vendor stand-in.
@@ -90,6 +94,9 @@ class StandIn(Generic[API]):
         profile: (api, base URL) -> its audit.toml tables ([vendors.<name>] and its credentials).
         secrets: api -> env var name to value, for the credentials its profile tables name.
         exports: api -> the export files its vendor produces.
+        sla_targets: api -> the contract's service-level targets for it, each a `[[sla.targets]]` table.
+        scorecard: api -> the vendor's own reported figures for the period (rows of the scorecard CSV: metric,
+            vendor, channel, priority, value, p50_minutes, p90_minutes, within_sla).
         sso_required: the generated profile requires SSO enforced on it ([security] sso_required): only where
             the vendor's API shows the setting and the clean scenario enforces it.
     """
@@ -103,6 +110,8 @@ class StandIn(Generic[API]):
     tls: Callable[[str], TLSPolicy] = _default_tls
     violations: Callable[[API, str], list[dict[str, Any]]] = _no_violations
     exports: Callable[[API], list[ExportFile]] = _no_exports
+    sla_targets: Callable[[API], list[dict[str, Any]]] = _no_rows
+    scorecard: Callable[[API], list[dict[str, Any]]] = _no_rows
     sso_required: bool = False
 
     def __post_init__(self) -> None:

@@ -23,6 +23,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ._api import Router, basic_credentials, bearer_token, decode_cursor, encode_cursor, int_arg, new_token, url_with
@@ -46,6 +47,7 @@ from ._http import Request, Response, json_response, text_response
 from ._ratelimit import Decision, FixedWindow
 from ._standin import ExportFile, StandIn
 from ._tls import TLSPolicy
+from ._zendesk_metrics import CHAT_POLICY, VIA_LABEL, MetricClock, ticket_channel, ticket_traits
 
 END_USER_ID_BASE = 1000
 # Notes need tickets:write. "read": listing OAuth tokens, OAuth clients and API tokens has no resource scope of
@@ -143,6 +145,9 @@ class ZendeskAPI:
         r.add("GET", "/api/v2/incremental/tickets/cursor", self.incremental_tickets, ("tickets:read",))
         r.add("GET", "/api/v2/incremental/ticket_events", self.ticket_events, ("tickets:read",))
         r.add("GET", "/api/v2/incremental/users/cursor", self.incremental_users, ("users:read",))
+        # Service levels (issue 16): the SLA clock per ticket, and the per-ticket figures it adds up to.
+        r.add("GET", "/api/v2/incremental/ticket_metric_events", self.ticket_metric_events, ("tickets:read",))
+        r.add("GET", "/api/v2/ticket_metrics", self.ticket_metrics, ("tickets:read",))
         # Credentials and outbound flows (issue 15). The credential lists have no resource scope: only "read".
         r.add("GET", "/api/v2/oauth/tokens", self.list_oauth_tokens, ("read",))
         r.add("GET", "/api/v2/oauth/clients", self.list_oauth_clients, ("read",))
@@ -168,6 +173,7 @@ class ZendeskAPI:
         scopes = LEAKY_SCOPES if self.world.scenario == "leaky" else CLEAN_SCOPES
         self.primary_token = self.issue_oauth_token(scopes)
         self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.metrics = MetricClock(self.world)
         if self.world.scenario == "leaky":
             for token_id, _, user, client, created, expires, used in _LEAKY_TOKENS:
                 self.oauth_tokens[new_token("", 32)] = OAuthToken(
@@ -395,7 +401,7 @@ class ZendeskAPI:
             "custom_fields": [{"id": 360_000_111, "value": None}],
             "satisfaction_rating": {"score": "unoffered"},
             "via": {
-                "channel": rng.choice(["email", "web", "api", "chat"]),
+                "channel": ticket_channel(index),  # the metric events' SLA policies follow it
                 "source": {"from": {}, "to": {}, "rel": None},
             },
             "brand_id": 360_000_001,
@@ -995,13 +1001,16 @@ class ZendeskAPI:
         ticket = (event + 1) // 2
         created = event % 2 == 1
         moment = self.world.ticket_time(ticket) + (dt.timedelta(0) if created else self.world.step / 2)
+        # The channel and priority the ticket itself carries (via.channel, priority), labelled as the events are.
+        priority, channel = ticket_traits(self.world, ticket)
+        via = VIA_LABEL[channel]
         child: dict[str, Any] = (
-            {"id": event * 10 + 1, "event_type": "Create", "via": "Web form", "status": "new", "priority": "normal"}
+            {"id": event * 10 + 1, "event_type": "Create", "via": via, "status": "new", "priority": priority}
             if created
             else {
                 "id": event * 10 + 1,
                 "event_type": "Change",
-                "via": "Web form",
+                "via": via,
                 "status": "open",
                 "previous_value": "new",
                 "field_name": "status",
@@ -1013,7 +1022,7 @@ class ZendeskAPI:
             "timestamp": int(moment.timestamp()),
             "created_at": iso(moment),
             "updater_id": END_USER_ID_BASE + 1 + ticket % self.world.customer_count if created else 5 + ticket % 11,
-            "via": "Web form",
+            "via": via,
             "system": {
                 "client": "Mozilla/5.0",
                 "ip_address": "198.51.100.7",
@@ -1078,6 +1087,55 @@ class ZendeskAPI:
             },
         )
 
+    def ticket_metric_events(self, request: Request, caller: Caller) -> Response:
+        """Incremental ticket metric events: chronological, at most 100 a page, time-based paging.
+
+        https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_metric_events/#list-ticket-metric-events
+        """
+        start_time = int_arg(request, "start_time", -1)
+        if start_time is None or start_time < 0:
+            return self.error(400, "InvalidValue", "start_time is required and must be an epoch time")
+        per_page = 100
+        events: list[dict[str, Any]] = []
+        for event in self._metric_events:
+            if _epoch(event["time"]) >= start_time:
+                events.append(event)
+                if len(events) == per_page:
+                    break
+        end_time = _epoch(events[-1]["time"]) if events else start_time
+        # As the real export does, the next page starts at the last page's end_time: events at that second repeat.
+        return json_response(
+            200,
+            {
+                "ticket_metric_events": events,
+                "next_page": f"{request.scheme_host}/api/v2/incremental/ticket_metric_events.json?start_time={end_time}"
+                if len(events) == per_page
+                else None,
+                "count": len(events),
+                "end_time": end_time,
+            },
+        )
+
+    @cached_property
+    def _metric_events(self) -> list[dict[str, Any]]:
+        return list(self.metrics.iter_events())
+
+    def ticket_metrics(self, request: Request, caller: Caller) -> Response:
+        """Ticket metrics, one per ticket.
+
+        https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_metrics/
+        """
+        return self._cursor_page(
+            request,
+            "ticket_metrics",
+            range(1, self.world.size + 1),
+            lambda i: self.metrics.ticket_metrics(self.metrics.life(i), request.scheme_host),
+        )
+
+
+def _epoch(text: str) -> int:
+    return int(dt.datetime.fromisoformat(text).timestamp())
+
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
@@ -1141,6 +1199,7 @@ def _violations(api: ZendeskAPI, scenario: str) -> list[dict[str, Any]]:
                 {"vendor": NAME, "kind": "mfa_disabled", "resource": f"users/{staff.id}", "detail": staff.role}
             )
     found += _access_violations(api)
+    found += _service_level_violations(api)
     if api.two_factor_enforce is False:  # absent is "not exposed", not a violation
         found.append(
             {
@@ -1194,6 +1253,50 @@ def _access_violations(api: ZendeskAPI) -> list[dict[str, Any]]:
     return found
 
 
+# The contract's service levels for this helpdesk ([[sla.targets]]), and the resource the checks name them by.
+CHAT_FIRST_REPLY = "sla/first_reply_time/chat/all"
+OVERSTATED_ATTAINMENT = 0.95  # leaky: what the vendor's scorecard claims for chat first replies
+
+
+def _sla_targets(api: ZendeskAPI) -> list[dict[str, Any]]:
+    return [
+        {
+            "metric": "first_reply_time",
+            "vendor": NAME,
+            "channel": "chat",
+            "minutes": CHAT_POLICY[2],
+            "share": 0.9,
+            "credit": "5 % of the month's chat fee",
+        },
+        # Resolution has no Zendesk SLA policy here: the target is judged on the recomputed p90.
+        {"metric": "full_resolution_time", "vendor": NAME, "minutes": 5760, "share": 0.9},
+    ]
+
+
+def _scorecard(api: ZendeskAPI) -> list[dict[str, Any]]:
+    """The vendor's own monthly figures: true in clean, overstated for chat first replies in leaky."""
+    met, measured = api.metrics.first_reply_attainment({"chat"})
+    true = round(met / measured, 3) if measured else None
+    claimed = OVERSTATED_ATTAINMENT if api.world.scenario == "leaky" else true
+    return [{"metric": "first_reply_time", "vendor": NAME, "channel": "chat", "within_sla": claimed}]
+
+
+def _service_level_violations(api: ZendeskAPI) -> list[dict[str, Any]]:
+    met, measured = api.metrics.first_reply_attainment({"chat"})
+    detail = (
+        f"{met} of {measured} chat tickets got a first reply within {CHAT_POLICY[2]} minutes; the contract asks 90 %"
+    )
+    return [
+        {"vendor": NAME, "kind": "sla_missed", "resource": CHAT_FIRST_REPLY, "detail": detail},
+        {
+            "vendor": NAME,
+            "kind": "scorecard_overstated",
+            "resource": CHAT_FIRST_REPLY,
+            "detail": f"the scorecard reports {OVERSTATED_ATTAINMENT:.0%}; the exports say {met / measured:.0%}",
+        },
+    ]
+
+
 def _profile(api: ZendeskAPI, base_url: str) -> str:
     return f"""\
 [vendors.{NAME}]
@@ -1227,6 +1330,15 @@ def _exports(api: ZendeskAPI) -> list[ExportFile]:
             if leaky
             else [],
         ),
+        # The SLA clock: clean in both scenarios (the leaky miss is in the data, not in the file's shape).
+        ExportFile(
+            vendor=NAME,
+            name="zendesk_ticket_metric_events.ndjson",
+            format="ndjson",
+            schema="zendesk.ticket_metric_event",
+            records=api.metrics.iter_events,
+            total=0,  # no breaks: where a break would land does not matter
+        ),
         ExportFile(
             vendor=NAME,
             name="zendesk_satisfaction_ratings.csv",
@@ -1255,5 +1367,7 @@ STANDIN: StandIn[ZendeskAPI] = StandIn(
     profile=_profile,
     secrets=lambda api: {ENV_NAME: api.primary_token},
     exports=_exports,
+    sla_targets=_sla_targets,
+    scorecard=_scorecard,
     sso_required=True,  # security_settings shows authentication.agent.enforce_sso; clean enforces it
 )

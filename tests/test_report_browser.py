@@ -121,8 +121,9 @@ def test_full_report_renders_in_chromium(fresh: StartSandbox, tmp_path: Path, br
         "--load-run",
         str(load_dir),
     )
-    assert audit.returncode == 1, audit.stdout[-3000:] + audit.stderr
     (run_dir,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    errors = [f for f in json.loads((run_dir / "findings.json").read_text())["findings"] if f["status"] == "error"]
+    assert audit.returncode == 1, [(f["check_id"], f["vendor"], f["message"][:300]) for f in errors] or audit.stderr
     checked = assert_valid_reports(run_dir)
     assert {c["id"] for c in checked["findings"]["checks"]} >= {"load_latency_within_slo", "payloads_free_of_pans"}
     assert (run_dir / "load" / "latency.svg").exists()
@@ -139,6 +140,7 @@ def test_full_report_renders_in_chromium(fresh: StartSandbox, tmp_path: Path, br
         "Certificate inventory",
         "Outbound data flows",
         "Load test against the SLOs",
+        "Service levels against the contract",
     ):
         assert any(h.startswith(expected) for h in headings), headings
     waived = browser.find_element("id", "waived").text
@@ -160,6 +162,14 @@ def test_full_report_renders_in_chromium(fresh: StartSandbox, tmp_path: Path, br
     assert len(inventory.find_elements("css selector", "tbody tr")) == len(flows)
     assert any(f["destination"].startswith("http://") and f["destination"] in inventory.text for f in flows)
     assert "sk_live" not in inventory.get_attribute("innerHTML")
+    # Service levels (issue 16): inline SVG charts of the contract's targets, drawn at their size under the CSP.
+    levels = json.loads((run_dir / "findings.json").read_text())["service_levels"]
+    assert any(r["metric"] == "sla_target" and r["histogram"] for r in levels)
+    charts = browser.find_elements("css selector", "#service-levels svg.chart")
+    assert len(charts) >= 3  # the first-reply histogram, and a weekly attainment per target
+    assert all(c.size["width"] > 100 and c.size["height"] > 100 for c in charts)
+    assert browser.find_elements("css selector", "#service-levels svg.chart rect")  # histogram bars drawn
+    assert "target 60 min" in browser.find_element("id", "service-levels").text
     assert console_errors(browser) == []
 
     height = browser.execute_script("return document.documentElement.scrollHeight")

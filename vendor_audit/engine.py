@@ -57,6 +57,7 @@ from vendor_audit.tlsprobe import TLSReport
 if TYPE_CHECKING:
     from vendor_audit.connectors import Collection
     from vendor_audit.exports import ExportReport
+    from vendor_audit.kpi import KpiResult
 
 __all__ = [
     "AuditOptions",
@@ -422,6 +423,29 @@ class AuditSession:
                 )
         return rows
 
+    def kpi(self) -> KpiResult:
+        """The KPIs recomputed once from the profile's raw exports (vendor_audit.kpi), for the service-level checks."""
+        return self._once("kpi", self._compute_kpi)
+
+    def _compute_kpi(self) -> KpiResult:
+        from vendor_audit.kpi import compute, sources_from_exports
+
+        return compute(sources_from_exports(self._require_profile().exports))
+
+    def _service_levels(self) -> list[dict[str, Any]]:
+        """The recomputed KPI rows for the report, each first-reply row with what its charts need.
+
+        Empty when no check asked for the KPIs (nothing is computed for the report alone) or they failed.
+        """
+        from vendor_audit.kpi import KpiResult
+        from vendor_audit.service_levels import service_level_rows
+
+        result = self._cache.get("kpi")
+        if not isinstance(result, KpiResult):
+            return []
+        profile = self._require_profile()
+        return service_level_rows(result, profile.sla.targets)
+
     def export_reports(self) -> list[tuple[ExportSpec, ExportReport | str]]:
         return self._once("export_reports", self._validate_exports)
 
@@ -582,6 +606,7 @@ class AuditSession:
             collection_seconds=self._collection_seconds,
             certificates=tuple(self._certificates),
             data_flows=tuple(self._flow_inventory()),
+            service_levels=tuple(self._service_levels()),
             expired_waivers=tuple(
                 ExpiredWaiver(w.check, w.resource, w.owner, w.expires.isoformat())
                 for w in (profile.waivers if profile else ())

@@ -196,6 +196,8 @@ class AuditRun:
     collection_seconds: float | None = None
     certificates: tuple[Mapping[str, JSONValue], ...] = ()
     data_flows: tuple[Mapping[str, JSONValue], ...] = ()  # where customer data leaves the vendors (PCI DSS 12.8.1)
+    # KPI rows recomputed from the raw exports, and per contract target its charts' data (issue 16)
+    service_levels: tuple[Mapping[str, JSONValue], ...] = ()
     expired_waivers: tuple[ExpiredWaiver, ...] = ()
     evidence_max_age_days: int | None = None
     coverage: tuple[Mapping[str, JSONValue], ...] = ()  # per framework {framework, name, requirements, covered, ...}

@@ -87,6 +87,16 @@ _ENVELOPES = {
 }
 
 
+# Where each metric comes from, for a check's manual message: what to export so the audit can recompute it.
+METRIC_SOURCES = {
+    "first_reply_time": "Zendesk ticket metric events (incremental/ticket_metric_events) or ticket_metrics, or "
+    "Gorgias tickets and messages",
+    "full_resolution_time": "Zendesk ticket metric events or ticket_metrics, or Gorgias tickets",
+    "csat": "Zendesk satisfaction ratings or Gorgias satisfaction surveys",
+    "one_touch": "Zendesk ticket_metrics (replies) or Gorgias messages",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class KpiSource:
     vendor: str  # the profile's vendor name, e.g. "zendesk"

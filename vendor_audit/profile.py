@@ -43,6 +43,8 @@ __all__ = [
     "FlowPolicy",
     "Profile",
     "ProfileError",
+    "SLAPolicy",
+    "SLATarget",
     "SecurityPolicy",
     "TokenPolicy",
     "Vendor",
@@ -172,6 +174,35 @@ class FlowPolicy:
     allowed_destinations: tuple[str, ...] = ()  # lower-cased host globs (fnmatch); empty: no host is approved
 
 
+@dataclass(frozen=True, slots=True)
+class SLATarget:
+    """One `[[sla.targets]]`: "first reply within 60 minutes for 90 % of chat tickets"."""
+
+    metric: str  # "first_reply_time" or "full_resolution_time"
+    minutes: float
+    share: float  # of the tickets in scope that must meet it, 0..1
+    channel: str | None = None  # None: every channel
+    priority: str | None = None  # None: every priority
+    vendor: str | None = None  # None: every vendor of the profile
+    credit: str | float | None = None  # what the vendor owes per miss, as the contract words it
+
+    @property
+    def resource(self) -> str:
+        """How findings name the target: sla/{metric}/{channel or all}/{priority or all}."""
+        return f"sla/{self.metric}/{self.channel or 'all'}/{self.priority or 'all'}"
+
+
+@dataclass(frozen=True, slots=True)
+class SLAPolicy:
+    """[sla]: the contract's service levels, and the vendor's own scorecard to hold against the exports."""
+
+    targets: tuple[SLATarget, ...] = ()
+    csat_floor: float | None = None
+    fcr_floor: float | None = None
+    tolerance: float = 0.02  # two points of a share; minutes compare within the same fraction
+    scorecard: Path | None = None  # resolved relative to the profile
+
+
 # Requests even the smallest collection makes: each grant, the users, the MFA setting and the first page
 # of each payload kind. A pace that cannot make these within the vendor deadline is refused up front.
 MINIMAL_COLLECTION_REQUESTS = 8
@@ -198,6 +229,7 @@ class Profile:
     tokens: TokenPolicy = field(default_factory=TokenPolicy)
     security: SecurityPolicy = field(default_factory=SecurityPolicy)
     flows: FlowPolicy = field(default_factory=FlowPolicy)
+    sla: SLAPolicy = field(default_factory=SLAPolicy)
 
     @property
     def read_only(self) -> bool:
@@ -464,12 +496,31 @@ def _policy_problems(raw: dict[str, Any]) -> Iterator[str]:
                 )
             else:
                 yield f"security.egress_ranges[{i}]: {text!r} has host bits set; write {str(loose)!r}"
+    yield from _sla_problems(raw.get("sla", {}), names)
     for i, glob in enumerate(raw.get("flows", {}).get("allowed_destinations", [])):
         if "://" in glob or "/" in glob or "@" in glob:
             yield (
                 f"flows.allowed_destinations[{i}]: expected a host or host glob (hooks.brand.example, "
                 f"*.brand.example), not a URL; found {_show(glob)}"
             )
+
+
+def _sla_problems(sla: dict[str, Any], names: list[str]) -> Iterator[str]:
+    """[[sla.targets]] naming a vendor the profile lacks, or the same target twice (which would count twice)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for i, target in enumerate(sla.get("targets", [])):
+        vendor = target.get("vendor")
+        if vendor is not None and vendor not in names:
+            yield f"sla.targets[{i}].vendor: no vendor {_show(vendor)} in [vendors]; expected one of: " + ", ".join(
+                names
+            )
+        key = tuple(target.get(k) for k in ("metric", "vendor", "channel", "priority"))
+        if key in seen:
+            yield (
+                f"sla.targets[{i}]: the same metric, vendor, channel and priority as sla.targets[{seen[key]}]; "
+                "merge them or tell them apart by channel or priority"
+            )
+        seen.setdefault(key, i)
 
 
 def _file_problems(key: str, path: Path, advice: str) -> Iterator[str]:
@@ -637,6 +688,28 @@ def _build(raw: dict[str, Any], path: Path) -> Profile:
         ),
         security=_security(raw.get("security", {})),
         flows=FlowPolicy(tuple(g.lower() for g in raw.get("flows", {}).get("allowed_destinations", ()))),
+        sla=_sla(raw.get("sla", {}), rel),
+    )
+
+
+def _sla(raw: dict[str, Any], rel: Callable[[str | None], Path | None]) -> SLAPolicy:
+    return SLAPolicy(
+        targets=tuple(
+            SLATarget(
+                metric=t["metric"],
+                minutes=float(t["minutes"]),
+                share=float(t["share"]),
+                channel=t.get("channel"),
+                priority=t.get("priority"),
+                vendor=t.get("vendor"),
+                credit=t.get("credit"),
+            )
+            for t in raw.get("targets", ())
+        ),
+        csat_floor=raw.get("csat_floor"),
+        fcr_floor=raw.get("fcr_floor"),
+        tolerance=raw.get("tolerance", 0.02),
+        scorecard=rel(raw.get("scorecard")),
     )
 
 

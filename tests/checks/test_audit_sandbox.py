@@ -53,6 +53,9 @@ CHECK_OF = {
     "flow_not_allowed": "outbound_flows_safe",
     "flow_secret_in_headers": "outbound_flows_safe",
     "flow_tls_weak": "outbound_flows_safe",
+    # service levels recomputed from the raw exports (issue 16)
+    "sla_missed": "sla_targets_met",
+    "scorecard_overstated": "vendor_scorecard_matches_exports",
 }
 # Kinds one resource may fail more than once with (a flow over http to a host off the allow-list): matched by kind.
 BY_KIND = {"track_data", "cvv"} | {
@@ -133,6 +136,8 @@ def test_clean_passes_every_check(clean: sandbox.RunningSandbox, tmp_path: Path)
         for v in ("shopify", "gorgias")
     }
     unexposed |= {("outbound_flows_safe", "zendesk"), ("outbound_flows_safe", "gorgias")}
+    # Shopify lists only the audit app's own webhook subscriptions: a coverage limit, manual (commit 71dde78).
+    unexposed |= {("outbound_flows_safe", "shopify")}
     assert manual == unexposed
     zendesk = {f["check_id"]: f for f in result.findings("manual") if f["vendor"] == "zendesk"}
     staff, enforcement = zendesk["mfa_enabled_for_vendor_staff"], zendesk["mfa_enforced_for_account"]
