@@ -283,3 +283,45 @@ def test_cli_table_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
         cli.main(["kpi", str(good), "--since", "March"])
     assert stopped.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_business_hours_give_business_minutes_too(tmp_path: Path) -> None:
+    """A reply on Monday to a ticket of Friday evening: 63 hours on the calendar, 4 minutes of business hours."""
+    events = tmp_path / "zendesk_ticket_metric_events.ndjson"
+    friday_evening, monday = "2026-11-27T17:58:00Z", "2026-11-30T09:02:00Z"  # a weekend between
+    rows = [
+        {"id": 1, "ticket_id": 7, "metric": "reply_time", "instance_id": 1, "type": "activate", "time": friday_evening},
+        {"id": 2, "ticket_id": 7, "metric": "reply_time", "instance_id": 1, "type": "fulfill", "time": monday},
+    ]
+    events.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vendor_audit",
+            "kpi",
+            "--json",
+            "--business-hours",
+            "mon-fri 09:00-18:00 UTC",
+            str(events),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    first = {
+        row["clock"]: row
+        for row in map(json.loads, result.stdout.splitlines())
+        if row["metric"] == "first_reply_time" and row["channel"] is None and row["priority"] is None
+    }
+    assert first["calendar"]["p50_minutes"] == pytest.approx(3 * 24 * 60 - 8 * 60 - 56)  # 63 h 04 min
+    assert first["business"]["p50_minutes"] == pytest.approx(4)  # 17:58-18:00 Friday, 09:00-09:02 Monday
+    bad = subprocess.run(
+        [sys.executable, "-m", "vendor_audit", "kpi", "--business-hours", "weekdays 9-5", str(events)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1

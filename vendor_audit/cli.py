@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 import textwrap
 import time
@@ -20,7 +21,7 @@ from vendor_audit.findings import AuditRun, RunState
 if TYPE_CHECKING:  # the heavy imports wait for the command that needs them: `tls` and `--help` stay fast
     from vendor_audit import boundedio, sandbox
     from vendor_audit.engine import AuditSession
-    from vendor_audit.kpi import KpiRow
+    from vendor_audit.kpi import KpiRow, Schedule
 
 SCENARIOS = ("clean", "leaky")  # sandbox.SCENARIOS, without importing the sandbox to build the parser
 
@@ -374,6 +375,13 @@ def _parser() -> argparse.ArgumentParser:
     kpi.add_argument("--until", type=_date, metavar="DATE", help="tickets created on or before DATE (UTC)")
     kpi.add_argument(
         "--kind", choices=KPI_KINDS, metavar="KIND", help="the kind of every FILE (default: from its name)"
+    )
+    kpi.add_argument(
+        "--business-hours",
+        type=_business_hours,
+        metavar="HOURS",
+        help='the support schedule, e.g. "mon-fri 09:00-17:00 America/New_York": reply and resolution times are '
+        "then given in business minutes too (rows with clock = business), as Zendesk counts business-hours SLAs",
     )
     _add_limits(kpi)
 
@@ -858,6 +866,29 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 _SUFFIX_FORMATS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv"}
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^\s*([a-z]{3})(?:-([a-z]{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s+(\S+)\s*$", re.I)
+
+
+def _business_hours(text: str) -> Schedule:
+    """Parse "mon-fri 09:00-17:00 America/New_York" as a kpi.Schedule: one daily span over a range of weekdays."""
+    from vendor_audit.kpi import Schedule
+
+    found = _HOURS.match(text)
+    days_named = [d.lower() for d in (found[1], found[2] or found[1])] if found else []
+    if not found or not all(d in _DAYS for d in days_named):
+        raise argparse.ArgumentTypeError(
+            f'{text[:60]!r}: give days, hours and a time zone, e.g. "mon-fri 09:00-17:00 Europe/Lisbon"'
+        )
+    first, last = (_DAYS.index(d) for d in days_named)
+    start, end = int(found[3]) * 60 + int(found[4]), int(found[5]) * 60 + int(found[6])
+    days = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+    try:
+        return Schedule(found[7], tuple((day, start, end) for day in days))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _cmd_kpi(args: argparse.Namespace) -> int:
     from vendor_audit.kpi import KpiSource, compute, guess_kind, sources_from_exports
     from vendor_audit.profile import load_profile
@@ -879,11 +910,21 @@ def _cmd_kpi(args: argparse.Namespace) -> int:
                 return EXIT_CANNOT_RUN
             sources.append(KpiSource(kind.split(".", 1)[0], kind, path, fmt))
     result = compute(sources, since=args.since, until=args.until, limits=_limits(args))
+    clocks = [("calendar", result.rows)]
+    if args.business_hours is not None:
+        business = compute(
+            sources, since=args.since, until=args.until, schedule=args.business_hours, limits=_limits(args)
+        )
+        clocks.append(("business", [row for row in business.rows if row.p50_minutes is not None]))
     if args.json:
-        for row in result.rows:
-            _say(json.dumps(row.as_json(), ensure_ascii=False), err=False)
+        for clock, rows in clocks:
+            for row in rows:
+                _say(json.dumps(row.as_json() | {"clock": clock}, ensure_ascii=False), err=False)
     else:
-        _say("\n".join(_kpi_table(result.rows)), err=False)
+        for clock, rows in clocks:
+            if len(clocks) > 1:
+                _say(f"{clock} minutes:", err=False)
+            _say("\n".join(_kpi_table(rows)), err=False)
         for (vendor, metric), count in sorted(result.pending.items()):
             _say(f"  {vendor}: {count} ticket(s) still running, left out of {metric}", err=False)
     for problem in result.problems:
