@@ -199,7 +199,7 @@ def test_unknown_schema_names_and_missing_schema_files(tmp_path: Path) -> None:
     one_line_exit_2(
         cli("validate", "zendesk.ticket_events", data, cwd=tmp_path),
         "no such schema: zendesk.ticket_events; known: ",
-        "zendesk.ticket_event (or give the path of a .json schema)",
+        "zendesk.ticket_event, zendesk.ticket_metric_event (or give the path of a .json schema)",
     )
     one_line_exit_2(cli("validate", "../../etc/passwd", data, cwd=tmp_path), "no such schema: ../../etc/passwd")
     one_line_exit_2(cli("validate", "missing.json", data, cwd=tmp_path), "schema missing.json: no such file")
