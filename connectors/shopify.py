@@ -186,13 +186,16 @@ def webhook_flow(vendor: str, raw_id: str, topic: str, url: str, source: str, wh
     )
 
 
-def order_payloads(order: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
-    """A REST order's note and note attributes."""
-    resource = f"orders/{ids(order, where)}"
+def order_payloads(
+    order: dict[str, Any], vendor: str, ids: MissingIds, where: str, *, graphql: bool = False
+) -> Iterator[Payload]:
+    """An order's note and note attributes (GraphQL's customAttributes), named by the id REST shows either way."""
+    resource = f"orders/{ids(order, where, key='legacyResourceId' if graphql else 'id')}"
+    attributes = "customAttributes" if graphql else "note_attributes"
     if note := field_str(order, "note", where):
         yield Payload(vendor, resource, "note", note)
-    for i, attribute in enumerate(field_list(order, "note_attributes", where)):
-        value = field_str(expect_object(attribute, where, "'note_attributes' to hold objects"), "value", where)
+    for i, attribute in enumerate(field_list(order, attributes, where)):
+        value = field_str(expect_object(attribute, where, f"'{attributes}' to hold objects"), "value", where)
         if value:
             yield Payload(vendor, resource, f"note_attributes[{i}].value", value)
 
@@ -200,17 +203,6 @@ def order_payloads(order: dict[str, Any], vendor: str, ids: MissingIds, where: s
 def customer_payloads(customer: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
     if note := field_str(customer, "note", where):
         yield Payload(vendor, f"customers/{ids(customer, where)}", "note", note)
-
-
-def graphql_order_payloads(node: dict[str, Any], vendor: str, ids: MissingIds, where: str) -> Iterator[Payload]:
-    """A GraphQL Order's note and custom attributes (REST's note_attributes), named by the id REST shows."""
-    resource = f"orders/{ids(node, where, key='legacyResourceId')}"
-    if note := field_str(node, "note", where):
-        yield Payload(vendor, resource, "note", note)
-    for i, attribute in enumerate(field_list(node, "customAttributes", where)):
-        value = field_str(expect_object(attribute, where, "'customAttributes' to hold objects"), "value", where)
-        if value:
-            yield Payload(vendor, resource, f"note_attributes[{i}].value", value)
 
 
 def graphql_errors(body: dict[str, Any], vendor: str, credential: str, where: str) -> None:
@@ -337,7 +329,7 @@ class ShopifyConnector:
         ids = MissingIds()
         if self.api == "graphql":
             for node, where in self._connection("orders", ORDERS_QUERY):
-                yield from graphql_order_payloads(node, self.name, ids, where)
+                yield from order_payloads(node, self.name, ids, where, graphql=True)
             for node, where in self._connection("customers", CUSTOMERS_QUERY):
                 if note := field_str(node, "note", where):
                     yield Payload(self.name, f"customers/{ids(node, where, key='legacyResourceId')}", "note", note)

@@ -922,41 +922,37 @@ class ZendeskAPI:
 
         https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/#incremental-user-export-cursor-based
         """
-        per_page = int_arg(request, "per_page", 1000)
-        if per_page is None or not 1 <= per_page <= 1000:
-            return self.error(400, "InvalidPaginationParameter", "per_page must be between 1 and 1000")
         everyone = [uid for _, uid in self._users()]
-        cursor = request.arg("cursor")
-        if cursor is not None:
-            state = decode_cursor(cursor)
-            if state is None or not isinstance(state.get("next"), int):
-                return self.error(400, "InvalidCursor", "The cursor is invalid")
-            start = state["next"]
-        else:
-            start_time = int_arg(request, "start_time", -1)
-            if start_time is None or start_time < 0:
-                return self.error(400, "InvalidValue", "start_time is required and must be an epoch time")
-            if start_time > dt.datetime.now(dt.UTC).timestamp() - 60:
-                return self.error(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
-            start = 0 if start_time <= DATA_END.timestamp() else len(everyone)  # every user was updated at DATA_END
-        stop = min(len(everyone), start + per_page)
-        users = [self.user_json(request, uid) for uid in everyone[start:stop]]
-        after = encode_cursor({"next": stop})
-        before = encode_cursor({"next": max(0, start - per_page)})
-        base = f"{request.scheme_host}/api/v2/incremental/users/cursor.json?cursor="
-        return json_response(
-            200,
-            {
-                "users": users,
-                "after_url": base + after,
-                "after_cursor": after,
-                "before_url": base + before,
-                "before_cursor": before,
-                "end_of_stream": stop >= len(everyone),
-            },
+        return self._incremental_cursor(
+            request,
+            "users",
+            range(len(everyone)),
+            # Every user was updated at DATA_END: all of them, or none for a later start_time.
+            lambda start_time: 0 if start_time <= DATA_END.timestamp() else len(everyone),
+            lambda i: self.user_json(request, everyone[i]),
         )
 
     def incremental_tickets(self, request: Request, caller: Caller) -> Response:
+        return self._incremental_cursor(
+            request,
+            "tickets",
+            range(1, self.world.size + 1),
+            self._first_at_or_after,
+            lambda i: self.ticket_json(request, i),
+        )
+
+    def _incremental_cursor(
+        self,
+        request: Request,
+        key: str,
+        indexes: range,
+        first_at_or_after: Callable[[int], int],
+        render: Callable[[int], Any],
+    ) -> Response:
+        """One page of a cursor-based incremental export (tickets, users): start_time first, then `cursor`.
+
+        https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
+        """
         per_page = int_arg(request, "per_page", 1000)
         if per_page is None or not 1 <= per_page <= 1000:
             return self.error(400, "InvalidPaginationParameter", "per_page must be between 1 and 1000")
@@ -972,23 +968,22 @@ class ZendeskAPI:
                 return self.error(400, "InvalidValue", "start_time is required and must be an epoch time")
             if start_time > dt.datetime.now(dt.UTC).timestamp() - 60:
                 return self.error(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
-            start = self._first_at_or_after(start_time)
-        stop = min(self.world.size + 1, start + per_page)
-        items = [self.ticket_json(request, i) for i in range(start, stop)]
+            start = first_at_or_after(start_time)
+        stop = min(indexes.stop, start + per_page)
         after = encode_cursor({"next": stop})
-        before = encode_cursor({"next": max(1, start - per_page)})
-        base = f"{request.scheme_host}/api/v2/incremental/tickets/cursor.json?cursor="
+        before = encode_cursor({"next": max(indexes.start, start - per_page)})
+        base = f"{request.scheme_host}/api/v2/incremental/{key}/cursor.json?cursor="
         return json_response(
             200,
             {
-                "tickets": items,
+                key: [render(i) for i in range(start, stop)],
                 "after_url": base + after,
                 "after_cursor": after,
                 "before_url": base + before,
                 "before_cursor": before,
                 # After the end the cursor still answers, with nothing and end_of_stream again: clients that
                 # ignore end_of_stream loop forever (vendor-apis.md 2.9).
-                "end_of_stream": stop > self.world.size,
+                "end_of_stream": stop >= indexes.stop,
             },
         )
 
