@@ -166,6 +166,7 @@ def redact_run(run: AuditRun, redact: Redactor) -> AuditRun:
             evidence=strings(dict(f.evidence)),
             remediation=redact(f.remediation),
             waiver=strings(dict(f.waiver)) if f.waiver is not None else None,
+            uid="",  # recomputed over the redacted fields when the run is rebuilt
         )
         for f in run.findings
     )

@@ -12,6 +12,7 @@ __all__ = ["CSV_COLUMNS", "render_csv"]
 
 CSV_COLUMNS = (
     "run_id",
+    "finding_uid",
     "check_id",
     "status",
     "severity",
@@ -44,6 +45,7 @@ def render_csv(run: AuditRun) -> str:
         waiver = finding.waiver or {}
         row = (
             run.run_id,
+            finding.uid,
             finding.check_id,
             finding.status.value,
             finding.severity.value,

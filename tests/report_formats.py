@@ -99,12 +99,15 @@ def assert_valid_reports(run_dir: Path) -> dict[str, Any]:
             else None
         )
         as_finding = {
+            "uid": row["finding_uid"],
             **{k: row[k] for k in ("check_id", "status", "severity", "vendor", "resource", "message", "remediation")},
             "controls": row["controls"].split(";") if row["controls"] else [],
             "evidence": json.loads(row["evidence"]) if row["evidence"] else {},
             "waiver": waiver,
         }
         jsonschema.validate(as_finding, finding_schema, format_checker=jsonschema.FormatChecker())
+    assert [r["finding_uid"] for r in rows] == [f["uid"] for f in findings["findings"]]
+    assert len({f["uid"] for f in findings["findings"]}) == len(findings["findings"])  # one id per finding
     page = html_structure((run_dir / "report.html").read_text())
     assert page.problems == [], page.problems[:5]
     assert page.stack == []

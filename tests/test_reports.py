@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -26,8 +27,10 @@ from vendor_audit.findings import (
     Severity,
     Status,
     VendorRef,
+    with_uids,
 )
-from vendor_audit.reports import REPORT_FILES, render_findings_json, render_table, write_reports
+from vendor_audit.redact import Redactor
+from vendor_audit.reports import REPORT_FILES, redact_run, render_findings_json, render_table, write_reports
 from vendor_audit.reports.html import render_html
 from vendor_audit.reports.junit import render_junit
 from vendor_audit.reports.oscal import control_token, render_oscal
@@ -319,3 +322,26 @@ def test_findings_json_keeps_the_shapes_of_the_typed_fields() -> None:
     assert (document["drift"]["base"], document["load"], document["signing_key"]) == ("r1", None, run.signing_key)
     assert "expired waiver: tls_hsts_enabled endpoint/* (owner secops@brand.example" in render_table(run)
     assert not hasattr(run, "extra")
+
+
+def test_finding_uids_are_stable_unique_and_follow_the_redacted_fields() -> None:
+    first = sample_run()
+    again = sample_run()
+    assert [f.uid for f in first.findings] == [f.uid for f in again.findings]
+    assert all(re.fullmatch(r"va1-[0-9a-f]{24}", f.uid) for f in first.findings)
+    # the id names what was examined: a new message on the same resource keeps it, another resource changes it
+    one = finding(HSTS_SPEC, Status.FAIL, "endpoint/a:443", "no HSTS header")
+    reworded = dataclasses.replace(one, message="HSTS max-age too short")
+    moved = dataclasses.replace(one, resource="endpoint/b:443")
+    uids = [with_uids([f])[0].uid for f in (one, reworded, moved)]
+    assert uids[0] == uids[1] != uids[2]
+    # findings sharing check, vendor and resource are told apart, identical ones too, and deterministically
+    twins = with_uids([one, reworded, one])
+    assert len({f.uid for f in twins}) == 3
+    assert [f.uid for f in twins] == [f.uid for f in with_uids([one, reworded, one])]
+    # redaction rebuilds the id over what the report shows: a secret in a resource never reaches it
+    secret = dataclasses.replace(one, resource="endpoint/s3cr3t-token:443")
+    redacted = redact_run(sample_run(findings=(secret,)), Redactor(["s3cr3t-token"]))
+    assert (
+        redacted.findings[0].uid == with_uids([dataclasses.replace(secret, resource="endpoint/[REDACTED]:443")])[0].uid
+    )

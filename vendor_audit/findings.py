@@ -5,9 +5,11 @@ Unknown is not compliant: a check that could not look records `error` or `manual
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +25,7 @@ __all__ = [
     "Status",
     "VendorRef",
     "exit_code",
+    "with_uids",
 ]
 
 JSONValue = Any
@@ -92,9 +95,13 @@ class Finding:
     evidence: Mapping[str, JSONValue] = field(default_factory=dict)  # redacted: masked PANs, no secrets
     remediation: str = ""
     waiver: Mapping[str, str] | None = None
+    # Stable across runs of the same state (SARIF fingerprints, OCSF finding_info.uid, OSCAL finding uuids, drift in
+    # other tools): see `with_uids`. Empty until the run that holds the finding is assembled.
+    uid: str = ""
 
     def as_json(self) -> dict[str, JSONValue]:
         return {
+            "uid": self.uid,
             "check_id": self.check_id,
             "status": self.status.value,
             "severity": self.severity.value,
@@ -120,7 +127,37 @@ class Finding:
             evidence=raw.get("evidence") or {},
             remediation=raw.get("remediation", ""),
             waiver=raw.get("waiver"),
+            uid=raw.get("uid", ""),
         )
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+def with_uids(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings, each with its stable id: `va1-` and 24 hex digits of SHA-256 over check, vendor and resource.
+
+    Like Prowler's FINDING_UID it names what was examined, not when: the same state audited twice gives the same ids.
+    Findings that share check, vendor and resource (two schema errors in one export) are told apart by their message,
+    and identical ones by their rank among equals. The id is computed over the redacted fields, so it carries nothing
+    a report may not show. A finding that already has an id keeps it.
+    """
+    items = tuple(findings)
+    bases = [_digest(f.check_id, f.vendor, f.resource) for f in items]
+    shared = Counter(bases)
+    seen: Counter[str] = Counter()
+    result = []
+    for finding, base in zip(items, bases, strict=True):
+        if finding.uid:
+            result.append(finding)
+            continue
+        digest = base if shared[base] == 1 else _digest(base, finding.message)
+        seen[digest] += 1
+        if seen[digest] > 1:
+            digest = _digest(digest, str(seen[digest]))
+        result.append(replace(finding, uid=f"va1-{digest}"))
+    return tuple(result)
 
 
 def exit_code(findings: Iterable[Finding], fail_on: Severity, *, could_not_run: bool = False) -> int:
@@ -205,6 +242,10 @@ class AuditRun:
     evidence_files: tuple[EvidenceFile, ...] = ()
     drift: Mapping[str, JSONValue] | None = None
     load: LoadAttachment | None = None
+
+    def __post_init__(self) -> None:
+        if any(not f.uid for f in self.findings):
+            object.__setattr__(self, "findings", with_uids(self.findings))
 
     def counts(self) -> dict[str, int]:
         totals = {s.value: 0 for s in Status}
