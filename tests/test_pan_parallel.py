@@ -2,7 +2,8 @@
 
 Past `parallel_after` bytes `scan_ndjson` hands its chunks to worker processes. These tests force that from
 the first chunk, on small chunks, and compare with the scan in one process; they kill a worker mid-scan and
-the scanning process itself, and look for what is left running.
+the scanning process itself, and look for what is left running. Workers fork when the scanning process runs one
+thread and spawn when it runs more: both ways are tested.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import psutil
 import pytest
 
 from tests.pan_independent import load
-from vendor_audit.pan import scan_ndjson
+from vendor_audit.pan import scan_ndjson, screen
 
 CHUNK = 8 << 10  # many chunks from a small file
 
@@ -44,10 +45,21 @@ def serial(data: bytes) -> list[Found]:
 
 
 def workers(parent: psutil.Process | None = None) -> set[int]:
-    """The scan's worker processes: children started by multiprocessing's spawn (not its resource tracker)."""
+    """The scan's worker processes: children started by multiprocessing (not its resource tracker)."""
+    me = parent or psutil.Process()
     return {
-        child.pid for child in (parent or psutil.Process()).children() if "--multiprocessing-fork" in child.cmdline()
+        child.pid
+        for child in me.children()
+        if "--multiprocessing-fork" in child.cmdline()  # spawned
+        or (child.cmdline() == me.cmdline() and "resource_tracker" not in " ".join(child.cmdline()))  # forked
     }
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    method = str(request.param)
+    monkeypatch.setattr(screen, "_start_method", lambda: method)
+    return method
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +67,9 @@ def alone(ndjson: bytes) -> list[Found]:
     return serial(ndjson)
 
 
-def test_workers_find_what_one_process_finds_in_the_same_order(ndjson: bytes, alone: list[Found]) -> None:
+def test_workers_find_what_one_process_finds_in_the_same_order(
+    ndjson: bytes, alone: list[Found], start_method: str
+) -> None:
     assert len({(n, d) for n, _, kind, d in alone if kind == "pan"}) > 300  # the corpus's PANs, three times
     spread = [
         (n, p, m.kind, m.digits)
@@ -86,7 +100,7 @@ def test_a_consumer_that_stops_early_leaves_no_process(ndjson: bytes) -> None:
     assert_gone(running, within=10)
 
 
-def test_a_worker_killed_mid_scan_costs_time_not_findings(ndjson: bytes, alone: list[Found]) -> None:
+def test_a_worker_killed_mid_scan_costs_time_not_findings(ndjson: bytes, alone: list[Found], start_method: str) -> None:
     scan = scan_ndjson(io.BytesIO(ndjson), chunk_size=CHUNK, jobs=2, parallel_after=0)
     found = [next(scan)]
     psutil.Process(min(workers())).kill()
@@ -96,20 +110,22 @@ def test_a_worker_killed_mid_scan_costs_time_not_findings(ndjson: bytes, alone: 
 
 SCANNER = """
 import sys
-from vendor_audit.pan import scan_ndjson
+from vendor_audit.pan import scan_ndjson, screen
 if __name__ == "__main__":  # multiprocessing's workers import the main module
+    screen._start_method = lambda: sys.argv[2]
     with open(sys.argv[1], "rb") as handle:
         for _ in scan_ndjson(handle, chunk_size=1 << 12, jobs=2, parallel_after=0):
             pass
 """
 
 
-def test_sigkill_of_the_scanning_process_ends_its_workers(ndjson: bytes, tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_sigkill_of_the_scanning_process_ends_its_workers(ndjson: bytes, tmp_path: Path, method: str) -> None:
     big = tmp_path / "big.ndjson"
     big.write_bytes(ndjson * 40)  # a scan of some seconds
     script = tmp_path / "scanner.py"  # a file, not -c: workers start from the parent's main module
     script.write_text(SCANNER)
-    process = subprocess.Popen([sys.executable, str(script), str(big)])
+    process = subprocess.Popen([sys.executable, str(script), str(big), method])
     try:
         parent = psutil.Process(process.pid)
         deadline = time.monotonic() + 30

@@ -29,6 +29,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import unicodedata
 from bisect import bisect_right
 from collections import deque
@@ -526,16 +527,24 @@ def default_jobs() -> int:
 
 
 def scan_ndjson(
-    handle: BinaryIO, chunk_size: int = 1 << 22, jobs: int | None = None, parallel_after: int = PARALLEL_AFTER
+    handle: BinaryIO, chunk_size: int | None = None, jobs: int | None = None, parallel_after: int | None = None
 ) -> Generator[tuple[int, str, Match], None, None]:
     """(line number, JSON pointer, match) over an NDJSON stream, in chunks of whole lines, in line order.
 
     Memory is a few chunks; time is mostly the screen's, whose Python side is bound to one core. Past
     `parallel_after` bytes `jobs` worker processes start (default: one per CPU) and take the chunks once they
-    are up (about 0.2 s; this process scans meanwhile). The findings are the same either way, in the same order.
+    are up (this process scans meanwhile). The findings are the same either way, in the same order.
     A script that calls this needs the `if __name__ == "__main__":` guard multiprocessing asks for.
+
+    Defaults, as benchmarks/pan_speed.py measured them on digit-dense exports: chunks of 4 MiB in one process;
+    of 1 MiB with workers, so that the last chunks leave no worker idle for long (50 MiB: 70 -> 82 MiB/s with
+    two workers); workers after 1 MiB when they fork (up in milliseconds), after 8 MiB when they spawn (0.2 s).
     """
     jobs = default_jobs() if jobs is None else jobs
+    if chunk_size is None:
+        chunk_size = 1 << 20 if jobs > 1 else 1 << 22
+    if parallel_after is None:
+        parallel_after = 1 << 20 if _start_method() == "fork" else PARALLEL_AFTER
     chunks = _chunks(handle, chunk_size)
     line_base = 0
     for lines, found in _in_workers(chunks, jobs, parallel_after) if jobs > 1 else map(_scan_chunk, chunks):
@@ -581,10 +590,11 @@ def _in_workers(chunks: Iterator[bytes], jobs: int, parallel_after: int) -> Iter
     This process scans the first `parallel_after` bytes, then starts the workers and scans until one is up;
     from then on the workers scan, at most two chunks a worker in flight.
 
-    spawn, not fork: the audit calls this with threads running; nor forkserver, whose server and workers
-    outlive a parent killed outright. The workers are this process's children, load the compiled screen
-    rather than compile it again, and end with this process even when it is killed (Linux). A pool that
-    cannot start or breaks (a worker killed) costs time, not findings: its chunks are scanned here.
+    fork when this process runs one thread (`vendor-audit scan`), spawn when it runs more (the audit scans with
+    threads running); never forkserver, whose server and workers outlive a parent killed outright. The workers
+    are this process's children, have or load the compiled screen rather than compile it again, and end with
+    this process even when it is killed (Linux). A pool that cannot start or breaks (a worker killed) costs
+    time, not findings: its chunks are scanned here.
     """
     done = 0
     for chunk in chunks:
@@ -595,11 +605,15 @@ def _in_workers(chunks: Iterator[bytes], jobs: int, parallel_after: int) -> Iter
         done += len(chunk)
     else:
         return
+    method = _start_method()
+    # A forked worker has the compiled screen already; a spawned one loads the parent's rather than compile it.
+    serialized = None if method == "fork" else hyperscan.dumpb(_database())
+    _database()  # compiled before a fork, once, rather than in every worker
     pool = ProcessPoolExecutor(
         jobs,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=multiprocessing.get_context(method),
         initializer=_start_worker,
-        initargs=(hyperscan.dumpb(_database()), os.getpid()),
+        initargs=(serialized, os.getpid()),
     )
     pending: deque[tuple[bytes, Future[Scanned] | None]] = deque()
     try:
@@ -628,6 +642,15 @@ def _in_workers(chunks: Iterator[bytes], jobs: int, parallel_after: int) -> Iter
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _start_method() -> str:
+    """How workers start: fork when this process runs one thread, spawn when it runs more.
+
+    A forked worker is up in milliseconds with the screen compiled (`vendor-audit scan`); the audit scans with
+    threads running, and a fork would copy their locks in whatever state they are.
+    """
+    return "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def _ready() -> None:
     """A worker's first task: done when it is up."""
 
@@ -644,7 +667,7 @@ def _result(chunk: bytes, future: Future[Scanned] | None) -> Scanned:
 _LOADED: list[Any] = []  # a worker's screen, deserialized from its parent's
 
 
-def _start_worker(serialized: bytes, parent: int) -> None:
+def _start_worker(serialized: bytes | None, parent: int) -> None:
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
@@ -653,6 +676,9 @@ def _start_worker(serialized: bytes, parent: int) -> None:
         if os.getppid() != parent:  # the parent died before prctl: no signal will come
             os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is the parent's to handle: it shuts the pool down
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker has its parent's handler: the death signal ends it
+    if serialized is None:  # forked: the parent's compiled screen is this process's too
+        return
     database = hyperscan.loadb(serialized, hyperscan.HS_MODE_BLOCK)
     database.scratch = hyperscan.Scratch(database)
     _LOADED.append(database)
