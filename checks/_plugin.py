@@ -12,7 +12,6 @@ Inert unless an audit is asked for: other suites in the same environment see onl
 from __future__ import annotations
 
 import importlib
-import os
 import signal
 import sys
 from collections.abc import Callable, Generator, Iterator
@@ -25,12 +24,14 @@ import pytest
 from vendor_audit.catalogs import catalogs
 from vendor_audit.engine import AuditOptions, AuditSession, CannotRun, PayloadScan, ProbedEndpoint, one_line
 from vendor_audit.exports import ExportReport
-from vendor_audit.findings import CheckSpec, Severity, Status
+from vendor_audit.findings import AuditRun, CheckSpec, Finding, Severity, Status
 from vendor_audit.kpi import KpiResult
 from vendor_audit.model import VendorSnapshot
 from vendor_audit.profile import ExportSpec, Profile
-from vendor_audit.recorder import Audit
+from vendor_audit.recorder import FINDING_PROPERTY, Audit
 from vendor_audit.redact import Redactor, for_terminal
+from vendor_audit.reports.junit import check_properties, check_status, finding_line, run_properties, status_counts
+from vendor_audit.segmentation import Segmentation
 from vendor_audit.tlsprobe import TLSReport
 
 CHECKS_DIR = Path(__file__).resolve().parent
@@ -55,6 +56,7 @@ class Adapter:
         self.previous_handlers: dict[int, Any] = {}
         self.published = False
         self.unloaded: list[tuple[str, str]] = []  # check modules that could not be imported, and why
+        self.suite_property: Callable[[str, object], None] | None = None  # pytest's record_testsuite_property
 
 
 # -- options and set-up ------------------------------------------------------------------------------------
@@ -96,6 +98,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="report drift against this run id or baseline name (default: the previous run of the profile)",
     )
     group.addoption("--audit-baseline", metavar="NAME", help="record this run as the baseline NAME (e.g. go-live)")
+    group.addoption(
+        "--audit-output-formats",
+        metavar="FORMATS",
+        help="comma-separated reports to write, from json,junit,csv,html,oscal,sarif,ocsf (default: all); "
+        "findings.json is always written: it is the run's record, which the history, diff and verify read",
+    )
 
 
 def options_from(config: pytest.Config, *, profile: str | None, scenario: str) -> AuditOptions:
@@ -113,7 +121,18 @@ def options_from(config: pytest.Config, *, profile: str | None, scenario: str) -
         load_run=path("--audit-load-run"),
         compare_to=config.getoption("--audit-compare-to"),
         baseline=config.getoption("--audit-baseline"),
+        output_formats=_output_formats(config),
     )
+
+
+def _output_formats(config: pytest.Config) -> tuple[str, ...] | None:
+    from vendor_audit.reports import parse_formats
+
+    text = config.getoption("--audit-output-formats")
+    try:
+        return parse_formats(text) if text is not None else None
+    except ValueError as exc:  # exit 2 as `vendor-audit run` does, not pytest's usage error (4)
+        pytest.exit(f"vendor-audit: {exc}", returncode=2)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -365,12 +384,30 @@ def export_reports(request: pytest.FixtureRequest) -> list[tuple[ExportSpec, Exp
     return _engine(request).export_reports()
 
 
+@pytest.fixture(scope="session")
+def segmentation(request: pytest.FixtureRequest) -> list[Segmentation]:
+    """Each sandbox/production pair the profile names, each account handed the other's credentials."""
+    return _engine(request).segmentation()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _vendor_audit_suite_properties(request: pytest.FixtureRequest) -> None:
+    """Keeps pytest's writer of <testsuite> properties (a no-op without --junitxml) for the run's facts.
+
+    They are known only once the run is published, after the last check; autouse so that it is at hand even
+    when every check stops in its own fixtures. Looked up by name: `-p no:junitxml` removes the fixture.
+    """
+    adapter = request.config.stash[STATE]
+    if adapter.session is not None and request.config.pluginmanager.has_plugin("junitxml"):
+        adapter.suite_property = request.getfixturevalue("record_testsuite_property")
+
+
 @pytest.fixture
 def audit(request: pytest.FixtureRequest) -> Audit:
     spec = _spec(request.node)
     if spec is None:
         raise pytest.UsageError("the `audit` fixture belongs to checks declared with @check")
-    recorder = _engine(request).recorder(spec, request.node.user_properties)
+    recorder = _engine(request).recorder(spec)  # the case's properties are added once it ends: _ended
     request.node.stash[AUDIT] = recorder
     return recorder
 
@@ -399,7 +436,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     try:
         result = yield
     except pytest.skip.Exception as skipped:
-        engine.end_check(spec, item.stash.get(AUDIT, None), skipped=str(skipped.msg))
+        _ended(item, spec, engine.end_check(spec, item.stash.get(AUDIT, None), skipped=str(skipped.msg)))
         raise
     except (KeyboardInterrupt, pytest.exit.Exception):
         raise
@@ -407,8 +444,33 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         # Failed below, outside this block, so no chained traceback shows the raw exception.
         cause = _cause(exc, engine.redact)
         result = None
-    _fail_if_bad(engine.end_check(spec, item.stash.get(AUDIT, None), cause=cause), engine.options.fail_on)
+    findings = engine.end_check(spec, item.stash.get(AUDIT, None), cause=cause)
+    _fail_if_bad(_ended(item, spec, findings), engine.options.fail_on)
     return result
+
+
+def _ended(item: pytest.Item, spec: CheckSpec, findings: list[Finding]) -> list[Finding]:
+    """A check's findings as properties of its test case, where the JUnit flavour allows them; returns the findings.
+
+    pytest's default junit_family, xunit2, allows properties only on the test suite
+    (https://docs.pytest.org/en/stable/how-to/output.html#record-property): there the run's facts go to the suite
+    when it is published (`_suite_properties`), and the failure message carries the failing findings. Every value is
+    a plain string (pytest writes `str()` of whatever it is given).
+    """
+    config = item.config
+    engine = config.stash[STATE].session
+    # getattr: -p no:junitxml removes the option
+    if engine is None or (getattr(config.option, "xmlpath", None) and config.getini("junit_family") == "xunit2"):
+        return findings
+    redact = engine.redact
+    item.user_properties += [
+        ("vendor_audit_status", check_status(findings)),
+        ("vendor_audit_severity", spec.severity.value),
+        ("vendor_audit_controls", ", ".join(spec.controls)),
+        ("vendor_audit_findings", status_counts(findings)),
+        *((FINDING_PROPERTY, redact(finding_line(f))) for f in findings),
+    ]
+    return findings
 
 
 def _cause(exc: BaseException, redact: Callable[[str], str]) -> str:
@@ -426,7 +488,17 @@ def _redactor(engine: AuditSession | None) -> Redactor | None:
 # The fixtures that hand vendor data (page bodies, matches with their clear digits, the credentials' profile)
 # to a test: a test using one, check or not, has its report redacted.
 _DATA_FIXTURES = frozenset(
-    {"profile", "snapshots", "payload_scan", "tls_reports", "flow_tls", "export_reports", "kpi", "audit"}
+    {
+        "profile",
+        "snapshots",
+        "payload_scan",
+        "tls_reports",
+        "flow_tls",
+        "export_reports",
+        "kpi",
+        "segmentation",
+        "audit",
+    }
 )
 
 
@@ -439,6 +511,8 @@ def pytest_runtest_makereport(
     engine = item.config.stash[STATE].session
     if engine is None:
         return report
+    if spec is not None:  # the case's time in the run's own junit.xml: what pytest's --junitxml counts
+        engine.check_seconds[spec.id] = engine.check_seconds.get(spec.id, 0.0) + report.duration
     if spec is None and not _DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
         return report
     report = _makereport(item, call, report, spec, engine)
@@ -477,16 +551,18 @@ def _makereport(
         return report
     if report.skipped:
         reason = str(call.excinfo.value.msg) if hasattr(call.excinfo.value, "msg") else "skipped"
-        engine.end_check(spec, item.stash.get(AUDIT, None), skipped=reason)
+        _ended(item, spec, engine.end_check(spec, item.stash.get(AUDIT, None), skipped=reason))
         return report
     # A fixture the check needed stopped (the vendor data, a scan, a probe): the check could not look.
     findings = engine.end_check(spec, item.stash.get(AUDIT, None), cause=_cause(call.excinfo.value, engine.redact))
+    _ended(item, spec, findings)  # the teardown report carries them to --junitxml
     report.longrepr = "\n".join(
         f"ERROR {f.vendor} {f.resource}: {f.message}" for f in findings if f.status is Status.ERROR
     )
     return report
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's --junitxml writes its file, so the run's properties are in it
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     adapter = session.config.stash.get(STATE, None)
     if adapter is None or adapter.session is None or adapter.published or session.config.option.collectonly:
@@ -502,9 +578,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         adapter.session.interrupt(f"pytest ({why})")
     code = 2  # what stands if publishing itself breaks: the session never ends green
     try:
-        code = _publish(session, int(exitstatus)).exit_code
+        run = _publish(session, int(exitstatus))
+        code = run.exit_code
+        _suite_properties(adapter, run)
     finally:
         session.exitstatus = max(int(exitstatus), code)  # never lower than pytest's own outcome
+
+
+def _suite_properties(adapter: Adapter, run: AuditRun) -> None:
+    """The published run's facts as <testsuite> properties of pytest's --junitxml, each a string a CI can show."""
+    if adapter.suite_property is None or adapter.session is None:
+        return
+    redact = adapter.session.redact
+    facts = [(f"vendor_audit.{name}", value) for name, value in run_properties(run) if value]
+    facts.append(("vendor_audit.run_dir", str(adapter.session.run_dir)))
+    if run.signing_key:
+        facts.append(("vendor_audit.signing_key", run.signing_key))
+    facts += [(f"vendor_audit.problem.{n}", problem) for n, problem in enumerate(run.problems, 1)]
+    for name, value in (*facts, *check_properties(run)):
+        adapter.suite_property(name, redact(value))
 
 
 def _publish(session: pytest.Session, outcome: int) -> Any:
@@ -519,7 +611,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     engine = adapter.session if adapter is not None else None
     if engine is None or engine.result is None:
         return
-    from vendor_audit.reports import render_table
+    from vendor_audit.reports import REPORT_FILES, render_table
 
     run = engine.result
     redactor = _redactor(engine)
@@ -528,17 +620,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(for_terminal(line, redactor))
 
     terminalreporter.section("vendor-audit findings")
-    width = int(os.environ.get("COLUMNS", "0")) or (
-        getattr(getattr(terminalreporter, "_tw", None), "fullwidth", 0) if sys.stdout.isatty() else 200
-    )
-    for line in render_table(run, width=max(width, 100)).splitlines():
+    # A terminal gets the table fitted to its width (COLUMNS, else its size); a pipe or a file gets one line per
+    # finding, whole.
+    terminal = bool(getattr(terminalreporter, "isatty", False))
+    width = getattr(getattr(terminalreporter, "_tw", None), "fullwidth", 0) or 80
+    for line in render_table(run, width=width, terminal=terminal, redact=redactor).splitlines():
         write(line)
     if run.findings:
         from vendor_audit.reports.history import render_drift
 
         for line in render_drift(engine.drift):
             write(line)
-    others = "findings.json, junit.xml, findings.csv, assessment-results.json"
-    write(f"reports: {engine.run_dir}/report.html (also {others})")
+    written = [name for name in REPORT_FILES if (engine.run_dir / name).is_file()]  # --audit-output-formats
+    first = "report.html" if "report.html" in written else "findings.json"
+    others = ", ".join(name for name in written if name != first)
+    write(f"reports: {engine.run_dir}/{first}" + (f" (also {others})" if others else ""))
     if run.signing_key:
         write(f"signed: key {run.signing_key}; check with vendor-audit verify {engine.run_dir} --public-key KEY.pub")

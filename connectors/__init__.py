@@ -16,13 +16,14 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from vendor_audit._threads import in_daemon_threads
 from vendor_audit.model import CollectionError, VendorSnapshot
 from vendor_audit.profile import Profile, ProfileError, Vendor
+from vendor_audit.progress import NO_PROGRESS, Progress, phase
 from vendor_audit.redact import Redactor
 from vendor_audit.vendors import lookup
 
@@ -43,6 +44,9 @@ from ._http import Exchange, Recorder, build_client, trust_context
 from ._pacing import Budget, Rate, shared_budget
 from ._pagination import parse_link_header
 from ._retry import ReadOnlyTransport, RetryTransport, parse_retry_after
+from ._sandbox_proof import SandboxGate, SandboxProof, SandboxUnproven, SandboxWriteGuard, is_write
+from ._segmentation import probe_segmentation
+from ._writes import PendingWrite, UndoStep, Write, WriteLedger, WriteUndo
 
 __all__ = [
     "AuthenticationError",
@@ -54,6 +58,7 @@ __all__ = [
     "DeadlineExceeded",
     "DeadlineTransport",
     "Exchange",
+    "PendingWrite",
     "PermissionDenied",
     "Rate",
     "RateLimitedError",
@@ -61,15 +66,26 @@ __all__ = [
     "ReadOnlyViolation",
     "Recorder",
     "RetryTransport",
+    "SandboxGate",
+    "SandboxProof",
+    "SandboxUnproven",
+    "SandboxWriteGuard",
     "TLSFailure",
     "TransportFailure",
+    "UndoStep",
     "VendorAPIError",
+    "Write",
+    "WriteLedger",
+    "WriteUndo",
     "build_client",
     "collect",
     "http_transport",
+    "is_write",
     "open_connector",
     "parse_link_header",
     "parse_retry_after",
+    "probe_segmentation",
+    "prove_sandbox",
     "trust_context",
 ]
 
@@ -93,6 +109,16 @@ class Collection:
     recorder: Recorder
     seconds: float = 0.0
     redactor: Redactor = field(default_factory=Redactor)
+
+    def settle_writes(self, seconds: float = 60.0) -> list[dict[str, Any]]:
+        """Undo what the run wrote (sandbox mode), within `seconds`; every write listed with its undo's result."""
+        deadline = Deadline.after(seconds, "the undo deadline")
+        ledgers = {id(s.ledger): s.ledger for c in self.connectors.values() for s in c.sessions if s.ledger}
+        listed: list[dict[str, Any]] = []
+        for ledger in ledgers.values():
+            ledger.undo_all(deadline)
+            listed += ledger.as_json()
+        return listed
 
     def close(self) -> None:
         for connector in self.connectors.values():
@@ -122,6 +148,12 @@ def open_connector(
     spec = lookup(vendor.type)
     verify = trust_context(profile.ca_file)
     sessions: list[Session] = []
+    # Sandbox mode: one proof and one ledger for the vendor's clients, the proof asked before the first write of any.
+    gate, ledger = None, None
+    if not profile.read_only:
+        gate = SandboxGate(vendor, spec.sandbox_proof)
+        redactor = Redactor([profile.secret(c, environ) for c in vendor.credentials])
+        ledger = WriteLedger(vendor.name, spec.undo_write, redactor)
     for credential in vendor.credentials:
         secret = profile.secret(credential, environ)
         make: Callable[[], Budget] = spec.make_budget
@@ -143,9 +175,22 @@ def open_connector(
             deadline=deadline,
             graphql_path=spec.graphql_path,
             name=vendor.name,
+            sandbox_gate=gate,
+            ledger=ledger,
+            credential=credential.name,
         )
-        sessions.append(Session(vendor, credential, client))
+        sessions.append(Session(vendor, credential, client, ledger, gate))
+        if ledger is not None:
+            ledger.bind(sessions[-1])
+    if gate is not None:
+        gate.bind(sessions[0])
     return spec.connector(sessions)
+
+
+def prove_sandbox(connector: Connector) -> SandboxProof | None:
+    """The vendor's sandbox proof for this connector's writes (asked once, then cached); None in production mode."""
+    gate = connector.sessions[0].gate
+    return None if gate is None else gate.proof()
 
 
 def collect(
@@ -154,12 +199,16 @@ def collect(
     environ: Mapping[str, str] | None = None,
     record_limit: int = 500,
     deadline: Deadline | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> Collection:
     """Snapshots of every vendor, collected concurrently; payloads stay lazy streams.
 
     Each vendor's collection, its payload stream included, ends by its vendor deadline (the profile's
     [deadlines] vendor_seconds from now, or `deadline`, the run's, when that comes first): what it did not
     finish by then is a CollectionError of kind "deadline".
+
+    Each vendor's collection is a phase of `progress` ("<vendor> collection"), its pages and records counted as
+    they are read (the payload streams count later, in the scan's phases).
 
     Raises:
         ProfileError: a credential's env var is missing (the audit cannot run).
@@ -178,11 +227,12 @@ def collect(
     # snapshot: nothing known and why, for every check; it never stops another vendor or the collection.
     def snapshot_of(vendor: Vendor) -> VendorSnapshot:
         try:
-            connector = open_connector(
-                profile, vendor, recorder=recorder, environ=environ, deadline=deadlines[vendor.name]
-            )
-            connectors[vendor.name] = connector
-            found = connector.snapshot()
+            with phase(progress, f"{vendor.name} collection"):
+                connector = open_connector(
+                    profile, vendor, recorder=recorder, environ=environ, deadline=deadlines[vendor.name]
+                )
+                connectors[vendor.name] = connector
+                found = connector.snapshot()
         except Exception as exc:
             found = stopped_snapshot(vendor, exc, redactor)
         return redacting(found, redactor)

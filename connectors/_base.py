@@ -13,20 +13,29 @@ import httpx
 
 from vendor_audit.model import CollectionError, Endpoint, Grants, Payload, VendorSnapshot
 from vendor_audit.profile import Credential, Vendor
+from vendor_audit.progress import tally
 from vendor_audit.vendors import WorkflowStep
 
 from ._errors import ConnectorError, UnexpectedShape, map_transport_errors, raise_for_answer
+from ._sandbox_proof import SandboxGate
+from ._writes import WriteLedger
 
 T = TypeVar("T")
 
 
 @dataclass
 class Session:
-    """One credential's client, with the names its errors must mention."""
+    """One credential's client, with the names its errors must mention.
+
+    Sandbox mode: `gate` holds the vendor's proof that the target is a sandbox, `ledger` the writes its clients
+    sent; both shared by the vendor's sessions (None in production mode, where no write leaves).
+    """
 
     vendor: Vendor
     credential: Credential
     client: httpx.Client
+    ledger: WriteLedger | None = None
+    gate: SandboxGate | None = None
 
     def get(self, url: str, params: Any = None) -> tuple[Any, httpx.Headers]:
         """Parsed JSON and headers of a GET, or the ConnectorError that says why not."""
@@ -36,6 +45,7 @@ class Session:
         body = raise_for_answer(
             response, vendor=self.vendor.name, credential=self.credential.name, secret_env=self.credential.secret_env
         )
+        tally(pages=1)  # to the collection or payload scan running in this thread (vendor_audit.progress)
         return body, response.headers
 
     def follow(self, url: str) -> tuple[Any, httpx.Headers]:
@@ -62,9 +72,11 @@ class Session:
         )
         with map_transport_errors(request):
             response = self.client.send(request)
-        return raise_for_answer(
+        body = raise_for_answer(
             response, vendor=self.vendor.name, credential=self.credential.name, secret_env=self.credential.secret_env
         )
+        tally(pages=1)
+        return body
 
     def send(self, method: str, url: str, json: Any) -> Any:
         request = self.client.build_request(method, url, json=json)
@@ -86,9 +98,15 @@ class Session:
 ROUND_TICKETS = range(1, 41)
 
 
-def step(session: Session, name: str, method: str, url: str, *, params: Any = None, json: Any = None) -> WorkflowStep:
-    """One workflow request through `session`; `name` templates its ids so one endpoint aggregates."""
-    return WorkflowStep(name, method, functools.partial(session.answer, method, url, params=params, json=json))
+def step(
+    session: Session, name: str, method: str, url: str, *, params: Any = None, json: Any = None, writes: bool = False
+) -> WorkflowStep:
+    """One workflow request through `session`; `name` templates its ids so one endpoint aggregates.
+
+    `writes`: the request changes vendor data (sent only where the sandbox proof stands, undone after the run).
+    """
+    send = functools.partial(session.answer, method, url, params=params, json=json)
+    return WorkflowStep(name, method, send, writes)
 
 
 def endpoint_of(vendor: Vendor) -> Endpoint:

@@ -7,6 +7,7 @@
      ├── VendorAPIError           other 4xx/5xx, or an answer that is not the JSON the API promises
      │    └── UnexpectedShape     2xx, but not JSON, or JSON not shaped as the vendor documents (_shape.py)
      ├── ReadOnlyViolation        production mode refused a write before it left the process
+     ├── SandboxUnproven          sandbox mode refused a write: the vendor's answer proves no sandbox (_sandbox_proof)
      ├── OriginRefused            a request for another origin than base_url's, refused before it left
      └── TransportFailure         unreachable, timed out, dropped
           ├── TLSFailure          certificate untrusted, expired, wrong host; handshake refused

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from vendor_audit.profile import Vendor
 from vendor_audit.redact import Redactor
 from vendor_audit.vendors import registered
 
@@ -23,6 +24,8 @@ from ._graphql import CostMeter, CostPacedTransport
 from ._outbound import scrub_configured_secrets
 from ._pacing import Budget
 from ._retry import ReadOnlyTransport, RetryTransport
+from ._sandbox_proof import SandboxGate, SandboxWriteGuard
+from ._writes import WriteLedger
 
 __all__ = ["Exchange", "Recorder", "build_client", "trust_context"]
 
@@ -122,6 +125,9 @@ def build_client(
     deadline: Deadline | None = None,
     name: str = "",
     graphql_path: str | None = None,
+    sandbox_gate: SandboxGate | None = None,
+    ledger: WriteLedger | None = None,
+    credential: str = "",
 ) -> httpx.Client:
     """An httpx client for one vendor credential.
 
@@ -140,6 +146,10 @@ def build_client(
         name: the vendor's name, for deadline messages.
         graphql_path: a glob of the vendor's GraphQL endpoint path: its queries are paced by cost, and in
             production mode they pass while its mutations are refused.
+        sandbox_gate: sandbox mode: the vendor's proof that the target is a sandbox, asked before the first write;
+            without one every write is refused (connectors/_sandbox_proof.py).
+        ledger: sandbox mode: where the writes that leave are listed, with their undo (connectors/_writes.py).
+        credential: the name of the credential this client signs with: its writes are undone with it.
     """
     if not base_url.startswith("https://"):
         raise ConnectorError(f"refusing {base_url}: vendor APIs are reached over https:// only")
@@ -157,6 +167,12 @@ def build_client(
         stack = CostPacedTransport(stack, meter=meter, is_graphql=is_graphql, sleep=sleep, deadline=deadline, name=name)
     if read_only:
         stack = ReadOnlyTransport(stack, is_graphql)
+    else:
+        # Sandbox mode writes only where the vendor's answer proves a sandbox: a client nobody gave a proof refuses.
+        gate = sandbox_gate or SandboxGate.refusing(
+            Vendor(name or "vendor", "", base_url, None, ()), "this client was built without a sandbox proof"
+        )
+        stack = SandboxWriteGuard(stack, gate, ledger or WriteLedger(name or "vendor"), is_graphql, credential)
 
     origin = httpx.URL(base_url)
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from vendor_audit.progress import tally
+
 from ._errors import UnexpectedShape
 
 __all__ = [
@@ -89,8 +91,13 @@ def list_in(body: Any, key: str, where: str) -> list[Any]:
 
 
 def records(body: Any, key: str, where: str) -> Iterator[dict[str, Any]]:
-    """The objects of body[key]; an item that is not an object is a shape error."""
-    return objects(list_in(body, key, where), where, f"'{key}'")
+    """The objects of body[key]; an item that is not an object is a shape error.
+
+    Each one counts as a record read in the run's progress (vendor_audit.progress).
+    """
+    found = list_in(body, key, where)
+    tally(records=len(found))
+    return objects(found, where, f"'{key}'")
 
 
 def objects(items: list[Any], where: str, what: str = "the array") -> Iterator[dict[str, Any]]:

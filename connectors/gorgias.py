@@ -19,6 +19,7 @@ whose destination the vendor does not say.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,12 +35,15 @@ from vendor_audit.model import (
     User,
     VendorSnapshot,
 )
+from vendor_audit.profile import Vendor
+from vendor_audit.progress import tally
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 
 from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
 from ._outbound import header_secrets, parse_time, safe_destination
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages
+from ._sandbox_proof import SandboxProof, ask, declared_account
 from ._shape import (
     MissingIds,
     expect_object,
@@ -52,6 +56,7 @@ from ._shape import (
     records,
     unexpected,
 )
+from ._writes import PendingWrite, UndoStep, WriteUndo
 from .zendesk import BearerAuth
 
 TYPE = "gorgias"
@@ -217,6 +222,7 @@ class GorgiasConnector:
 
         for body in iter_pages(fetch, following):
             if bare and isinstance(body, list):
+                tally(records=len(body))  # the run's progress (vendor_audit.progress); records() counts the rest
                 yield from objects(body, where)
             else:
                 yield from records(body, "data", where)
@@ -280,6 +286,43 @@ def workflow(connector: GorgiasConnector, writes: bool) -> list[WorkflowStep]:
     return out
 
 
+def prove_sandbox(session: Session, vendor: Vendor) -> SandboxProof:
+    """Gorgias has no sandbox flag: the account's domain, as it names itself, must be a declared sandbox.
+
+    The Account object holds `domain`, `created_datetime`, `deactivated_datetime`, `settings` and `status`, nothing
+    that says sandbox (https://developers.gorgias.com/reference/the-account-object); the developer portal's sandbox
+    is an ordinary account handed out on registration (https://developers.gorgias.com/docs/1-register-on-developer-portal).
+    """
+    where = f"{vendor.name}: GET /api/account"
+
+    def read() -> str:
+        body, _ = session.get("/api/account")
+        return field_str(expect_object(body, where, "the account object"), "domain", where)
+
+    return ask(
+        vendor, "GET /api/account (its domain)", read, lambda domain: declared_account(vendor, domain, "gorgias.com")
+    )
+
+
+_NEW_MESSAGE = re.compile(r"^/api/tickets/(\d+)/messages/?$")
+
+
+def plan_undo(write: PendingWrite, answer: Any, before: Any) -> UndoStep | str:
+    """A message the audit added to a ticket is deleted: DELETE /api/tickets/{ticket_id}/messages/{id}.
+
+    Messages live at /api/tickets/{ticket_id}/messages/{id}, where Update a message is PUT
+    (https://developers.gorgias.com/reference/the-ticketmessage-object); the delete's own reference page was not
+    retrieved (shared/reference/vendor-apis.md 3.5): an account that refuses it leaves the write listed as not undone.
+    """
+    found = _NEW_MESSAGE.match(write.path)
+    message = answer.get("id") if isinstance(answer, dict) else None
+    if write.method != "POST" or found is None:
+        return f"Gorgias: no undo is known for {write.method} {write.path} (only a message the audit added)"
+    if not isinstance(message, int) or isinstance(message, bool):
+        return "Gorgias: the answer named no message id to delete"
+    return UndoStep("DELETE", f"/api/tickets/{found[1]}/messages/{message}", None, "delete the message")
+
+
 VENDOR = VendorSpec(
     type=TYPE,
     # https://developers.gorgias.com/docs/access-tokens-api-keys: an API key is Basic {email}:{key}
@@ -292,4 +335,7 @@ VENDOR = VendorSpec(
     mfa_setting_hint="Gorgias: Settings > Access management, Require 2FA for all users",
     pan_redaction_hint="Gorgias: delete the message, or edit the customer note",
     evidence_headers=(USAGE_HEADER,),
+    sandbox_proof=prove_sandbox,
+    declared_sandboxes=True,
+    undo_write=WriteUndo(plan=plan_undo),
 )

@@ -24,10 +24,13 @@ app-specific (shopify.app.toml) ones and those made in the admin stay unseen, a 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Generator, Iterator
 from typing import Any
 
 import httpx
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse, value_from_ast_untyped
 
 from vendor_audit.model import (
     CollectionError,
@@ -40,6 +43,8 @@ from vendor_audit.model import (
     User,
     VendorSnapshot,
 )
+from vendor_audit.profile import Vendor
+from vendor_audit.progress import tally
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 
 from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
@@ -47,6 +52,7 @@ from ._errors import PermissionDenied, RateLimitedError, VendorAPIError
 from ._outbound import parse_time, safe_destination
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages, next_link
+from ._sandbox_proof import SandboxProof, ask
 from ._shape import (
     MissingIds,
     describe,
@@ -61,6 +67,7 @@ from ._shape import (
     records,
     unexpected,
 )
+from ._writes import PendingWrite, UndoStep, WriteUndo
 
 TYPE = "shopify"
 DEFAULT_VERSION = "2026-10"
@@ -285,7 +292,9 @@ class ShopifyConnector:
         while True:
             data = self.graphql(self.primary, query, {"first": PAGE, "after": after})
             found = field_object(data, field_name, where)
-            for node in objects(expect_list(found.get("nodes"), where, "'nodes' to be a list"), where, "'nodes'"):
+            nodes = expect_list(found.get("nodes"), where, "'nodes' to be a list")
+            tally(records=len(nodes))  # the run's progress (vendor_audit.progress)
+            for node in objects(nodes, where, "'nodes'"):
                 yield node, where
             info = field_object(found, "pageInfo", where)
             if not flag(info, "hasNextPage", where):
@@ -457,6 +466,105 @@ def workflow(connector: ShopifyConnector, writes: bool) -> list[WorkflowStep]:
     return out
 
 
+# https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopPlan: partnerDevelopment is "whether the shop is a
+# partner development shop for testing purposes". displayName is deprecated for publicDisplayName, which versions
+# before 2025-07 lack: displayName is asked, as every supported version answers it.
+SANDBOX_QUERY = "query SandboxProof { shop { plan { partnerDevelopment displayName } } }"
+
+
+def prove_sandbox(session: Session, vendor: Vendor) -> SandboxProof:
+    """A development store (partner or Dev Dashboard test store) is a sandbox; any other plan is not."""
+    url = f"/admin/api/{vendor.api_version or DEFAULT_VERSION}/graphql.json"
+    where = f"{vendor.name}: GraphQL shop.plan"
+
+    def read() -> dict[str, Any]:
+        body = expect_object(session.query(url, SANDBOX_QUERY, {}), where, "a GraphQL response")
+        graphql_errors(body, vendor.name, session.credential.name, where)
+        shop = field_object(expect_object(body.get("data"), where, "'data' to be an object"), "shop", where)
+        return field_object(shop, "plan", where)
+
+    def judge(plan: dict[str, Any]) -> tuple[bool, str, str | None]:
+        development, name = plan.get("partnerDevelopment"), str(plan.get("displayName"))[:60]
+        shown = f"partnerDevelopment {json.dumps(development)[:20]} (plan {name!r})"
+        if development is True:
+            return True, f"{shown}: a development store", None
+        return False, f"{shown}: not a development store", None
+
+    return ask(vendor, f"POST {url} shop {{ plan {{ partnerDevelopment displayName }} }}", read, judge)
+
+
+ORDER_NOTE_QUERY = "query OrderNote($id: ID!) { order(id: $id) { note } }"
+RESTORE_NOTE = (
+    "mutation RestoreNote($input: OrderInput!) { orderUpdate(input: $input) { order { id } userErrors { message } } }"
+)
+_REST_ORDER = re.compile(r"^/admin/api/[^/]+/orders/(\d+)\.json$")
+
+
+def _order_update_input(write: PendingWrite) -> dict[str, Any] | None:
+    """The `input` of a GraphQL request that is one orderUpdate changing the note alone, else None."""
+    body = write.body if isinstance(write.body, dict) else {}
+    try:
+        document = parse(str(body.get("query", "")))
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fields = [f for o in operations for f in o.selection_set.selections if isinstance(f, FieldNode)]
+    if len(fields) != 1 or fields[0].name.value != "orderUpdate":
+        return None
+    variables = body.get("variables") if isinstance(body.get("variables"), dict) else {}
+    found = next((a.value for a in fields[0].arguments or () if a.name.value == "input"), None)
+    value = None if found is None else value_from_ast_untyped(found, variables)
+    if not isinstance(value, dict) or not {"id", "note"} >= set(value) or "id" not in value:
+        return None
+    return value
+
+
+def _rest_order_note(write: PendingWrite) -> dict[str, Any] | None:
+    """The `order` of a REST order update that changes the note alone, else None."""
+    order = write.body.get("order") if isinstance(write.body, dict) else None
+    if write.method != "PUT" or not _REST_ORDER.match(write.path) or not isinstance(order, dict):
+        return None
+    return order if {"id", "note"} >= set(order) and "note" in order else None
+
+
+def _note_before(session: Session, write: PendingWrite) -> Any:
+    """An order's note before the write changes it (None: it had none)."""
+    if (found := _order_update_input(write)) is not None:
+        where = f"{session.vendor.name}: GraphQL order.note"
+        body = expect_object(session.query(write.path, ORDER_NOTE_QUERY, {"id": found["id"]}), where)
+        order = expect_object(body.get("data"), where, "'data' to be an object").get("order")
+        return expect_object(order, where, "the order").get("note")
+    if _rest_order_note(write) is not None:
+        where = f"{session.vendor.name}: GET {write.path}"
+        body, _ = session.get(write.path)
+        return field_object(expect_object(body, where), "order", where).get("note")
+    return None
+
+
+def _graphql_failed(answer: Any) -> str | None:
+    """Why a GraphQL undo failed though answered 200: `errors`, or the mutation's `userErrors`."""
+    if not isinstance(answer, dict) or answer.get("errors"):
+        return "the restore was answered with GraphQL errors"
+    payload = (answer.get("data") or {}).get("orderUpdate") or {}
+    return "the restore was refused: " + str(payload["userErrors"])[:200] if payload.get("userErrors") else None
+
+
+def plan_undo(write: PendingWrite, answer: Any, before: Any) -> UndoStep | str | None:
+    """An order note is restored to what it was; Shopify's other writes have no undo here."""
+    previous = before if isinstance(before, str) else ""  # an order without a note: the restore clears it
+    if (found := _order_update_input(write)) is not None:
+        if _graphql_failed(answer) is not None:  # ACCESS_DENIED or userErrors: the order was not changed
+            return None
+        restore = {"query": RESTORE_NOTE, "variables": {"input": {"id": found["id"], "note": previous}}}
+        return UndoStep("POST", write.path, restore, "restore the order's note", _graphql_failed)
+    if (order := _rest_order_note(write)) is not None:
+        return UndoStep("PUT", write.path, {"order": {**order, "note": previous}}, "restore the order's note")
+    return f"Shopify: no undo is known for {write.method} {write.path} (only an order's note is restored)"
+
+
+UNDO = WriteUndo(plan=plan_undo, before=_note_before)
+
+
 def implied_scopes(allowed: frozenset[str]) -> frozenset[str]:
     """write_X implies read_X, and access_scopes.json may list both (https://shopify.dev/docs/api/usage/access-scopes)."""
     return frozenset(s.replace("write_", "read_", 1) for s in allowed if s.startswith("write_"))
@@ -479,4 +587,6 @@ VENDOR = VendorSpec(
     # (https://shopify.dev/docs/api/admin-rest): GraphQL first.
     apis=("graphql", "rest"),
     graphql_path=GRAPHQL_PATH,
+    sandbox_proof=prove_sandbox,
+    undo_write=UNDO,
 )

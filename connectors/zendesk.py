@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Generator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -32,6 +33,7 @@ from vendor_audit.model import (
     User,
     VendorSnapshot,
 )
+from vendor_audit.profile import Vendor
 from vendor_audit.vendors import VendorSpec, WorkflowStep
 
 from ._base import ROUND_TICKETS, Session, attempt, collect_grants, endpoint_of, guarded, step
@@ -40,6 +42,7 @@ from ._flows import secret_headers
 from ._outbound import parse_time, printable_name, safe_destination
 from ._pacing import Budget, Rate
 from ._pagination import iter_pages
+from ._sandbox_proof import SandboxProof, ask, declared_account
 from ._shape import (
     MISSING_ID,
     MissingIds,
@@ -57,6 +60,7 @@ from ._shape import (
     records,
     unexpected,
 )
+from ._writes import PendingWrite, UndoStep, WriteUndo
 
 TYPE = "zendesk"
 ROLES = {"admin": "admin", "agent": "agent", "end-user": "end-user"}
@@ -567,8 +571,64 @@ def workflow(connector: ZendeskConnector, writes: bool) -> list[WorkflowStep]:
         if writes:
             note = {"ticket": {"comment": {"body": "vendor-audit load test note", "public": False}}}
             name = "zendesk PUT /api/v2/tickets/{id} (internal note)"
-            out.append(step(session, name, "PUT", f"/api/v2/tickets/{i}.json", json=note))
+            out.append(step(session, name, "PUT", f"/api/v2/tickets/{i}.json", json=note, writes=True))
     return out
+
+
+def prove_sandbox(session: Session, vendor: Vendor) -> SandboxProof:
+    """Zendesk's API has no sandbox flag: the account's subdomain, as it names itself, must be a declared sandbox.
+
+    A sandbox is a separate instance with its own subdomain (https://support.zendesk.com/hc/en-us/articles/
+    6150628316058); neither account settings nor any other documented endpoint says an account is one
+    (https://developer.zendesk.com/api-reference/ticketing/account-configuration/account_settings/). Every resource
+    names its account in its `url` property, https://{subdomain}.zendesk.com/api/v2/...
+    (https://developer.zendesk.com/api-reference/ticketing/users/users/#json-format): the signed-in user's is read.
+    """
+    where = f"{vendor.name}: GET /api/v2/users/me.json"
+
+    def read() -> tuple[str | None, str]:
+        me, _ = session.get("/api/v2/users/me.json")
+        user = expect_object(expect_object(me, where, "an object with a 'user'").get("user"), where, "a 'user' object")
+        url = field_str(user, "url", where)
+        host = (urlsplit(url).hostname or "").lower()
+        return (host.removesuffix(".zendesk.com") if host.endswith(".zendesk.com") else None), url
+
+    def judge(found: tuple[str | None, str]) -> tuple[bool, str, str | None]:
+        account, url = found
+        if account is None or "." in account:
+            return False, f"a user url ({url[:80]!r}) that names no <subdomain>.zendesk.com account", None
+        return declared_account(vendor, account, "zendesk.com")
+
+    return ask(vendor, "GET /api/v2/users/me.json (the account its url names)", read, judge)
+
+
+_TICKET_UPDATE = re.compile(r"^/api/v2/tickets/(\d+)(?:\.json)?$")
+
+
+def plan_undo(write: PendingWrite, answer: Any, before: Any) -> UndoStep | str:
+    """A comment added by a ticket update is redacted: Zendesk deletes no comment, it redacts its text.
+
+    The update's answer carries its audit, whose Comment event is the new comment
+    (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_audits/); Redact String in Comment,
+    PUT /api/v2/tickets/{ticket_id}/comments/{comment_id}/redact, replaces the given text with a redaction mark
+    (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#redact-string-in-comment; its
+    agent-workspace successor, PUT /api/v2/comment_redactions/{ticket_comment_id}, needs the comment's html_body
+    marked up instead).
+    """
+    found = _TICKET_UPDATE.match(write.path)
+    ticket = write.body.get("ticket") if isinstance(write.body, dict) else None
+    ticket = ticket if isinstance(ticket, dict) else {}
+    comment = ticket.get("comment")
+    if write.method != "PUT" or found is None or not isinstance(comment, dict) or set(ticket) != {"comment"}:
+        return f"Zendesk: no undo is known for {write.method} {write.path} (only a comment a ticket update adds)"
+    body = comment.get("body") or comment.get("html_body")
+    audit = answer.get("audit") if isinstance(answer, dict) else None
+    events = audit.get("events") if isinstance(audit, dict) else None
+    added = [e for e in events or () if isinstance(e, dict) and e.get("type") == "Comment" and e.get("id")]
+    if not isinstance(body, str) or not body or len(added) != 1:
+        return "Zendesk: the update's answer named no one new comment to redact"
+    path = f"/api/v2/tickets/{found[1]}/comments/{added[0]['id']}/redact.json"
+    return UndoStep("PUT", path, {"text": body}, "redact the comment's text")
 
 
 VENDOR = VendorSpec(
@@ -589,4 +649,7 @@ VENDOR = VendorSpec(
     # PUT /api/v2/tickets/{id}/comments/{comment_id}/redact (shared/reference/vendor-apis.md 2.5)
     pan_redaction_hint="Zendesk: redact the comment (Redact in the ticket, or the comment redaction API)",
     evidence_headers=("x-rate-limit", "x-rate-limit-remaining"),
+    sandbox_proof=prove_sandbox,
+    declared_sandboxes=True,
+    undo_write=WriteUndo(plan=plan_undo),
 )

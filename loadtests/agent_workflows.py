@@ -9,6 +9,11 @@ start + i / rate; it is sent then (or counted late or dropped), and its latency 
 was due. Requests go through the same connectors as the audit (auth, TLS, Retry-After, pacing on a
 budget each process holds 1/N of), and every request that leaves is logged for the rate-limit
 conformance check.
+
+Writes (an internal note on a ticket) go only where the vendor's answer proves a sandbox (connectors/
+_sandbox_proof.py: refused before they are sent otherwise), each listed with the undo its answer allows; when the
+schedule ends they are undone (redacted, deleted or restored, as the vendor allows) within `undo_seconds`, and
+every one reaches load-raw.json with its undo's result, undone or not.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from locust.runners import WorkerRunner
 from locust.user.task import LOCUST_STATE_STOPPING
 
 from vendor_audit import connectors
+from vendor_audit.durations import Deadline
 from vendor_audit.loadtests.stats import Sample, answer_problem
 from vendor_audit.profile import Profile, load_profile
 from vendor_audit.vendors import WorkflowStep, lookup
@@ -45,6 +51,11 @@ from vendor_audit.vendors import WorkflowStep, lookup
 sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
 
 PLAN: dict[str, Any] = json.loads(os.environ.get("VA_LOAD_PLAN", "{}"))
+# The undos of a run's writes, after its schedule, unless the plan says (`undo_seconds`): within the 20 s that
+# `vendor-audit load` gives locust past the schedule (-t), so locust's own stop never cuts them short.
+UNDO_SECONDS = 10.0
+UNDOS_IN_FLIGHT = 20
+STOPPING_UNDO_SECONDS = 3.0  # asked to stop, the undos get only this long (locust's --stop-timeout is 15 s)
 
 
 # Set when locust's shutdown starts; read by the watchdog's OS thread (a plain flag: gevent patches Event).
@@ -86,8 +97,9 @@ class Collector:
         self.samples: list[list[Any]] = []
         self.sends: list[dict[str, Any]] = []
         self.cpu: list[float] = []
+        self.writes: list[dict[str, Any]] = []  # every write sent, with its undo (connectors.WriteLedger.as_json)
         self.dropped = 0
-        self._reported = {"samples": 0, "sends": 0, "cpu": 0}
+        self._reported = {"samples": 0, "sends": 0, "cpu": 0, "writes": 0}
         self._lock = threading.Lock()
 
     def take_new(self) -> dict[str, Any]:
@@ -96,11 +108,21 @@ class Collector:
                 "samples": self.samples[self._reported["samples"] :],
                 "sends": self.sends[self._reported["sends"] :],
                 "cpu": self.cpu[self._reported["cpu"] :],
+                "writes": self.writes[self._reported["writes"] :],
                 "dropped": self.dropped,
             }
-            self._reported = {"samples": len(self.samples), "sends": len(self.sends), "cpu": len(self.cpu)}
+            self._reported = {
+                "samples": len(self.samples),
+                "sends": len(self.sends),
+                "cpu": len(self.cpu),
+                "writes": len(self.writes),
+            }
             self.dropped = 0
             return new
+
+    def add_writes(self, writes: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self.writes += writes
 
     def merge(self, part: dict[str, Any] | None) -> None:
         if part:
@@ -108,6 +130,7 @@ class Collector:
                 self.samples += part["samples"]
                 self.sends += part["sends"]
                 self.cpu += part["cpu"]
+                self.writes += part.get("writes", [])
                 self.dropped += part["dropped"]
 
 
@@ -134,6 +157,7 @@ def _write_results(environment: Environment, **_: Any) -> None:
     result["samples"] = COLLECTOR.samples
     result["sends"] = COLLECTOR.sends
     result["cpu"] = COLLECTOR.cpu
+    result["writes"] = COLLECTOR.writes
     Path(PLAN["run_dir"], "load-raw.json").write_text(json.dumps(result))
 
 
@@ -238,12 +262,27 @@ class AgentUser(User):
                 pool.join(timeout=max(30.0, duration))
         finally:
             sampler.kill()
+            undo_seconds = STOPPING_UNDO_SECONDS if stopping else float(plan.get("undo_seconds", UNDO_SECONDS))
+            self._undo_writes(opened, undo_seconds)
             for session in opened:
                 session.close()
         runner = self.environment.runner
         if not stopping and not isinstance(runner, WorkerRunner) and runner is not None:
             runner.quit()  # a local run ends when its schedule does
         raise StopUser
+
+    @staticmethod
+    def _undo_writes(sessions: list[Any], seconds: float) -> None:
+        """Undo what the schedule wrote, within `seconds`; every write reaches the results, undone or not."""
+        deadline = Deadline.after(seconds, "the load run's undo deadline")
+        ledgers = {id(s.ledger): s.ledger for s in sessions if s.ledger is not None}
+        # Side by side, as the schedule's requests were: the vendor's budget still paces them.
+        pool = gevent.pool.Pool(UNDOS_IN_FLIGHT)
+        for ledger in ledgers.values():
+            try:
+                ledger.undo_all(deadline, run=pool.map)
+            finally:
+                COLLECTOR.add_writes(ledger.as_json())
 
     def _one(self, transport: LoggingTransport, step: WorkflowStep, started: float, planned: float, lag: float) -> None:
         name, method = step.name, step.method

@@ -240,61 +240,96 @@ def conformance(
     }
 
 
-def svg_chart(samples: Sequence[Sample], title: str, width: int = 720, height: int = 260) -> str:
-    """A self-contained SVG: p50/p95/p99 of corrected latency per second, and a latency histogram."""
+def svg_chart(
+    samples: Sequence[Sample],
+    title: str,
+    width: int = 760,
+    height: int = 340,
+    *,
+    slo_p95_ms: float | None = None,
+    slo_p99_ms: float | None = None,
+) -> str:
+    """One static SVG of two pygal charts, one above the other, each `width` x `height`.
+
+    Above: p50, p95 and p99 of the corrected latency in each second of the run (x: seconds since the start, warm-up
+    left out), the SLOs as dashed lines. Below: a histogram of every corrected latency in 30 equal bins up to the
+    p99.9 (the last bin holds the tail), the SLOs as dashed lines at their value. Legends sit under each plot, so no
+    label is drawn over another.
+    """
+    from vendor_audit import charts  # here: the locustfile's gevent processes import this module for Sample only
+
+    slos = [
+        (f"SLO p{q} {ms:g} ms", ms, colour)
+        for q, ms, colour in ((95, slo_p95_ms, "#7a3d00"), (99, slo_p99_ms, "#5c0f0f"))
+        if ms
+    ]
     if not samples:
-        return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="40"><text x="4" y="24">'
-            "no samples</text></svg>"
+        empty = charts.xy(
+            uid="load-empty",
+            title=f"{title}: no request was measured",
+            x_title="time since the run started (s)",
+            y_title="latency (ms)",
+            colors=["#1d1d22"],
+            legend=[],
+            height=160,
+            no_data_text="no samples",
         )
+        return charts.render(empty, uid="load-empty")
     seconds: dict[int, list[float]] = defaultdict(list)
     for sample in samples:
         seconds[int(sample.planned)].append(sample.corrected_ms)
     keys = sorted(seconds)
-    series = {q: [(k, percentile(sorted(seconds[k]), q)) for k in keys] for q in (50, 95, 99)}
-    top = max(v for points in series.values() for _, v in points) * 1.1 or 1.0
-    left, plot_w, plot_h = 50, width // 2 - 70, height - 60
-
-    def x(k: float) -> float:
-        return left + (k - keys[0]) / max(1, keys[-1] - keys[0]) * plot_w
-
-    def y(v: float) -> float:
-        return 20 + plot_h - v / top * plot_h
-
+    lines = {q: [(float(k), percentile(sorted(seconds[k]), q)) for k in keys] for q in (50, 95, 99)}
     colours = {50: "#2b8a3e", 95: "#e67700", 99: "#c92a2a"}
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-        f'font-size="11"><title>{_escape(title)}</title>',
-        f'<text x="{left}" y="14">{_escape(title)}: corrected latency (ms) per second</text>',
-        f'<line x1="{left}" y1="{20 + plot_h}" x2="{left + plot_w}" y2="{20 + plot_h}" stroke="#888"/>',
-        f'<line x1="{left}" y1="20" x2="{left}" y2="{20 + plot_h}" stroke="#888"/>',
-        f'<text x="4" y="24">{top:.0f}</text><text x="4" y="{20 + plot_h}">0</text>',
-    ]
-    for q, points in series.items():
-        path = " ".join(f"{x(k):.1f},{y(v):.1f}" for k, v in points)
-        parts.append(f'<polyline fill="none" stroke="{colours[q]}" stroke-width="1.5" points="{path}"/>')
-        parts.append(f'<text x="{left + plot_w - 40}" y="{30 + (q // 50) * 12}" fill="{colours[q]}">p{q}</text>')
+    over_time = charts.xy(
+        uid="load-time",
+        title=f"{title}: corrected latency per second",
+        x_title="time since the run started (s)",
+        y_title="latency (ms)",
+        colors=[*colours.values(), *(colour for _, _, colour in slos)],
+        legend=[*(f"p{q}" for q in lines), *(label for label, _, _ in slos)],
+        width=width,
+        height=height,
+        show_dots=len(keys) <= 60,
+        dots_size=2,
+        include_x_axis=True,  # y from 0: a latency's size is read against nothing
+    )
+    for q, points in lines.items():
+        over_time.add(f"p{q}", points)
+    start, end = float(keys[0]), float(max(keys[-1], keys[0] + 1))
+    for label, ms, _ in slos:
+        over_time.add(label, [(start, ms), (end, ms)], stroke_style=charts.DASHED, show_dots=False)
     values = sorted(s.corrected_ms for s in samples)
     bins = 30
     high = percentile(values, 99.9) or 1.0
     counts = [0] * bins
     for value in values:
         counts[min(bins - 1, int(value / high * bins))] += 1
-    peak = max(counts) or 1
-    hx = width // 2 + 10
-    bar = (width // 2 - 30) / bins
-    parts.append(f'<text x="{hx}" y="14">histogram (ms, last bin includes the tail)</text>')
-    for i, count in enumerate(counts):
-        h = count / peak * plot_h
-        parts.append(
-            f'<rect x="{hx + i * bar:.1f}" y="{20 + plot_h - h:.1f}" width="{bar - 1:.1f}" '
-            f'height="{h:.1f}" fill="#1971c2"/>'
-        )
-    parts.append(
-        f'<text x="{hx}" y="{36 + plot_h}">0</text><text x="{hx + bins * bar - 30:.0f}" '
-        f'y="{36 + plot_h}">{high:.0f}</text></svg>'
+    step = high / bins
+    ticks = charts.count_ticks(max(counts))
+    histogram = charts.xy(
+        uid="load-histogram",
+        title=f"{title}: corrected latency of {len(values)} requests",
+        x_title=f"latency (ms); the last bin holds every request from {high - step:.0f} ms",
+        y_title="requests (count)",
+        colors=["#1971c2", *(colour for _, _, colour in slos)],
+        legend=["requests", *(label for label, _, _ in slos)],
+        width=width,
+        height=height,
+        y_labels=ticks,
     )
-    return "\n".join(parts)
+    histogram.add(
+        "requests", charts.step_outline((i * step, (i + 1) * step, c) for i, c in enumerate(counts)), fill=True
+    )
+    for label, ms, _ in slos:
+        histogram.add(label, charts.vertical_line(ms, ticks[-1]), stroke_style=charts.DASHED)
+    top = charts.render(over_time, uid="load-time")
+    bottom = charts.render(histogram, uid="load-histogram", attributes={"y": str(height)})
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{2 * height}" '
+        f'viewBox="0 0 {width} {2 * height}"><title>{_escape(title)}: latency over time and histogram</title>'
+        f"{top}{bottom}</svg>\n"
+    )
 
 
 def _escape(text: str) -> str:

@@ -5,23 +5,29 @@ junit.xml                render_junit           one test case per check (junit-1
 findings.csv             render_csv             one row per finding
 report.html              render_html            self-contained, for the reviewer
 assessment-results.json  render_oscal           NIST OSCAL 1.2.3 assessment results
+results.sarif            render_sarif           SARIF 2.1.0, for GitHub code scanning
+findings.ocsf.json       render_ocsf            OCSF 1.5.0 Compliance Finding events, for security data lakes
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
-import textwrap
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from vendor_audit.catalogs import oscal_dir
 from vendor_audit.findings import AuditRun, EvidenceFile, Finding, RunState, Status
-from vendor_audit.redact import Redactor, redact_json
+from vendor_audit.redact import Redactor, for_terminal, redact_json
 
 __all__ = [
     "FINDINGS_SCHEMA",
     "REPORT_FILES",
+    "REPORT_FORMATS",
+    "parse_formats",
     "redact_run",
     "render_findings_json",
     "render_table",
@@ -70,6 +76,7 @@ def render_findings_json(run: AuditRun) -> str:
         "evidence_max_age_days": run.evidence_max_age_days,
         "evidence_files": [dataclasses.asdict(f) for f in run.evidence_files],
         "drift": dict(run.drift) if run.drift is not None else None,
+        "trend": [dict(t) for t in run.trend],
         "load": {"run_id": run.load.run_id, "document": dict(run.load.document)} if run.load else None,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -103,7 +110,9 @@ def sorted_findings(findings: tuple[Finding, ...] | list[Finding]) -> list[Findi
 def _writers() -> dict[str, Callable[[AuditRun], str]]:
     from vendor_audit.reports.html import render_html
     from vendor_audit.reports.junit import render_junit
+    from vendor_audit.reports.ocsf import render_ocsf
     from vendor_audit.reports.oscal import render_oscal
+    from vendor_audit.reports.sarif import render_sarif
     from vendor_audit.reports.tabular import render_csv
 
     return {
@@ -112,22 +121,52 @@ def _writers() -> dict[str, Callable[[AuditRun], str]]:
         "findings.csv": render_csv,
         "report.html": render_html,
         "assessment-results.json": render_oscal,
+        "results.sarif": render_sarif,
+        "findings.ocsf.json": render_ocsf,
     }
 
 
-REPORT_FILES = ("findings.json", "junit.xml", "findings.csv", "report.html", "assessment-results.json")
+# --output-formats: each format's name and its file. findings.json is written whatever is chosen: it is the run's
+# record, which the history, `diff` and `verify` read.
+REPORT_FORMATS = {
+    "json": "findings.json",
+    "junit": "junit.xml",
+    "csv": "findings.csv",
+    "html": "report.html",
+    "oscal": "assessment-results.json",
+    "sarif": "results.sarif",
+    "ocsf": "findings.ocsf.json",
+}
+REPORT_FILES = tuple(REPORT_FORMATS.values())  # every report file name: the rest of a run directory is evidence
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """`sarif,html` as the formats it names, in REPORT_FORMATS order; ValueError naming the valid ones otherwise."""
+    named = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in named if name not in REPORT_FORMATS]
+    if unknown or not named:
+        given = ", ".join(repr(name[:40]) for name in unknown) if unknown else "nothing"
+        raise ValueError(f"--output-formats: {given} is not a format; choose from {','.join(REPORT_FORMATS)}")
+    return tuple(name for name in REPORT_FORMATS if name in named)
+
+
 _MEDIA = {".json": "application/json", ".svg": "image/svg+xml", ".html": "text/html", ".xml": "application/xml"}
 
 
-def write_reports(run: AuditRun, run_dir: Path, redact: Redactor | None = None) -> AuditRun:
-    """Write every report of `run` into `run_dir`; return the run as the reports saw it.
+def write_reports(
+    run: AuditRun, run_dir: Path, redact: Redactor | None = None, formats: Collection[str] | None = None
+) -> AuditRun:
+    """Write the reports of `run` into `run_dir`; return the run as the reports saw it.
+
+    `formats` names the REPORT_FORMATS to write (default: all); findings.json is always written.
 
     The files already there (evidence.json, the attached load run) are evidence: their SHA-256 digests go
     into the reports.
 
     `redact`, the run's redactor, is the last line of defence: every string of the run passes it before
-    rendering (`redact_run`), and each rendered document after: JSON and HTML for the secrets only (their
-    numbers and the latency chart's coordinates are data), CSV and JUnit XML for everything.
+    rendering (`redact_run`), and each rendered document after: JSON, SARIF and HTML for the secrets only (their
+    numbers, such as OCSF's millisecond times, and the latency chart's coordinates are data), CSV and JUnit XML
+    for everything.
     """
     from vendor_audit.reports.bundle import file_digests
 
@@ -135,17 +174,34 @@ def write_reports(run: AuditRun, run_dir: Path, redact: Redactor | None = None) 
     evidence = tuple(
         EvidenceFile(path, digest, _MEDIA.get(Path(path).suffix, "application/octet-stream"))
         for path, digest in file_digests(run_dir).items()
-        if path not in REPORT_FILES
+        if path not in REPORT_FILES and not path.startswith("oscal/")  # the catalogs copied with the OSCAL report
     )
     run = dataclasses.replace(run, evidence_files=evidence)
     if redact is not None:
         run = redact_run(run, redact)
+    chosen = {REPORT_FORMATS[f] for f in formats} if formats is not None else set(REPORT_FILES)
     for name, render in _writers().items():
+        if name != "findings.json" and name not in chosen:
+            continue
         text = render(run)
         if redact is not None:
-            text = redact.secrets(text) if name.endswith((".json", ".html")) else redact(text)
+            text = redact.secrets(text) if name.endswith((".json", ".sarif", ".html")) else redact(text)
         (run_dir / name).write_text(text, encoding="utf-8")
+    if "assessment-results.json" in chosen:
+        _copy_catalogs(run_dir)
     return run
+
+
+def _copy_catalogs(run_dir: Path) -> None:
+    """The OSCAL catalogs the assessment results name, beside them: a GRC tool given the run resolves every id."""
+    from vendor_audit.reports.oscal_catalogs import RUN_DIR_CATALOGS, shipped_catalogs
+
+    target = run_dir / RUN_DIR_CATALOGS
+    target.mkdir(exist_ok=True)
+    for catalog in shipped_catalogs().values():
+        source = oscal_dir() / Path(catalog.href).name
+        if source.is_file():
+            shutil.copyfile(source, run_dir / catalog.href)
 
 
 def redact_run(run: AuditRun, redact: Redactor) -> AuditRun:
@@ -196,39 +252,47 @@ def redact_run(run: AuditRun, redact: Redactor) -> AuditRun:
         ),
         evidence_files=tuple(dataclasses.replace(e, path=redact(e.path)) for e in run.evidence_files),
         drift=strings(dict(run.drift)) if run.drift is not None else None,
+        trend=tuple(strings(dict(t)) for t in run.trend),
         load=load,
     )
 
 
-def render_table(run: AuditRun, width: int = 160) -> str:
-    """The terminal summary: every finding that is not a pass, counts, coverage, exit code."""
-    lines = []
-    notice = state_notice(run)
-    if notice:
-        lines += [notice, ""]
+def render_table(run: AuditRun, width: int = 160, *, terminal: bool = False, redact: Redactor | None = None) -> str:
+    """The terminal summary: every finding that is not a pass, counts, fix lines, coverage, waivers, exit code.
+
+    `terminal`: fitted to `width` columns (rich's table; a message wraps at whole words, so a masked number and
+    the resource it was found in stay whole, never cut); otherwise one line per finding, every field whole,
+    for grep and CI logs. Every field passes `redact` (the run's; by default card numbers and control
+    characters) before it is laid out: a line break cannot split what the redactor must see whole.
+    """
+
+    def shown_as(text: str) -> str:
+        return for_terminal(text, redact)
+
     shown = [f for f in sorted_findings(run.findings) if f.status is not Status.PASS]
-    columns = ("SEVERITY", "STATUS", "VENDOR", "CHECK", "RESOURCE", "MESSAGE")
     statuses = {Status.NOT_APPLICABLE: "n/a"}
     rows = [
-        (f.severity.value, statuses.get(f.status, f.status.value), f.vendor, f.check_id, f.resource, f.message)
+        [shown_as(v) for v in (f.severity.value, statuses.get(f.status, f.status.value), f.vendor)]
+        + [shown_as(f.check_id), shown_as(f.resource), shown_as(f.message)]
         for f in shown
     ]
-    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns[:-1])]
-    widths = [min(w, cap) for w, cap in zip(widths, (8, 6, 10, 44, 40), strict=True)]
-    room = max(30, width - sum(widths) - 2 * len(widths))
+    prose = [shown_as(line) for line in _summary_lines(run, shown)]
+    notice = shown_as(state_notice(run))
+    if not terminal:
+        lines = [notice, ""] if notice else []
+        lines += _aligned(_TABLE_COLUMNS, rows) if rows else ["no finding other than pass"]
+        return "\n".join([*lines, "", *prose])
+    return _fitted(notice, rows, prose, max(width, 20))
 
-    def row(values: tuple[str, ...]) -> str:
-        cells = [v[:w].ljust(w) for v, w in zip(values[:-1], widths, strict=True)]
-        return "  ".join([*cells, textwrap.shorten(values[-1], room, placeholder="...")])
 
-    if rows:
-        lines.append(row(columns))
-        lines += [row(r) for r in rows]
-    else:
-        lines.append("no finding other than pass")
+_TABLE_COLUMNS = ("SEVERITY", "STATUS", "VENDOR", "CHECK", "RESOURCE", "MESSAGE")
+_NARROWEST_MESSAGE = 40  # below this the message goes under its check and resource, in one column
+_NARROWEST_STACK = 30  # below this that column goes under severity, status and vendor too
+
+
+def _summary_lines(run: AuditRun, shown: list[Finding]) -> list[str]:
     counts = run.counts()
-    lines.append("")
-    lines.append("  ".join(f"{k}: {v}" for k, v in counts.items() if v) or "no findings")
+    lines = ["  ".join(f"{k}: {v}" for k, v in counts.items() if v) or "no findings"]
     for remediation in sorted({(f.check_id, f.remediation) for f in shown if f.status is Status.FAIL}):
         lines.append(f"fix {remediation[0]}: {remediation[1]}")
     for coverage in run.coverage:
@@ -254,4 +318,78 @@ def render_table(run: AuditRun, width: int = 160) -> str:
     }
     scope = {RunState.PARTIAL: " (partial run)", RunState.INTERRUPTED: " (interrupted run)"}.get(run.state, "")
     lines.append(f"result: {verdict.get(run.exit_code, run.exit_code)}{scope} -> exit code {run.exit_code}")
-    return "\n".join(lines)
+    return lines
+
+
+def _aligned(header: tuple[str, ...], rows: list[list[str]]) -> list[str]:
+    """Columns two spaces apart, every cell whole: plain text for a pipe (20,000 rows in well under a second)."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return [
+        "  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (list(header), *rows)
+    ]
+
+
+def _fitted(notice: str, rows: list[list[str]], prose: list[str], width: int) -> str:
+    """The table laid out by rich at `width`; prose lines wrapped with a hanging indent.
+
+    Six columns when the message keeps room enough; otherwise check, resource and message stacked in one column
+    beside severity, status and vendor, a blank line between findings.
+    """
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, markup=False, emoji=False, highlight=False)
+    fixed = [max([cell_len(name)] + [cell_len(row[i]) for row in rows]) for i, name in enumerate(_TABLE_COLUMNS[:5])]
+    gaps = 2 * len(_TABLE_COLUMNS)
+    if sum(fixed) + gaps + _NARROWEST_MESSAGE <= width:
+        layout = [("SEVERITY", [0]), ("STATUS", [1]), ("VENDOR", [2]), ("CHECK", [3]), ("RESOURCE", [4])]
+        layout.append(("MESSAGE", [5]))
+    elif width - sum(fixed[:3]) - 6 >= max(_NARROWEST_STACK, fixed[3], fixed[4]):  # check and resource stay whole
+        layout = [("SEVERITY", [0]), ("STATUS", [1]), ("VENDOR", [2]), ("CHECK / RESOURCE / MESSAGE", [3, 4, 5])]
+    else:  # a very narrow terminal: everything under everything
+        layout = [("FINDING", [0, 1, 2, 3, 4, 5])]
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+        leading=0 if len(layout) == 6 else 1,
+    )
+    for name, fields in layout:
+        last = fields[-1] == 5  # the message (alone or under its check and resource) wraps; the rest stays whole
+        table.add_column(name, no_wrap=not last, overflow="fold")
+    for row in rows:
+        if len(layout) == 1:
+            cells = [" ".join(row[:3]), *row[3:]]
+            table.add_row(Text("\n".join(cells)))
+        else:
+            table.add_row(*(Text("\n".join(row[i] for i in fields)) for _, fields in layout))
+    out: list[str] = []
+    for text in [notice] if notice else []:
+        out += [*_wrapped(console, text, width), ""]
+    if rows:
+        console.print(table)
+        out += [line.rstrip() for line in buffer.getvalue().splitlines()]
+        while out and not out[-1]:
+            out.pop()
+    else:
+        out.append("no finding other than pass")
+    out.append("")
+    for text in prose:
+        out += _wrapped(console, text, width)
+    return "\n".join(out)
+
+
+def _wrapped(console: Any, text: str, width: int) -> list[str]:
+    """`text` wrapped at whole words to `width` columns, continuation lines indented by two."""
+    from rich.text import Text
+
+    lines = Text(text).wrap(console, max(width - 2, 10), overflow="fold")
+    return [line.plain.rstrip() if i == 0 else "  " + line.plain.rstrip() for i, line in enumerate(lines)]

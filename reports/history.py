@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vendor_audit.findings import AuditRun, RunState
+from vendor_audit.findings import AuditRun, RunState, Status
 
 __all__ = ["HISTORY_FILE", "Drift", "History", "HistoryError", "render_drift"]
 
@@ -176,6 +176,35 @@ class History:
             ).fetchall()
         names = ("run_id", "profile", "finished", "exit_code", "baseline", "state")
         return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def trend(self, run: str, limit: int = 30) -> list[dict[str, Any]]:
+        """The last `limit` runs of `run`'s profile recorded before it, oldest first, for a trend chart.
+
+        Each is run_id, finished, state and counts per status (every status, zeros included, as findings.json's
+        `counts`). Partial and interrupted runs are listed with their state: a chart shows them, marked.
+        """
+        with self._connect() as db:
+            run_id = self._resolve(db, run)
+            earlier = db.execute(
+                "SELECT b.run_id, b.finished, b.state FROM runs b JOIN runs r ON r.run_id = ? "
+                "WHERE b.profile = r.profile AND (b.started, b.run_id) < (r.started, r.run_id) "
+                "ORDER BY b.started DESC, b.run_id DESC LIMIT ?",
+                (run_id, limit),
+            ).fetchall()
+            ids = [row[0] for row in earlier]
+            if not ids:
+                return []
+            tallies: dict[str, dict[str, int]] = {i: {s.value: 0 for s in Status} for i in ids}
+            for found, status, count in db.execute(
+                f"SELECT run_id, status, count(*) FROM findings WHERE run_id IN ({', '.join('?' * len(ids))}) "  # noqa: S608 - placeholders only
+                "GROUP BY run_id, status",
+                ids,
+            ):
+                tallies[found][status] = int(count)
+        return [
+            {"run_id": i, "finished": finished, "counts": tallies[i], "state": state}
+            for i, finished, state in reversed(earlier)
+        ]
 
     @staticmethod
     def _state(db: sqlite3.Connection, run_id: str) -> str:

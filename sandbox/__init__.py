@@ -110,6 +110,8 @@ class SandboxConfig:
         write_exports: write the vendors' export files (exports/).
         standins: the stand-ins served, by name (default: every registered one).
         limits: rate limits by stand-in name; also given as keywords: `SandboxConfig(zendesk=ZendeskLimits(...))`.
+        production_like: the stand-ins answer as production accounts do (a paid shop plan, the production
+            subdomain and domain) rather than as the sandboxes the generated profile declares.
     """
 
     scenario: str
@@ -119,6 +121,7 @@ class SandboxConfig:
     write_exports: bool
     standins: tuple[str, ...]
     limits: Mapping[str, Any]
+    production_like: bool
 
     def __init__(
         self,
@@ -130,6 +133,7 @@ class SandboxConfig:
         write_exports: bool = True,
         standins: Iterable[str] | None = None,
         limits: Mapping[str, Any] | None = None,
+        production_like: bool = False,
         **per_standin: Any,
     ) -> None:
         known = _registered()
@@ -142,6 +146,7 @@ class SandboxConfig:
             "write_exports": write_exports,
             "standins": chosen,
             "limits": dict(limits or {}) | per_standin,
+            "production_like": production_like,
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -268,7 +273,7 @@ def _hooks_handler(request: Request) -> Response:
 
 def _build(config: SandboxConfig, run_dir: Path) -> RunningSandbox:
     run_dir.mkdir(parents=True, exist_ok=True)
-    world = World(seed=config.seed, size=config.size, scenario=config.scenario)
+    world = World(seed=config.seed, size=config.size, scenario=config.scenario, production_like=config.production_like)
     known = _registered()
     served = {name: known[name] for name in config.standins}
     apis = {name: standin.start(world, config.limits_for(name)) for name, standin in served.items()}

@@ -237,6 +237,8 @@ class World:
     seed: int = 7
     size: int = 200  # tickets per helpdesk and orders in the shop
     scenario: str = "clean"
+    # The stand-ins answer as the brand's production accounts do: a paid plan, the production subdomain.
+    production_like: bool = False
     plants: list[Plant] = field(init=False)
     # Where each sandbox listener answers (name -> https://127.0.0.1:port), filled once they listen: a stand-in
     # that names another listener in its data (a webhook's endpoint) reads it at request time.

@@ -604,7 +604,9 @@ def resolve_shop(_: Any, info: ResolveInfo) -> dict[str, Any]:
         "plan": {
             "displayName": shop["plan_display_name"],
             "publicDisplayName": shop["plan_display_name"],
-            "partnerDevelopment": shop["plan_name"] in {"partner_test", "affiliate"},
+            # https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopPlan: "a partner development shop for
+            # testing purposes"; the stand-in's own flag, as REST's plan_name for such a store is undocumented.
+            "partnerDevelopment": bool(execution.api.partner_development),
             "shopifyPlus": plus,
         },
     }

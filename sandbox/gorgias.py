@@ -48,6 +48,10 @@ CLEAN_OAUTH_SCOPES = (
     "integrations:read",
 )
 SURVEY_ID_BASE = 800_000
+# The account's domain (https://{domain}.gorgias.com): the sandbox's, on the generated profile's sandbox_accounts,
+# or production's.
+SANDBOX_DOMAIN = "sandbox-brand"
+PRODUCTION_DOMAIN = "brand"
 SURVEY_SHAPES = ("bare", "envelope")
 HTTP_INTEGRATION_ID = 31
 # A live-looking third-party key in the leaky integration's headers (the connector must never keep it).
@@ -80,8 +84,13 @@ class GorgiasAPI:
     surveys_shape: str = "bare"
     # Where the custom HTTP integration sends ("https://127.0.0.1:port"); None: the origin the request came in on.
     flow_origin: str | None = None
+    # The Account object's `domain` (https://developers.gorgias.com/reference/the-account-object); None: the world's
+    # choice of the sandbox's or production's.
+    domain: str | None = None
 
     def __post_init__(self) -> None:
+        if self.domain is None:
+            self.domain = PRODUCTION_DOMAIN if self.world.production_like else SANDBOX_DOMAIN
         if self.surveys_shape not in SURVEY_SHAPES:
             raise ValueError(f"surveys_shape must be one of {SURVEY_SHAPES}")
         self._staff = {s.id: s for s in self.world.gorgias_staff()}
@@ -95,6 +104,7 @@ class GorgiasAPI:
         r.add("GET", "/api/tickets/{id}", self.ticket, ("tickets:read",))
         r.add("GET", "/api/tickets/{id}/messages", self.ticket_messages, ("tickets:read",))
         r.add("POST", "/api/tickets/{id}/messages", self.create_message, ("tickets:write",))
+        r.add("DELETE", "/api/tickets/{id}/messages/{message_id}", self.delete_message, ("tickets:write",))
         r.add("GET", "/api/messages", self.messages, ("tickets:read",))
         r.add("GET", "/api/customers", self.customers, ("customers:read",))
         r.add("GET", "/api/customers/{id}", self.customer, ("customers:read",))
@@ -432,7 +442,7 @@ class GorgiasAPI:
         return json_response(
             200,
             {
-                "domain": "sandbox-brand",
+                "domain": self.domain,
                 "created_datetime": gorgias_time(DATA_END - DATA_SPAN),
                 "status": {"status": "active"},
                 "settings": [{"type": "business-hours", "data": {"timezone": "Europe/Lisbon"}}],
@@ -520,6 +530,16 @@ class GorgiasAPI:
         added.append(message)
         return json_response(201, message)
 
+    def delete_message(self, request: Request, user: Staff, id: str, message_id: str) -> Response:
+        """Only a message this stand-in took in can go (its seeded ones are generated, not stored): 204, no body."""
+        index = self._ticket_index(id)
+        added = self.added_messages.get(index or 0, [])
+        kept = [m for m in added if str(m["id"]) != message_id]
+        if index is None or len(kept) == len(added):
+            return self.error(404, "Resource not found.")
+        self.added_messages[index] = kept
+        return Response(204, b"", content_type="application/json")
+
     def customers(self, request: Request, user: Staff) -> Response:
         return self._list(request, range(1, self.world.customer_count + 1), self.customer_json)
 
@@ -596,6 +616,8 @@ def _profile(api: GorgiasAPI, base_url: str) -> str:
 [vendors.{NAME}]
 type = "gorgias"
 base_url = "{base_url}"
+environment = "sandbox"
+sandbox_accounts = ["{SANDBOX_DOMAIN}"]
 
 [[vendors.{NAME}.credentials]]
 name = "bpo-api-key"

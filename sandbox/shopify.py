@@ -79,8 +79,13 @@ class ShopifyAPI:
     notes: dict[int, str] = field(default_factory=dict)  # order notes written in sandbox mode
     # Where webhooks send ("https://127.0.0.1:port"); None: the origin the request came in on (this stand-in).
     flow_origin: str | None = None
+    # ShopPlan.partnerDevelopment: a development store, as the sandbox is (a Plus-featured one, so staff stay
+    # listed); None: the world's choice (a production-like world answers a paid store).
+    partner_development: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.partner_development is None:
+            self.partner_development = not self.world.production_like
         self._buckets: dict[str, LeakyBucket] = {}
         self._cost_buckets: dict[str, CostBucket] = {}
         self.graphql_operations: list[str] = []  # "query" / "mutation" of every valid request, for the tests
@@ -630,6 +635,7 @@ def _profile(api: ShopifyAPI, base_url: str) -> str:
 type = "shopify"
 base_url = "{base_url}"
 api_version = "{SUPPORTED_VERSIONS[-1]}"
+environment = "sandbox"
 
 [[vendors.{NAME}.credentials]]
 name = "cs-app"

@@ -50,6 +50,10 @@ from ._tls import TLSPolicy
 from ._zendesk_metrics import CHAT_POLICY, VIA_LABEL, MetricClock, ticket_channel, ticket_traits
 
 END_USER_ID_BASE = 1000
+# The account's subdomain: the sandbox's (on the generated profile's sandbox_accounts), or production's. Zendesk
+# subdomains are letters and digits (https://developer.zendesk.com/api-reference/reseller/api_reference/).
+SANDBOX_SUBDOMAIN = "sandboxbrand"
+PRODUCTION_SUBDOMAIN = "brand"
 # Notes need tickets:write. "read": listing OAuth tokens, OAuth clients and API tokens has no resource scope of
 # its own (the scopable resources: https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/
 # #scopes), so an audit of the account's credentials needs the broad read scope.
@@ -123,8 +127,14 @@ class ZendeskAPI:
     # example does; the leaky scenario serves false.
     two_factor_enforce: bool | None = None
     leaky_api_token: str = ""  # leaky: the listed (deprecated) API token's value, which also signs in
+    # The account's subdomain, named in every user's `url` (https://{subdomain}.zendesk.com/api/v2/users/{id}.json).
+    # A sandbox has its own (https://support.zendesk.com/hc/en-us/articles/6150628316058); None: the world's choice.
+    subdomain: str | None = None
 
     def __post_init__(self) -> None:
+        if self.subdomain is None:
+            self.subdomain = PRODUCTION_SUBDOMAIN if self.world.production_like else SANDBOX_SUBDOMAIN
+        self._comments_added = 0
         if self.world.scenario == "leaky":
             self.two_factor_enforce = False
         self._staff = {s.id: s for s in self.world.zendesk_staff()}
@@ -137,6 +147,7 @@ class ZendeskAPI:
         r.add("GET", "/api/v2/tickets", self.tickets, ("tickets:read",))
         r.add("GET", "/api/v2/tickets/{id}", self.ticket, ("tickets:read",))
         r.add("PUT", "/api/v2/tickets/{id}", self.update_ticket, ("tickets:write",))
+        r.add("PUT", "/api/v2/tickets/{id}/comments/{comment_id}/redact", self.redact_comment, ("tickets:write",))
         r.add("GET", "/api/v2/tickets/{id}/comments", self.comments, ("tickets:read",))
         r.add("GET", "/api/v2/users", self.users, ("users:read",))
         r.add("GET", "/api/v2/users/{id}", self.user, ("users:read",))
@@ -453,7 +464,7 @@ class ZendeskAPI:
             return None
         return {
             "id": user_id,
-            "url": f"{request.scheme_host}/api/v2/users/{user_id}.json",
+            "url": f"https://{self.subdomain}.zendesk.com/api/v2/users/{user_id}.json",
             "name": name,
             "email": email,
             "role": role,
@@ -533,8 +544,9 @@ class ZendeskAPI:
             return self.error(400, "InvalidValue", "Ticket comment body is required")
         added = self.added_comments.setdefault(index, [])
         base = self.comment_json(index, 0)
+        self._comments_added += 1
         base.update(
-            id=9_000_000 + index * 100 + len(added),
+            id=9_000_000 + self._comments_added,
             author_id=caller.user.id,
             body=str(body),
             plain_body=str(body),
@@ -543,7 +555,38 @@ class ZendeskAPI:
             created_at=iso(dt.datetime.now(dt.UTC)),
         )
         added.append(base)
-        return json_response(200, {"ticket": self.ticket_json(request, index), "audit": {"id": base["id"] * 3}})
+        # The update's audit lists what it did; its Comment event is the new comment, with its id
+        # (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_audits/).
+        event = {key: base[key] for key in ("id", "body", "html_body", "plain_body", "public", "author_id")}
+        audit = {
+            "id": base["id"] * 3,
+            "ticket_id": index,
+            "author_id": caller.user.id,
+            "created_at": base["created_at"],
+            "events": [{**event, "type": "Comment", "attachments": [], "audit_id": base["id"] * 3}],
+        }
+        return json_response(200, {"ticket": self.ticket_json(request, index), "audit": audit})
+
+    def redact_comment(self, request: Request, caller: Caller, id: str, comment_id: str) -> Response:
+        """Redact String in Comment: the text's characters become "▇" in the comment's bodies.
+
+        https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#redact-string-in-comment;
+        only the comments this stand-in took in can change (its seeded ones are generated, not stored).
+        """
+        index = self._ticket_index(id)
+        found = next((c for c in self.added_comments.get(index or 0, []) if str(c["id"]) == comment_id), None)
+        if index is None or found is None:
+            return self.error(404, "RecordNotFound", "Not found")
+        try:
+            text = request.json()["text"]
+        except (ValueError, KeyError, TypeError):
+            return self.error(400, "InvalidValue", "text is required")
+        if not isinstance(text, str) or not text or text not in found["body"]:
+            return self.error(422, "RecordInvalid", "The text to redact was not found in the comment")  # guessed body
+        mark = "▇" * len(text)
+        found["body"], found["plain_body"] = found["body"].replace(text, mark), found["plain_body"].replace(text, mark)
+        found["html_body"] = f"<p>{_html(found['body'])}</p>"
+        return json_response(200, {"comment": found})
 
     def comments(self, request: Request, caller: Caller, id: str) -> Response:
         index = self._ticket_index(id)
@@ -1297,6 +1340,8 @@ def _profile(api: ZendeskAPI, base_url: str) -> str:
 [vendors.{NAME}]
 type = "zendesk"
 base_url = "{base_url}"
+environment = "sandbox"
+sandbox_accounts = ["{SANDBOX_SUBDOMAIN}"]
 
 [[vendors.{NAME}.credentials]]
 name = "bpo-oauth"

@@ -321,3 +321,13 @@ def test_no_raw_control_character_reaches_the_terminal_or_a_report(outputs: Outp
     # ... and the vendor's sequences were shown, neutralised, where the vendor put them.
     assert "\u241b[2J".encode() in outputs.streams["run stdout"]
     assert "\u241b]0;vendor window title\u2407".encode() in outputs.streams["run stdout"]
+
+
+def test_the_machine_formats_are_in_the_sweep(outputs: Outputs) -> None:
+    # results.sarif and findings.ocsf.json repeat the findings' messages: swept above with every file, not vacuously
+    for root in ("run-reports", "pytest-reports"):
+        for report in ("results.sarif", "findings.ocsf.json"):
+            (name,) = [n for n in outputs.files if n.startswith(f"{root}/") and n.endswith(f"/{report}")]
+            text = outputs.files[name].decode("utf-8")
+            masked = [plant for plant, (pan, _) in PANS.items() if f"{pan[:6]}******{pan[-4:]}" in text]
+            assert len(masked) == len(PANS), f"{name} shows only {masked} of the plants, masked"

@@ -6,9 +6,11 @@ import csv
 import dataclasses
 import hashlib
 import io
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -138,13 +140,14 @@ def test_the_published_schemas_are_the_ones_we_vendored() -> None:
 def test_every_writer_output_matches_its_schema(tmp_path: Path) -> None:
     (tmp_path / "evidence.json").write_text("[]\n")
     seen = write_reports(sample_run(), tmp_path)
-    assert {p.name for p in tmp_path.iterdir()} == {"evidence.json", *REPORT_FILES}
+    assert {p.name for p in tmp_path.iterdir()} == {"evidence.json", "oscal", *REPORT_FILES}  # oscal/: the catalogs
     assert seen.evidence_files == (
         EvidenceFile("evidence.json", hashlib.sha256(b"[]\n").hexdigest(), "application/json"),
     )
     checked = assert_valid_reports(tmp_path)
     resources = checked["oscal"]["assessment-results"]["back-matter"]["resources"]
-    hashes = [h["value"] for r in resources for link in r.get("rlinks", []) for h in link["hashes"]]
+    evidence = [r for r in resources if r.get("description") == "evidence file of this run"]  # not the catalogs
+    hashes = [h["value"] for r in evidence for link in r.get("rlinks", []) for h in link["hashes"]]
     assert hashes == [hashlib.sha256(b"[]\n").hexdigest()]
 
 
@@ -160,12 +163,13 @@ def test_the_schema_validators_reject_what_they_should() -> None:
 
 def test_oscal_maps_findings_risks_and_waivers() -> None:
     result = json.loads(render_oscal(sample_run()))["assessment-results"]["results"][0]
+    # a finding targets the statement of the control it concludes on (tests/test_oscal.py resolves them)
     targets = {f["target"]["target-id"]: f["target"]["status"] for f in result["findings"]}
-    assert targets["pci_dss_4.0_3.4.1"] == {"state": "not-satisfied", "reason": "fail"}
+    assert targets["pci_dss_4.0_3.4.1_smt"] == {"state": "not-satisfied", "reason": "fail"}
     # unknown is not compliant: an error, a waiver or manual evidence is never "satisfied"
-    assert targets["pci_dss_4.0_4.2.1"]["state"] == "not-satisfied"
-    assert targets["pci_dss_4.0_8.4.2"]["state"] == "not-satisfied"
-    assert "pci_dss_4.0_12.8.2" not in targets  # no check covers it: not reviewed, not claimed
+    assert targets["pci_dss_4.0_4.2.1_smt"]["state"] == "not-satisfied"
+    assert targets["pci_dss_4.0_8.4.2_smt"]["state"] == "not-satisfied"
+    assert "pci_dss_4.0_12.8.2_smt" not in targets  # no check covers it: not reviewed, not claimed
     risks = {r["title"]: r for r in result["risks"]}
     waived = risks["mfa_enabled_for_vendor_staff: zendesk users/7"]
     assert waived["status"] == "deviation-approved"
@@ -238,6 +242,175 @@ def test_html_load_section_embeds_the_chart(status: str) -> None:
     assert json.loads(written)["load"] == {"run_id": "load-1", "document": document}
 
 
+def html_section(page: str, section_id: str) -> str:
+    found = re.search(rf'<section id="{section_id}">(.*?)</section>', page, re.DOTALL)
+    assert found, section_id
+    return found.group(1)
+
+
+def test_a_check_is_one_card_of_its_resources_with_remediation_and_controls_once() -> None:
+    pans = tuple(
+        finding(
+            PAN_SPEC, Status.FAIL, f"tickets/{i}/comments/1", f"Clear-text PAN visa 411111******{1000 + i} in body."
+        )
+        for i in range(10)
+    )
+    page = render_html(sample_run(findings=(*pans, finding(MFA_SPEC, Status.MANUAL, "users", vendor="gorgias"))))
+    cards = re.findall(r'<article class="check st-(\w+)" id="check-(\w+)">(.*?)</article>', page, re.DOTALL)
+    assert [(status, check) for status, check, _ in cards] == [
+        ("fail", "payloads_free_of_pans"),
+        ("manual", "mfa_enabled_for_vendor_staff"),
+    ]
+    pan_card = cards[0][2]
+    rows = re.findall(r"<tbody>(.*?)</tbody>", pan_card, re.DOTALL)[0].count("<tr>")
+    assert rows == 10
+    assert all(f"tickets/{i}/comments/1" in pan_card and f"******{1000 + i}" in pan_card for i in range(10))
+    assert "10 fail" in pan_card
+    assert page.count("Redact it.") == 1  # the remediation once, not once per card number
+    assert pan_card.count("pci_dss_4.0:3.4.1") == 1
+    assert "No clear-text card number in any payload" in pan_card  # the check's title from its spec
+    assert "(11 in 2 checks)" in page
+
+
+def test_the_summary_counts_only_what_the_run_has_and_says_whether_it_is_signed() -> None:
+    signed = render_html(sample_run())
+    summary = html_section(signed, "summary")
+    shown = re.findall(r'<li><span class="badge s-(\w+)">[^<]*</span> <strong>(\d+)</strong>', summary)
+    assert shown == [("fail", "2"), ("error", "1"), ("manual", "1"), ("waived", "1"), ("pass", "1")]  # no zeros
+    assert "(2 critical)" in summary
+    assert "n/a" not in summary
+    assert "exit code 2" in summary
+    assert "4b:4d:01:d0:e4:50:cf:b2:b2:cc:27:e5:a1:24:64:fc" in summary
+    assert "signed in manifest.sig" in signed
+    unsigned = render_html(sample_run(signing_key=None))
+    assert "<strong>not signed</strong>" in html_section(unsigned, "summary")
+    assert "vendor-audit sign RUN_DIR --key KEY" in unsigned
+    assert "manifest.sig" not in unsigned  # never claims a signature it does not have
+
+
+def test_every_chart_is_inert_svg_with_titles_and_its_numbers_as_text() -> None:
+    from vendor_audit.loadtests.stats import Sample, svg_chart
+
+    earlier = tuple(
+        {
+            "run_id": f"r{i}",
+            "finished": f"2026-11-2{i}T10:00:00+00:00",
+            "counts": {"pass": 1, "fail": 4 - i, "error": 0, "manual": 1, "waived": 1, "not_applicable": 0},
+            "state": "partial" if i == 1 else "complete",
+        }
+        for i in range(3)
+    )
+    target = {
+        "metric": "sla_target",
+        "vendor": "zendesk",
+        "target_metric": "first_reply_time",
+        "target_minutes": 60,
+        "target_share": 0.9,
+        "count": 12,
+        "within_sla": 0.75,
+        "histogram": [{"from": 12.0 * i, "to": 12.0 * (i + 1) if i < 10 else None, "count": i % 3} for i in range(11)],
+        "weekly": [{"week": "2026-11-02", "met": 5, "measured": 6}, {"week": "2026-11-09", "met": 4, "measured": 6}],
+    }
+    samples = [Sample("queue", 1 + i / 10, 0.1, 20 + i % 9, 20, 200) for i in range(60)]
+    document = {"valid": True, "plan": {"rate": 10, "duration": 6}, "endpoints": {}}
+    run = sample_run(
+        trend=earlier,
+        service_levels=(target,),
+        load=LoadAttachment("load-1", document, svg_chart(samples, "load 10/s", slo_p95_ms=30, slo_p99_ms=50)),
+    )
+    page = render_html(run)
+    assert "<script" not in page
+    figures = dict(re.findall(r'<figure class="chart-figure" id="figure-([\w-]+)">(.*?)</figure>', page, re.DOTALL))
+    assert set(figures) == {"severity", "trend", "coverage", "sla-0-histogram", "sla-0-weekly", "load"}
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    for uid, body in figures.items():
+        assert re.search(r"<figcaption>[^<]{20,}</figcaption>", body), uid
+        if uid == "load":  # the load run's own file, as an image
+            assert re.search(r'<img alt="[^"]{20,}" src="data:image/svg\+xml;base64,', body)
+            continue
+        svg = re.search(r"<svg.*</svg>", body, re.DOTALL)
+        assert svg, uid
+        root = ET.fromstring(svg.group(0))  # noqa: S314 - our own output
+        assert root.get("role") == "img"
+        assert root.get("id") == f"chart-{uid}"  # its CSS is scoped to it: charts on one page do not restyle each other
+        titles = [t.text or "" for t in root.iter(f"{svg_ns}text") if "title" in (t.get("class") or "").split()]
+        assert titles[0] == root.findtext(f"{svg_ns}title")  # the chart's title, drawn and for assistive technology
+        assert len(titles) >= 3, (uid, titles)  # and each axis' (a long one wraps over two lines)
+        assert re.search(r"\((count|%|minutes)\)", " ".join(titles)), (uid, titles)  # the value axis' unit
+        for element in root.iter():
+            assert element.tag != f"{svg_ns}script"
+            for name, value in element.attrib.items():
+                assert not name.startswith("on"), name
+                assert not name.endswith("href") or value.startswith("#"), (name, value)
+        table = re.search(r'<table class="numbers">(.*?)</table>', body, re.DOTALL)
+        assert table, uid
+        assert table.group(1).count("<tr>") >= 2, uid
+    assert "<td>zendesk</td><td>2</td><td>2</td>" in figures["severity"]  # 2 critical fails at zendesk
+    assert "this run 2026-11-23 10:00" in figures["trend"]
+    assert "2026-11-21 10:00 (partial)" in figures["trend"]
+    assert "target 60 min" in figures["sla-0-histogram"]
+    assert "target 90 %" in figures["sla-0-weekly"]
+    assert "<td>2026-11-09</td><td>4</td><td>6</td><td>66.7 %</td>" in figures["sla-0-weekly"]
+    assert render_html(run) == page  # pygal's random chart ids and dated comments do not reach the page
+
+
+def test_the_load_chart_draws_percentiles_over_time_the_slos_and_a_histogram_with_axes() -> None:
+    from vendor_audit.loadtests.stats import Sample, svg_chart
+
+    samples = [Sample("queue", 1 + i / 20, 0.1, 10 + i % 7 + (200 if i % 50 == 0 else 0), 10, 200) for i in range(400)]
+    root = ET.fromstring(svg_chart(samples, "demo", slo_p95_ms=40, slo_p99_ms=250))  # noqa: S314 - our own output
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    panels = root.findall(f"{svg_ns}svg")
+    assert [p.get("id") for p in panels] == ["chart-load-time", "chart-load-histogram"]
+    assert panels[1].get("y") == panels[0].get("height")  # one below the other, not over it
+    texts = [" ".join(t.itertext()) for t in root.iter(f"{svg_ns}text")]
+    for expected in ("time since the run started (s)", "latency (ms)", "requests (count)", "p50", "p95", "p99"):
+        assert expected in texts, expected
+    assert texts.count("SLO p95 40 ms") == 2  # in both panels' legends
+    assert texts.count("SLO p99 250 ms") == 2
+    for panel, series in zip(panels, (5, 3), strict=True):  # p50, p95, p99 / the requests; and the two SLOs
+        entries = sorted(
+            (float(rect.get("y", 0)), float(rect.get("x", 0)), g.findtext(f"{svg_ns}text") or "")
+            for g in panel.iter(f"{svg_ns}g")
+            if "legend" in (g.get("class") or "").split()
+            for rect in g.iter(f"{svg_ns}rect")
+        )
+        assert len(entries) == series
+        for (y, x, label), (next_y, next_x, _) in itertools.pairwise(entries):
+            # a label of 12 px type is about 7 px a character: the next entry on its row starts after it
+            assert next_y != y or next_x - x >= 7 * len(label) + 17, (label, x, next_x)
+        assert not [e for e in panel.iter() if e.tag == f"{svg_ns}script"]
+    empty = ET.fromstring(svg_chart([], "demo"))  # noqa: S314 - our own output
+    assert "no samples" in " ".join(empty.itertext())
+
+
+def test_the_trend_is_read_from_the_history_and_written_to_findings_json(tmp_path: Path) -> None:
+    from vendor_audit.reports.history import History
+
+    history = History(tmp_path / "history.sqlite")
+    base = sample_run()
+    for i, state in enumerate((RunState.COMPLETE, RunState.PARTIAL, RunState.COMPLETE)):
+        when = f"2026-11-0{i + 1}T10:00:00+00:00"
+        history.record(
+            sample_run(run_id=f"r{i}", started=when, finished=when, state=state, findings=base.findings[: i + 2])
+        )
+    history.record(sample_run(run_id="other", profile_name="another profile"))
+    trend = history.trend("r2")
+    assert [(t["run_id"], t["state"]) for t in trend] == [("r0", "complete"), ("r1", "partial")]  # oldest first
+    assert trend[0]["counts"] == {"pass": 0, "fail": 2, "error": 0, "manual": 0, "not_applicable": 0, "waived": 0}
+    assert trend[1]["counts"]["pass"] == 1
+    assert history.trend("r2", limit=1) == trend[1:]
+    assert history.trend("r0") == []
+
+    run = sample_run(run_id="r2", trend=tuple(trend))
+    (tmp_path / "run").mkdir()
+    write_reports(run, tmp_path / "run")
+    checked = assert_valid_reports(tmp_path / "run")  # findings.v1 with its trend
+    assert checked["findings"]["trend"] == trend
+    assert 'id="figure-trend"' in (tmp_path / "run" / "report.html").read_text()
+    assert 'id="figure-trend"' not in render_html(sample_run())  # no earlier run, no trend to draw
+
+
 @pytest.mark.parametrize(
     ("state", "reason", "banner"),
     [
@@ -255,7 +428,7 @@ def test_a_partial_or_interrupted_run_says_so_in_every_report(
     assert (checked["findings"]["state"], checked["findings"]["state_reason"]) == (state.value, reason)
 
     page = (tmp_path / "report.html").read_text()
-    assert f'<div class="scope" id="scope" role="alert">{banner}' in page.replace("&#x27;", "'")
+    assert f'<div class="scope" id="scope" role="alert">{banner}' in unescape(page)
     assert page.index('id="scope"') < page.index('class="meta"')  # above everything else
     table = render_table(run)
     assert table.splitlines()[0].startswith(banner)
@@ -328,7 +501,7 @@ def test_finding_uids_are_stable_unique_and_follow_the_redacted_fields() -> None
     first = sample_run()
     again = sample_run()
     assert [f.uid for f in first.findings] == [f.uid for f in again.findings]
-    assert all(re.fullmatch(r"va1-[0-9a-f]{24}", f.uid) for f in first.findings)
+    assert all(re.fullmatch(r"va1-[a-p]{24}", f.uid) for f in first.findings)
     # the id names what was examined: a new message on the same resource keeps it, another resource changes it
     one = finding(HSTS_SPEC, Status.FAIL, "endpoint/a:443", "no HSTS header")
     reworded = dataclasses.replace(one, message="HSTS max-age too short")

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Catalog", "Requirement", "catalogs"]
+__all__ = ["Catalog", "Requirement", "catalogs", "oscal_dir"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,11 @@ def _frameworks_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("vendor_audit.checks is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / "frameworks"
+
+
+def oscal_dir() -> Path:
+    """The OSCAL catalogs and profiles made from the frameworks (`python3 -m vendor_audit.reports.oscal_catalogs`)."""
+    return _frameworks_dir() / "oscal"
 
 
 @cache

@@ -24,6 +24,14 @@ if TYPE_CHECKING:  # the heavy imports wait for the command that needs them: `tl
     from vendor_audit.kpi import KpiRow, Schedule
 
 SCENARIOS = ("clean", "leaky")  # sandbox.SCENARIOS, without importing the sandbox to build the parser
+# reports.REPORT_FORMATS, without importing the reports to build the parser (a test keeps the two equal).
+OUTPUT_FORMATS = ("json", "junit", "csv", "html", "oscal", "sarif", "ocsf")
+_OUTPUT_FORMATS_HELP = (
+    f"comma-separated reports to write, from {','.join(OUTPUT_FORMATS)} (default: all): findings.json, junit.xml, "
+    "findings.csv, report.html, assessment-results.json (OSCAL), results.sarif (GitHub code scanning), "
+    "findings.ocsf.json (OCSF). findings.json is always written: it is the run's record, which the history, "
+    "`diff` and `verify` read"
+)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -38,6 +46,48 @@ Start here:
 
 Exit codes: 0 all checks pass or are waived, 1 findings at or above --fail-on, 2 the audit could not run.
 """
+
+_EPILOG = """\
+examples:
+  vendor-audit run audit.toml --fail-on high     exit 1 only for high and critical findings
+  vendor-audit run audit.toml -k tls             only the TLS checks (published as a partial run)
+  vendor-audit run audit.toml --quiet            for cron: only what changed since the last run, no progress
+  vendor-audit checks                            every check: id, severity, title, the controls it maps to
+  vendor-audit checks --json | jq -r '.[].id'    the same, for scripts
+  vendor-audit frameworks                        PCI DSS, SOC 2, ISO 27001: requirements, and how many are checked
+  vendor-audit diff go-live                      what is new or fixed since the baseline named go-live
+  vendor-audit verify RUN_DIR --public-key audit.pub
+
+Long work (collection, scans, TLS probes, the load test) reports its progress on stderr: live on a terminal,
+a line per phase every 10 s otherwise. NO_COLOR=1 keeps colour out; --quiet keeps progress out.
+Each command says more: vendor-audit COMMAND --help.
+"""
+
+_CHECKS_EPILOG = """\
+examples:
+  vendor-audit checks                            a table, most severe first (the audit's, then the load test's)
+  vendor-audit checks --json                     id, title, severity, controls, remediation, run_by, per_vendor
+  vendor-audit checks | grep pci_dss_4.0:3.4.1   the checks that map to a requirement
+  vendor-audit frameworks --json                 requirements per framework and the ones no check covers
+"""
+
+
+class _Version(argparse.Action):
+    """--version, read from the installed package's metadata when asked (not for every command line parsed)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        import platform
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("vendor-audit")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            from vendor_audit import __version__ as found
+        print(f"vendor-audit {found} (Python {platform.python_version()})")
+        parser.exit(0)
 
 
 # vendor_audit.kpi.KINDS, without importing it to build the parser (a test keeps the two equal).
@@ -140,8 +190,12 @@ MAX_IN_FLIGHT = 100_000
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="vendor-audit", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="vendor-audit",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version, help="print the version of vendor-audit (and of Python)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
@@ -163,8 +217,10 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("reports/runs"),
         metavar="DIR",
         help="runs land in DIR/<run-id>/ (report.html, assessment-results.json, findings.json, junit.xml, "
-        "findings.csv, evidence.json); the history in DIR/history.sqlite (default: %(default)s)",
+        "findings.csv, results.sarif, findings.ocsf.json, evidence.json); the history in DIR/history.sqlite "
+        "(default: %(default)s)",
     )
+    run.add_argument("--output-formats", metavar="FORMATS", help=_OUTPUT_FORMATS_HELP)
     run.add_argument("-k", dest="select", metavar="EXPR", help="run only the checks whose id matches (pytest -k)")
     run.add_argument("--run-id", metavar="ID", help="name of the run's folder (default: UTC time and 4 random hex)")
     run.add_argument(
@@ -223,11 +279,27 @@ def _parser() -> argparse.ArgumentParser:
 
     keys = commands.add_parser("keys", help="manage the Ed25519 key that signs evidence bundles")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
-    create = keys_commands.add_parser("create", help="make a key pair: private key mode 0600, never printed")
+    create = keys_commands.add_parser(
+        "create",
+        help="make a key pair: private key mode 0600, never printed; NAME.allowed_signers for ssh-keygen -Y verify",
+    )
     create.add_argument("--dir", type=Path, default=Path("."), metavar="DIR", help="where (default: here)")
-    create.add_argument("--name", default="vendor-audit", help="file names NAME.key and NAME.pub")
+    create.add_argument("--name", default="vendor-audit", help="file names NAME.key, NAME.pub and NAME.allowed_signers")
+    signers = keys_commands.add_parser(
+        "allowed-signers",
+        help="print the OpenSSH allowed_signers line of a public key (for ssh-keygen -Y verify -f FILE)",
+        description="Print the line a reviewer puts in the allowed_signers file given to `ssh-keygen -Y verify -f`: "
+        "the key, limited to the vendor-audit namespace, under the name PRINCIPAL (`-I PRINCIPAL`).",
+    )
+    signers.add_argument("public_key", type=Path, metavar="PUBLIC_KEY", help="the signer's NAME.pub (PEM)")
+    signers.add_argument(
+        "--principal", default="vendor-audit", help="the name ssh-keygen -I gives (default: %(default)s)"
+    )
 
-    sign = commands.add_parser("sign", help="sign a run directory: SHA-256 manifest of every file, Ed25519")
+    sign = commands.add_parser(
+        "sign",
+        help="sign a run directory: SHA-256 manifest of every file, Ed25519; SSH signatures, SHA256SUMS, in-toto",
+    )
     sign.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     sign.add_argument("--key", type=Path, required=True, metavar="KEY", help="Ed25519 private key (PEM)")
 
@@ -236,7 +308,8 @@ def _parser() -> argparse.ArgumentParser:
         help="verify a signed run directory: changed, added or missing files, and the signature",
         description="Recompute every file's SHA-256, compare with the signed manifest and check the Ed25519 "
         "signature against a public key you trust: --public-key FILE, or the file $VENDOR_AUDIT_PUBLIC_KEY names "
-        "(the key a bundle carries is never trusted: whoever changed it could re-sign it). "
+        "(the key a bundle carries is never trusted: whoever changed it could re-sign it). Where the bundle has them, "
+        "its SSH signatures, SHA256SUMS and in-toto attestation are checked too. "
         "Exit 0 intact, 1 tampered or signed by another key, 2 not a bundle or no trusted key.",
     )
     verify.add_argument("run_dir", type=Path, metavar="RUN_DIR")
@@ -314,6 +387,8 @@ def _parser() -> argparse.ArgumentParser:
         help="requests in flight per process before sends are dropped (default: %(default)s)",
     )
     load.add_argument("--report-dir", type=Path, default=Path("reports/runs"), metavar="DIR")
+    load.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr (the results still print)")
+    load.add_argument("--output-formats", metavar="FORMATS", help=_OUTPUT_FORMATS_HELP)
     load.add_argument(
         "--fail-on",
         default="low",
@@ -414,6 +489,30 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-profile", help="validate an audit profile and its secrets' env vars")
     check.add_argument("profile", metavar="PROFILE")
+
+    listing = commands.add_parser(
+        "checks",
+        help="list every check: id, severity, title, the controls it maps to",
+        description="List every check the engine knows: the audit's (vendor-audit run, pytest --audit-profile) and "
+        "the load test's SLO gates (vendor-audit load), with severity, title and the framework controls each maps "
+        "to. A table that fits the terminal, one line per check in a pipe.",
+        epilog=_CHECKS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON array, for scripts")
+    listing.add_argument(
+        "--frameworks", action="store_true", help="list the frameworks instead (vendor-audit frameworks)"
+    )
+    frameworks = commands.add_parser(
+        "frameworks",
+        help="list the control frameworks: requirements, and how many the checks cover",
+        description="List the control catalogs the checks map to (checks/frameworks/*.json): each framework's "
+        "requirements, how many the audit's checks cover, and how many with the load test's gates too. The rest "
+        "need other evidence (report.html's coverage matrix lists them).",
+        epilog=_CHECKS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    frameworks.add_argument("--json", action="store_true", help="one JSON array, with the requirements not covered")
     return parser
 
 
@@ -457,9 +556,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_bundle(args)
         if args.command in {"diff", "baseline"}:
             return _cmd_history(args)
+        if args.command in {"checks", "frameworks"}:
+            return _cmd_listing(args)
         if args.command == "load":
             from vendor_audit.loadrun import run_load
 
+            args.output_formats = _output_formats(args.output_formats)
             return run_load(args)
         parser.print_help()
         return EXIT_CANNOT_RUN
@@ -528,6 +630,17 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_listing(args: argparse.Namespace) -> int:
+    from vendor_audit import console
+
+    known = console.known_checks()
+    frameworks = args.command == "frameworks" or getattr(args, "frameworks", False)
+    console.print_listing(
+        console.framework_listing(known) if frameworks else console.check_listing(known), as_json=args.json
+    )
+    return EXIT_OK
+
+
 def _cmd_check_profile(args: argparse.Namespace) -> int:
     from vendor_audit.profile import load_profile
 
@@ -539,14 +652,25 @@ def _cmd_check_profile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _output_formats(text: str | None) -> tuple[str, ...] | None:
+    """--output-formats as reports.REPORT_FORMATS names (None: all); ValueError, one line naming the valid ones."""
+    if text is None:
+        return None
+    from vendor_audit.reports import parse_formats
+
+    return parse_formats(text)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     """The audit: one engine session, its checks run by pytest in-process; the result comes back in memory."""
     import pytest
 
+    from vendor_audit import console
     from vendor_audit.engine import AuditOptions, AuditSession
     from vendor_audit.findings import Severity
     from vendor_audit.profile import load_profile
 
+    output_formats = _output_formats(args.output_formats)  # a typo is refused before anything starts
     if args.profile:
         load_profile(args.profile)  # a bad profile is refused here, before pytest starts
     elif not args.quiet:
@@ -568,6 +692,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             compare_to=args.compare_to,
             baseline=args.baseline,
             deadline=args.deadline,
+            output_formats=output_formats,
         )
     )
     session.run_dir.mkdir(parents=True, exist_ok=True)
@@ -584,7 +709,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # PYTEST_ADDOPTS could load plugins or flags (--continue-on-collection-errors, -p ...) the audit did not ask for.
     addopts = os.environ.pop("PYTEST_ADDOPTS", None)
     try:
-        outcome = int(pytest.main(arguments, plugins=[session]))  # the session is the plugin object the adapter uses
+        # Progress per phase on stderr (vendor_audit.console), every label through the run's redactor.
+        with console.progress_on_stderr(quiet=args.quiet, redact=session.for_terminal) as progress:
+            session.progress = progress
+            with console.stdout_above(progress):
+                outcome = int(pytest.main(arguments, plugins=[session]))  # the session is the adapter's plugin object
     finally:
         if addopts is not None:
             os.environ["PYTEST_ADDOPTS"] = addopts
@@ -655,6 +784,13 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_bundle(args: argparse.Namespace) -> int:
     from vendor_audit.reports import bundle
 
+    if args.command == "keys" and args.keys_command == "allowed-signers":
+        try:
+            print(bundle.allowed_signers_line(bundle.load_public(args.public_key), args.principal), end="")
+        except (bundle.NotABundle, ValueError) as exc:
+            print(f"vendor-audit keys: {bundle.shown(str(exc))}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        return EXIT_OK
     if args.command == "keys":
         try:
             pair = bundle.create_keys(args.dir, args.name)
@@ -671,6 +807,9 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
             return EXIT_CANNOT_RUN
         print(f"private key: {bundle.shown(str(pair.private_path))} (mode 0600: keep it secret)")
         print(f"public key:  {bundle.shown(str(pair.public_path))} (give it to reviewers)")
+        print(
+            f"allowed signers: {bundle.shown(str(pair.allowed_signers_path))} (the same key, for ssh-keygen -Y verify)"
+        )
         print(f"fingerprint: {pair.fingerprint}")
         return EXIT_OK
     if args.command == "sign":
@@ -684,6 +823,8 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
         return EXIT_CANNOT_RUN
     where, trusted = bundle.shown(str(args.run_dir)), bundle.shown(str(key))
     print(f"{where}: checked against trusted key {result.fingerprint} ({trusted})")
+    if result.envelopes:
+        print(f"  also checked: {', '.join(result.envelopes)}")
     for problem in result.problems:
         print(f"  {problem}")
     print("intact" if result.ok else f"NOT intact: {len(result.problems)} problem(s)")

@@ -50,8 +50,10 @@ from vendor_audit.findings import (
 from vendor_audit.model import CollectionError, CoverageLimit, Payload, VendorSnapshot
 from vendor_audit.pan import Joiner, Match, scan_text
 from vendor_audit.profile import ExportSpec, Profile, load_profile
+from vendor_audit.progress import NO_PROGRESS, Progress, phase
 from vendor_audit.recorder import Audit
 from vendor_audit.redact import Redactor, redact_json
+from vendor_audit.segmentation import Segmentation
 from vendor_audit.tlsprobe import TLSReport
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+TREND_RUNS = 30  # earlier runs of the profile report.html's trend chart shows
 
 
 class CannotRun(Exception):
@@ -91,6 +94,8 @@ class AuditOptions:
     environ: Mapping[str, str] | None = None
     history_profile_suffix: str = ""  # `vendor-audit load` keeps its own line of history beside the audits'
     deadline: float | None = None  # seconds the whole run may take (--deadline); None: the profile's run_seconds
+    # reports.REPORT_FORMATS to write (--output-formats); None: all. findings.json is written whatever is chosen.
+    output_formats: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +140,9 @@ def one_line(exc: BaseException, redact: Callable[[str], str]) -> str:
 class AuditSession:
     """One audit run, owned from start to publish. Not thread-safe: the consumer's main thread drives it."""
 
-    def __init__(self, options: AuditOptions) -> None:
+    def __init__(self, options: AuditOptions, progress: Progress = NO_PROGRESS) -> None:
         self.options = options
+        self.progress = progress  # where the long phases report: collection, scans, probes (vendor_audit.progress)
         now = dt.datetime.now(dt.UTC)
         self.run_id = options.run_id or now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
         self.run_dir = options.report_dir / self.run_id
@@ -156,7 +162,10 @@ class AuditSession:
         self._ended: dict[str, list[Finding]] = {}
         self._cache: dict[str, Any] = {}
         self._collection: Collection | None = None
+        # What the run wrote in a sandbox, each with its undo's result (writes.json); `load` adds its own.
+        self.writes: list[dict[str, Any]] = []
         self._collection_seconds: float | None = None
+        self.check_seconds: dict[str, float] = {}  # the consumer adds what each check took (the plugin: pytest's)
         self._certificates: list[dict[str, Any]] = []
 
     # -- start -------------------------------------------------------------------------------------------------
@@ -260,7 +269,9 @@ class AuditSession:
         # collect() never raises for one vendor's trouble: that vendor's snapshot says what stopped it, a
         # deadline included (each vendor's ends by the run's).
         deadline = self._run_deadline()
-        collection = connectors.collect(self._require_profile(), environ=self.options.environ, deadline=deadline)
+        collection = connectors.collect(
+            self._require_profile(), environ=self.options.environ, deadline=deadline, progress=self.progress
+        )
         self._collection = collection
         self._collection_seconds = round(collection.seconds, 3)
         if deadline.passed():
@@ -276,8 +287,13 @@ class AuditSession:
         scan = PayloadScan()
         hits: dict[str, list[Hit]] = {name: [] for name in snapshots}
         deadline = self._run_deadline()
+
+        def scan_reported(name: str, snapshot: VendorSnapshot) -> int:
+            with phase(self.progress, f"{name} payload scan"):  # the stream's pages and records tally here
+                return scan_vendor(snapshot, hits[name])
+
         outcomes = in_daemon_threads(
-            {name: functools.partial(scan_vendor, snapshot, hits[name]) for name, snapshot in snapshots.items()},
+            {name: functools.partial(scan_reported, name, snapshot) for name, snapshot in snapshots.items()},
             "scan",
             deadline=deadline.at + 1.0,  # a request cut at the run deadline reports it itself, just after
         )
@@ -295,22 +311,25 @@ class AuditSession:
                 scan.errors[name].append(CollectionError(name, "payloads", "internal", cause))
             else:
                 scan.scanned[(name, "payloads")] += outcome
-        for spec in profile.exports:
-            label = spec.vendor or "exports"
-            export_hits: list[Hit] = []
-            if deadline.passed():
-                cause = self._past_deadline(f"the scan of {spec.path.name}")
-                scan.errors.setdefault(label, []).append(CollectionError(label, "payloads", "deadline", cause))
-                continue
-            try:
-                count, error = scan_export(spec, label, export_hits)
-            except Exception as exc:
-                count, error = 0, CollectionError(label, "payloads", "internal", one_line(exc, self.redact))
-            scan.hits += export_hits
-            if error is None:
-                scan.scanned[(label, f"exports/{spec.path.name}")] += count
-            else:  # not "no card number in N records": the records after the error were never read
-                scan.errors.setdefault(label, []).append(error)
+        exports = phase(self.progress, "export scan", total=len(profile.exports), unit="files")
+        with exports if profile.exports else contextlib.nullcontext():
+            for spec in profile.exports:
+                label = spec.vendor or "exports"
+                export_hits: list[Hit] = []
+                if deadline.passed():
+                    cause = self._past_deadline(f"the scan of {spec.path.name}")
+                    scan.errors.setdefault(label, []).append(CollectionError(label, "payloads", "deadline", cause))
+                    continue
+                try:
+                    count, error = scan_export(spec, label, export_hits)
+                except Exception as exc:
+                    count, error = 0, CollectionError(label, "payloads", "internal", one_line(exc, self.redact))
+                scan.hits += export_hits
+                self.progress.advance("export scan", files=1, records=count)
+                if error is None:
+                    scan.scanned[(label, f"exports/{spec.path.name}")] += count
+                else:  # not "no card number in N records": the records after the error were never read
+                    scan.errors.setdefault(label, []).append(error)
         return scan
 
     def tls_reports(self) -> list[ProbedEndpoint]:
@@ -330,11 +349,15 @@ class AuditSession:
             parts = urlsplit(url)
             targets.setdefault((parts.hostname or "", parts.port or 443), ["endpoint"])
         deadline = self._run_deadline()
-        outcomes = in_daemon_threads(
-            {key: functools.partial(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets},
-            "tls",
-            deadline=deadline.at,
-        )
+        with phase(self.progress, "TLS probes", total=len(targets), unit="endpoints"):
+            outcomes = in_daemon_threads(
+                {
+                    key: _counted(self.progress, "TLS probes", functools.partial(probe, *key, ca_file=profile.ca_file))
+                    for key in targets
+                },
+                "tls",
+                deadline=deadline.at,
+            )
         probed = []
         for key, outcome in outcomes.items():
             if isinstance(outcome, TimeoutError):
@@ -384,11 +407,18 @@ class AuditSession:
         profile = self._require_profile()
         targets = self._flow_targets()
         deadline = self._run_deadline()
-        outcomes = in_daemon_threads(
-            {key: functools.partial(probe, key[0], key[1], ca_file=profile.ca_file) for key in targets},
-            "flow-tls",
-            deadline=deadline.at,
-        )
+        probes = phase(self.progress, "data flow TLS probes", total=len(targets), unit="endpoints")
+        with probes if targets else contextlib.nullcontext():
+            outcomes = in_daemon_threads(
+                {
+                    key: _counted(
+                        self.progress, "data flow TLS probes", functools.partial(probe, *key, ca_file=profile.ca_file)
+                    )
+                    for key in targets
+                },
+                "flow-tls",
+                deadline=deadline.at,
+            )
         reports: dict[str, TLSReport] = {}
         for key, outcome in outcomes.items():
             if isinstance(outcome, TimeoutError):
@@ -430,7 +460,9 @@ class AuditSession:
     def _compute_kpi(self) -> KpiResult:
         from vendor_audit.kpi import compute, sources_from_exports
 
-        return compute(sources_from_exports(self._require_profile().exports))
+        sources = sources_from_exports(self._require_profile().exports)
+        with phase(self.progress, "service levels from the exports") if sources else contextlib.nullcontext():
+            return compute(sources)
 
     def _service_levels(self) -> list[dict[str, Any]]:
         """The recomputed KPI rows for the report, each first-reply row with what its charts need.
@@ -446,6 +478,41 @@ class AuditSession:
         profile = self._require_profile()
         return service_level_rows(result, profile.sla.targets)
 
+    def segmentation(self) -> list[Segmentation]:
+        """Each sandbox/production pair of the profile, each account handed the other's credentials once."""
+        return self._once("segmentation", self._probe_segmentation)
+
+    def _probe_segmentation(self) -> list[Segmentation]:
+        from vendor_audit import connectors
+
+        profile = self._require_profile()
+        return connectors.probe_segmentation(profile, environ=self.options.environ, deadline=self._run_deadline())
+
+    def sandbox_refusals(self, vendors: Iterable[str]) -> list[str]:
+        """One line for each of `vendors` whose agent workflow writes but whose account is not proven a sandbox.
+
+        Sandbox mode only: the vendor's own proof is asked (connectors.prove_sandbox), before anything is written;
+        in production mode nothing is written, so nothing is asked.
+        """
+        from vendor_audit import connectors
+        from vendor_audit.vendors import lookup
+
+        profile = self._require_profile()
+        if profile.read_only:
+            return []
+        refused = []
+        for vendor in (v for v in profile.vendors if v.name in set(vendors)):
+            connector = connectors.open_connector(profile, vendor, environ=self.options.environ)
+            try:
+                writing = [s for s in lookup(vendor.type).workflow(connector, True) if s.writes]
+                proof = connectors.prove_sandbox(connector) if writing else None
+                if proof is not None and not proof.proven:
+                    refused.append(self.redact(proof.refusal(f"the load test's writes ({writing[0].name})")))
+            finally:
+                for session in connector.sessions:
+                    session.close()
+        return refused
+
     def export_reports(self) -> list[tuple[ExportSpec, ExportReport | str]]:
         return self._once("export_reports", self._validate_exports)
 
@@ -453,13 +520,20 @@ class AuditSession:
         from vendor_audit.exports import validate_export
 
         results: list[tuple[ExportSpec, ExportReport | str]] = []
-        for spec in self._require_profile().exports:
-            try:
-                results.append((spec, validate_export(spec.path, spec.format, spec.schema)))
-            except FileNotFoundError:
-                results.append((spec, f"export file {spec.path} does not exist"))
-            except Exception as exc:
-                results.append((spec, f"cannot validate {spec.path}: {one_line(exc, self.redact)}"))
+        exports = self._require_profile().exports
+        validation = phase(self.progress, "export validation", total=len(exports), unit="files")
+        with validation if exports else contextlib.nullcontext():
+            for spec in exports:
+                try:
+                    results.append((spec, validate_export(spec.path, spec.format, spec.schema)))
+                except FileNotFoundError:
+                    results.append((spec, f"export file {spec.path} does not exist"))
+                except Exception as exc:
+                    results.append((spec, f"cannot validate {spec.path}: {one_line(exc, self.redact)}"))
+                done = results[-1][1]
+                self.progress.advance(
+                    "export validation", files=1, records=0 if isinstance(done, str) else done.records
+                )
         return results
 
     # -- checks ------------------------------------------------------------------------------------------------
@@ -509,6 +583,10 @@ class AuditSession:
             if errors:
                 return "; ".join(sorted({e.message for e in errors}))[:300]
         return "no data about it reached the check"
+
+    def for_terminal(self, text: str) -> str:
+        """`text` through the run's redactor as a terminal needs it; the run's secrets once start() knows them."""
+        return self.redact.for_terminal(text)
 
     def interrupt(self, reason: str) -> None:
         self.interrupted = self.interrupted or reason
@@ -604,6 +682,7 @@ class AuditSession:
             vendors=tuple(VendorRef(v.name, v.type, v.base_url) for v in profile.vendors) if profile else (),
             sandbox=self.sandbox,
             collection_seconds=self._collection_seconds,
+            check_seconds={k: round(v, 3) for k, v in self.check_seconds.items()},
             certificates=tuple(self._certificates),
             data_flows=tuple(self._flow_inventory()),
             service_levels=tuple(self._service_levels()),
@@ -633,6 +712,10 @@ class AuditSession:
             if self._collection is not None:
                 evidence = redact_json(self._collection.recorder.as_json(), redactor)
                 (self.run_dir / "evidence.json").write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
+                self.writes += self._collection.settle_writes()  # undone, where the vendor allows, before listed
+            if self.writes:
+                listed = redact_json(self.writes, redactor)
+                (self.run_dir / "writes.json").write_text(json.dumps(listed, indent=1) + "\n", encoding="utf-8")
         except OSError as exc:
             return dataclasses.replace(
                 run, problems=(*run.problems, f"{self.run_dir}: cannot write the run ({exc.strerror})"), exit_code=2
@@ -640,7 +723,7 @@ class AuditSession:
         if self.profile is not None:  # a run that could not start is no base for the next comparison
             run = self._record_history(run)
         try:
-            run = write_reports(run, self.run_dir, redactor)
+            run = write_reports(run, self.run_dir, redactor, self.options.output_formats)
             if run.signing_key and self.options.sign_key is not None:
                 from vendor_audit.reports.bundle import sign_run
 
@@ -683,11 +766,24 @@ class AuditSession:
         try:
             history.record(recorded, run.evidence_max_age_days, baseline)
             drift = history.diff(self.options.compare_to, run.run_id)
+            trend = history.trend(run.run_id, TREND_RUNS)
         except (HistoryError, sqlite3.Error, OSError) as exc:
             problem = f"history {history.path}: {exc}" if not isinstance(exc, HistoryError) else str(exc)
             return dataclasses.replace(run, problems=(*run.problems, problem), exit_code=2)
         self.drift = drift
-        return dataclasses.replace(run, drift=drift.as_json() if drift else None)
+        return dataclasses.replace(run, drift=drift.as_json() if drift else None, trend=tuple(trend))
+
+
+def _counted(progress: Progress, name: str, task: Callable[[], T]) -> Callable[[], T]:
+    """`task`, counted as one of the phase's endpoints when it ends (it runs in its own thread)."""
+
+    def run() -> T:
+        try:
+            return task()
+        finally:
+            progress.advance(name, endpoints=1)
+
+    return run
 
 
 def _cannot_run(outcome: int) -> int:

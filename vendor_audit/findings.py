@@ -131,12 +131,17 @@ class Finding:
         )
 
 
+# Hex written with the letters a-p (as Chrome writes extension ids): an id with digits would read as a card number
+# to the redactor's PAN masking ("...5799543174595..." is Luhn-valid) and be masked in the reports that pass it.
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24].translate(_LETTERS)
 
 
 def with_uids(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The findings, each with its stable id: `va1-` and 24 hex digits of SHA-256 over check, vendor and resource.
+    """The findings, each with its stable id: `va1-` and 96 bits of SHA-256 over check, vendor and resource.
 
     Like Prowler's FINDING_UID it names what was examined, not when: the same state audited twice gives the same ids.
     Findings that share check, vendor and resource (two schema errors in one export) are told apart by their message,
@@ -231,6 +236,8 @@ class AuditRun:
     vendors: tuple[VendorRef, ...] = ()
     sandbox: Mapping[str, str] | None = None  # {"scenario": ..., "manifest": path} when the bundled sandbox was audited
     collection_seconds: float | None = None
+    # Seconds pytest spent on each check (setup, call and teardown: what its own --junitxml reports), by check id
+    check_seconds: Mapping[str, float] = field(default_factory=dict)
     certificates: tuple[Mapping[str, JSONValue], ...] = ()
     data_flows: tuple[Mapping[str, JSONValue], ...] = ()  # where customer data leaves the vendors (PCI DSS 12.8.1)
     # KPI rows recomputed from the raw exports, and per contract target its charts' data (issue 16)
@@ -241,6 +248,8 @@ class AuditRun:
     signing_key: str | None = None
     evidence_files: tuple[EvidenceFile, ...] = ()
     drift: Mapping[str, JSONValue] | None = None
+    # earlier runs of the profile, oldest first, each {run_id, finished, counts, state}: report.html's trend chart
+    trend: tuple[Mapping[str, JSONValue], ...] = ()
     load: LoadAttachment | None = None
 
     def __post_init__(self) -> None:

@@ -9,12 +9,14 @@ import importlib.util
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -240,10 +242,12 @@ def schedule_problem(rate: float, duration: float, warmup: float, workers: int, 
 
 def run_load(args: argparse.Namespace) -> int:
     """The load test, published through the audit engine: history, coverage and fail-on as for an audit."""
+    from vendor_audit.console import progress_on_stderr
     from vendor_audit.engine import AuditOptions, AuditSession, CannotRun
     from vendor_audit.findings import LoadAttachment
     from vendor_audit.loadtests import gates
     from vendor_audit.loadtests.stats import Sample, conformance, summarize, svg_chart, validity
+    from vendor_audit.progress import timed
     from vendor_audit.reports import render_table
 
     warmup = args.warmup if args.warmup is not None else min(10.0, args.duration * 0.1)
@@ -258,6 +262,7 @@ def run_load(args: argparse.Namespace) -> int:
             fail_on=Severity(getattr(args, "fail_on", "low")),
             report_dir=args.report_dir,
             history_profile_suffix=" (load)",  # a load run is no drift base for an audit of the same profile
+            output_formats=getattr(args, "output_formats", None),
         )
     )
     run_dir = session.run_dir
@@ -271,6 +276,11 @@ def run_load(args: argparse.Namespace) -> int:
                 f"--vendor {args.vendor[:60]!r}: {args.profile or 'the bundled sandbox'} has no such vendor; "
                 f"its vendors: {', '.join(names) or 'none'}"
             )
+        # Sandbox mode writes (internal notes): first the vendors' own answer that their accounts are sandboxes.
+        # A vendor that does not prove it would have every write refused: nothing starts, nothing is written.
+        refused = session.sandbox_refusals([args.vendor] if args.vendor else names)
+        if refused:
+            raise CannotRun("; ".join(refused))
         run_dir.mkdir(parents=True, exist_ok=True)
         plan = {
             "profile": str(profile.path.resolve()),
@@ -290,7 +300,11 @@ def run_load(args: argparse.Namespace) -> int:
         )
         stopped = None
         try:
-            locust_code = run_locust(plan, run_dir)
+            # Seconds elapsed of those planned, on stderr (vendor_audit.console): locust says nothing until it ends.
+            quiet = bool(getattr(args, "quiet", False))
+            with progress_on_stderr(quiet=quiet, redact=session.for_terminal) as progress:
+                with timed(progress, "load test", warmup + args.duration):
+                    locust_code = run_locust(plan, run_dir)
         except Stopped as exc:  # the children are gone; what they measured until then is still published
             stopped, locust_code = exc.signal_name, -1
             session.interrupt(exc.signal_name)
@@ -300,6 +314,8 @@ def run_load(args: argparse.Namespace) -> int:
             raw = json.loads(raw_path.read_text())
             samples = [Sample.from_row(row) for row in raw["samples"]]
             dropped, cpu, sends = int(raw["dropped"]), [float(c) for c in raw["cpu"]], list(raw["sends"])
+            # Every write the schedule made, and its undo: the run's writes.json, whatever the verdict.
+            session.writes += [w for w in raw.get("writes", []) if isinstance(w, dict)]
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             why = "without results" if isinstance(exc, FileNotFoundError) else "with unreadable results"
             message = f"locust ended ({locust_code}) {why}" + ("" if stopped else "; see its output above")
@@ -326,9 +342,12 @@ def run_load(args: argparse.Namespace) -> int:
             "endpoints": {name: summary.as_json() for name, summary in summaries.items()},
             "conformance": conform,
             "locust_exit_code": locust_code,
+            "writes": Counter(str(w.get("result")) for w in session.writes),  # undone, not_undone, nothing_to_undo
         }
         (run_dir / "load.json").write_text(json.dumps(document, indent=2) + "\n")
-        chart = svg_chart(measured, f"load {args.rate:g}/s")
+        chart = svg_chart(
+            measured, f"load {args.rate:g}/s", slo_p95_ms=profile.slo.p95_ms, slo_p99_ms=profile.slo.p99_ms
+        )
         (run_dir / "latency.svg").write_text(chart)
         run = session.publish(
             extra_findings=findings,
@@ -337,6 +356,12 @@ def run_load(args: argparse.Namespace) -> int:
         )
         if stopped:
             print(f"vendor-audit load: interrupted by {stopped}; what was learned is in {run_dir}", file=sys.stderr)
+        if session.writes:
+            left = [w for w in session.writes if w.get("result") == "not_undone"]
+            print(
+                f"writes: {len(session.writes)} sent in sandbox mode, {len(left)} not undone (writes.json)",
+                file=sys.stderr if left else sys.stdout,
+            )
     except CannotRun as exc:
         print(f"vendor-audit: {exc}", file=sys.stderr)
         return 2
@@ -350,6 +375,6 @@ def run_load(args: argparse.Namespace) -> int:
             f"{name[:52]:<52} {summary.count:>6} {summary.p50:>8.2f} {summary.p95:>8.2f} {summary.p99:>8.2f} "
             f"{summary.max:>8.1f} {summary.errors:>5} {summary.retries_429 + summary.throttled:>4}"
         )
-    print(render_table(run))
+    print(render_table(run, shutil.get_terminal_size().columns, terminal=sys.stdout.isatty(), redact=session.redact))
     print(f"reports: {run_dir}/report.html, load.json, latency.svg, locust.html, findings.json")
     return run.exit_code

@@ -82,6 +82,11 @@ class Vendor:
     requests_per_second: float | None = None  # overrides the vendor's default pacing (plan-dependent)
     burst: int | None = None
     api: str | None = None  # which of the vendor's APIs (VendorSpec.apis) the connector reads; None: its default
+    # The vendor's sandbox accounts (subdomains), lower-cased: where the vendor's API has no sandbox flag, writes in
+    # sandbox mode go only to an account on this list.
+    sandbox_accounts: tuple[str, ...] = ()
+    environment: str | None = None  # "sandbox" or "production": which of the brand's accounts at the vendor
+    pairs_with: str | None = None  # the other environment's vendor entry, for the segmentation check
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +239,18 @@ class Profile:
     @property
     def read_only(self) -> bool:
         return self.mode == "production"
+
+    def segmentation_pairs(self) -> tuple[tuple[Vendor, Vendor], ...]:
+        """Each (sandbox, production) pair of vendor entries the profile names with `pairs_with`, once."""
+        by_name = {v.name: v for v in self.vendors}
+        pairs: dict[tuple[str, str], tuple[Vendor, Vendor]] = {}
+        for vendor in self.vendors:
+            other = by_name.get(vendor.pairs_with or "")
+            if other is None:
+                continue
+            sandbox, production = (vendor, other) if vendor.environment == "sandbox" else (other, vendor)
+            pairs.setdefault((sandbox.name, production.name), (sandbox, production))
+        return tuple(pairs.values())
 
     def secret(self, credential: Credential, environ: Mapping[str, str] | None = None) -> str:
         """The credential's secret from the environment, else from env_file; never from the profile."""
@@ -448,6 +465,7 @@ def _semantic_problems(raw: dict[str, Any], base: Path) -> Iterator[str]:
         if "api_version" in vendor and not spec.versioned:
             versioned = " and ".join(sorted(t for t, s in specs.items() if s.versioned)) or "no registered vendor's"
             yield f"vendors.{name}.api_version: only {versioned} APIs are versioned; remove it"
+    yield from _environment_problems(raw["vendors"])
     for name, vendor in raw["vendors"].items():
         yield from _port_problems(f"vendors.{name}.base_url", vendor["base_url"])
     deadlines = Deadlines(**raw.get("deadlines", {}))
@@ -464,6 +482,42 @@ def _semantic_problems(raw: dict[str, Any], base: Path) -> Iterator[str]:
     if isinstance(idp, str):
         yield from _idp_problems(base / idp)
     yield from _policy_problems(raw)
+
+
+def _environment_problems(vendors: dict[str, Any]) -> Iterator[str]:
+    """`sandbox_accounts` only where the proof reads it; `pairs_with` naming the other environment of the vendor."""
+    specs = registered()
+    for name, vendor in vendors.items():
+        key = f"vendors.{name}"
+        if "sandbox_accounts" in vendor and not specs[vendor["type"]].declared_sandboxes:
+            yield (
+                f"{key}.sandbox_accounts: {vendor['type']} proves a sandbox by its own answer, not by a declared "
+                "list; remove it"
+            )
+        other_name = vendor.get("pairs_with")
+        if other_name is None:
+            continue
+        if "environment" not in vendor:
+            yield f'{key}.pairs_with: say which account this is first: environment = "sandbox" or "production"'
+            continue
+        other = vendors.get(other_name)
+        if other is None or other_name == name:
+            known = ", ".join(n for n in sorted(vendors) if n != name) or "none"
+            yield f"{key}.pairs_with: no other vendor {_show(other_name)} in [vendors]; expected one of: {known}"
+            continue
+        if other["type"] != vendor["type"]:
+            yield (
+                f"{key}.pairs_with: {other_name!r} is a {other['type']} account, not {vendor['type']}; a sandbox "
+                "pairs with the production account of the same vendor"
+            )
+        elif other.get("environment") == vendor["environment"] or "environment" not in other:
+            wanted = "production" if vendor["environment"] == "sandbox" else "sandbox"
+            yield f'{key}.pairs_with: {other_name!r} must be the {wanted} account: write environment = "{wanted}" there'
+        elif other.get("pairs_with", name) != name:
+            yield (
+                f"{key}.pairs_with: {other_name!r} pairs with {other['pairs_with']!r}, not with {name!r}; an account "
+                "has one counterpart"
+            )
 
 
 def _policy_problems(raw: dict[str, Any]) -> Iterator[str]:
@@ -657,6 +711,9 @@ def _build(raw: dict[str, Any], path: Path) -> Profile:
                 vendor.get("requests_per_second"),
                 vendor.get("burst"),
                 vendor.get("api"),
+                tuple(a.lower() for a in vendor.get("sandbox_accounts", ())),
+                vendor.get("environment"),
+                vendor.get("pairs_with"),
             )
         )
     mfa = raw.get("mfa", {})

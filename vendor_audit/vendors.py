@@ -80,11 +80,14 @@ class WorkflowStep:
             aggregates over every ticket.
         method: the HTTP method, for locust's request event.
         send: makes the request; answers with any status rather than raising for 4xx/5xx, so errors count.
+        writes: the request changes vendor data (an internal note): sent only where a sandbox is proven, and
+            undone at the end of the load run.
     """
 
     name: str
     method: str
     send: Callable[[], Answer]
+    writes: bool = False
 
 
 def _nothing_implied(allowed: frozenset[str]) -> frozenset[str]:
@@ -112,6 +115,11 @@ class VendorSpec:
         apis: the vendor's APIs a profile may choose with `api`, the default first (Shopify: graphql, rest).
         graphql_path: a glob of the vendor's GraphQL endpoint path: queries there are paced by cost and pass
             production mode's read-only guard, mutations do not.
+        sandbox_proof: (session, vendor) -> a connectors.SandboxProof: asks the vendor whether the account is a
+            sandbox, before the first write of a run in sandbox mode. None: writes are refused in sandbox mode.
+        declared_sandboxes: the proof reads the profile's `sandbox_accounts` (the vendor's API has no sandbox flag).
+        undo_write: a connectors.WriteUndo: how a write the audit made is undone (a note redacted, a message
+            deleted, a value restored). None: every write is listed as not undone.
     """
 
     type: str
@@ -128,6 +136,9 @@ class VendorSpec:
     implied_scopes: Callable[[frozenset[str]], frozenset[str]] = _nothing_implied
     apis: tuple[str, ...] = ()
     graphql_path: str | None = None
+    sandbox_proof: Callable[[Any, Any], Any] | None = None
+    declared_sandboxes: bool = False
+    undo_write: Any = None
 
     def __post_init__(self) -> None:
         if not _TYPE.match(self.type):

@@ -128,7 +128,8 @@ def test_sandbox_mode_lets_the_mutation_through(fresh: StartSandbox) -> None:
     answer = connector.primary.answer("POST", GRAPHQL, json={"query": UPDATE})
     assert answer.json()["data"]["orderUpdate"]["userErrors"] == []
     assert running.shopify.notes == {5612000000003: "x"}
-    assert running.shopify.graphql_operations == ["mutation"]
+    # Before it: the sandbox proof (shop.plan) and the order's note as it was, for the write's undo.
+    assert running.shopify.graphql_operations == ["query", "query", "mutation"]
 
 
 def test_queries_are_paced_by_their_cost_and_a_throttled_one_is_tried_again(fresh: StartSandbox) -> None:
