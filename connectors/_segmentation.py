@@ -82,8 +82,13 @@ def _cross(
                 try:
                     read_grants(session)
                     outcome, detail = Outcome.ACCEPTED, "the account answered with the credential's grants"
-                except (AuthenticationError, PermissionDenied) as exc:
+                except AuthenticationError as exc:  # 401: the account does not know the credential
                     outcome, status, detail = Outcome.REFUSED, exc.status, str(exc)
+                except PermissionDenied as exc:
+                    # 403 is no refusal of the credential: the account may have recognised it and denied only this
+                    # endpoint (a token without the scope), or refused the caller's address first (IP restriction).
+                    status = exc.status
+                    detail = f"answered 403, which does not say whether it knows the credential: {exc}"
                 except ConnectorError as exc:
                     status, detail = exc.status, str(exc)
             exchange = recorder.exchanges[seen] if len(recorder.exchanges) > seen else None

@@ -154,11 +154,20 @@ _MEDIA = {".json": "application/json", ".svg": "image/svg+xml", ".html": "text/h
 
 
 def write_reports(
-    run: AuditRun, run_dir: Path, redact: Redactor | None = None, formats: Collection[str] | None = None
+    run: AuditRun,
+    run_dir: Path,
+    redact: Redactor | None = None,
+    formats: Collection[str] | None = None,
+    *,
+    best_effort: bool = False,
 ) -> AuditRun:
     """Write the reports of `run` into `run_dir`; return the run as the reports saw it.
 
     `formats` names the REPORT_FORMATS to write (default: all); findings.json is always written.
+
+    All or nothing: every report is rendered before any is written, so a writer that fails leaves no other report
+    telling a verdict the run will not keep (the engine then records the failure, exit 2, and writes again with
+    `best_effort`: each report that can be rendered is, and one that cannot is removed rather than left stale).
 
     The files already there (evidence.json, the attached load run) are evidence: their SHA-256 digests go
     into the reports.
@@ -180,13 +189,29 @@ def write_reports(
     if redact is not None:
         run = redact_run(run, redact)
     chosen = {REPORT_FORMATS[f] for f in formats} if formats is not None else set(REPORT_FILES)
+    rendered: dict[str, str | None] = {}
     for name, render in _writers().items():
         if name != "findings.json" and name not in chosen:
             continue
-        text = render(run)
-        if redact is not None:
-            text = redact.secrets(text) if name.endswith((".json", ".sarif", ".html")) else redact(text)
-        (run_dir / name).write_text(text, encoding="utf-8")
+        try:
+            text = render(run)
+            if redact is not None:
+                text = redact.secrets(text) if name.endswith((".json", ".sarif", ".html")) else redact(text)
+        except Exception:
+            if not best_effort:
+                raise
+            rendered[name] = None
+        else:
+            rendered[name] = text
+    for name, text in rendered.items():
+        try:
+            if text is None:
+                (run_dir / name).unlink(missing_ok=True)
+            else:
+                (run_dir / name).write_text(text, encoding="utf-8")
+        except OSError:
+            if not best_effort:
+                raise
     if "assessment-results.json" in chosen:
         _copy_catalogs(run_dir)
     return run

@@ -131,6 +131,15 @@ def render_junit(run: AuditRun) -> str:
         others = [f for f in found if id(f) not in listed and f.status is not Status.PASS]
         if others:
             ET.SubElement(case, "system-out").text = _text("\n".join(finding_line(f) for f in others))
+    # What kept the whole run from looking everywhere is a test case in error too: a CI that counts errors sees an
+    # exit-2 run as one, not as green cases plus a property.
+    for index, problem in enumerate((*run.problems, *([notice] if notice else [])), start=1):
+        counts["tests"] += 1
+        counts["errors"] += 1
+        case = ET.SubElement(suite, "testcase", classname="vendor_audit.run", name=f"audit_looked_everywhere_{index}")
+        case.set("time", _seconds(0.0))
+        element = ET.SubElement(case, "error", type="could_not_look", message=_text(problem.splitlines()[0][:500]))
+        element.text = _text(problem)
     if notice:
         ET.SubElement(suite, "system-out").text = _text(notice)  # after the cases, where junit-10.xsd puts it
     for name, total in counts.items():

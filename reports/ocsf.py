@@ -22,7 +22,7 @@ from typing import Any
 
 from vendor_audit import __version__
 from vendor_audit.catalogs import catalogs
-from vendor_audit.findings import AuditRun, Finding, Severity, Status
+from vendor_audit.findings import AuditRun, Finding, Severity, Status, with_uids
 
 __all__ = ["OCSF_VERSION", "render_ocsf"]
 
@@ -152,4 +152,27 @@ def render_ocsf(run: AuditRun) -> str:
     moment = run.finished or run.started
     time = _milliseconds(moment) if moment else 0
     events = [_event(run, f, titles, standards, time) for f in sorted_findings(run.findings)]
+    # What kept the whole run from looking everywhere is an event of its own (compliance Unknown), so a data lake
+    # that counts events never reads an exit-2 run as all Pass.
+    events += [_event(run, f, titles, standards, time) for f in _run_problems(run)]
     return json.dumps(events, indent=2, ensure_ascii=False) + "\n"
+
+
+def _run_problems(run: AuditRun) -> tuple[Finding, ...]:
+    from vendor_audit.reports import state_notice
+
+    notice = state_notice(run)
+    problems = (*run.problems, *([notice] if notice else []))
+    return with_uids(
+        Finding(
+            check_id="audit_looked_everywhere",
+            status=Status.ERROR,
+            severity=Severity.HIGH,
+            vendor="-",
+            resource=f"run/{index}",
+            message=problem,
+            controls=(),
+            remediation="See the run's problems in findings.json; fix what kept the audit from looking and run again.",
+        )
+        for index, problem in enumerate(problems, start=1)
+    )

@@ -10,7 +10,8 @@ them, and findings.json keeps them.
 SARIF 2.1.0 3.27.9 allows a level other than "none" only on kind "fail", so `error` and `manual` results carry
 level "none". They still show on GitHub, which ignores `kind`, with their rule's security severity and a message
 that says the check could not look; each `error` is also a tool execution notification, and the invocation says
-`executionSuccessful: false` whenever the run could not look everywhere (exit code 2).
+`executionSuccessful: false` whenever the run could not look everywhere (exit code 2, or a partial or interrupted
+run, which also gets its own category so that its upload closes no alert of a check it left out).
 
 Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sarif-v2.1.0-errata01-os-complete.html
 GitHub's subset: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
@@ -202,7 +203,8 @@ def render_sarif(run: AuditRun) -> str:
     index = {spec.id: i for i, spec in enumerate(specs)}
     shown = [f for f in sorted_findings(run.findings) if f.status in _KIND]
     invocation: dict[str, Any] = {
-        "executionSuccessful": run.exit_code != 2,
+        # A partial or interrupted run did not look at every check: not a successful execution, even at exit 0.
+        "executionSuccessful": run.exit_code != 2 and run.state is RunState.COMPLETE,
         "exitCode": run.exit_code,
         "exitCodeDescription": _EXIT.get(run.exit_code, "unknown exit code"),
         "toolExecutionNotifications": _notifications(
@@ -212,8 +214,13 @@ def render_sarif(run: AuditRun) -> str:
     for key, value in (("startTimeUtc", _utc(run.started)), ("endTimeUtc", _utc(run.finished))):
         if value:
             invocation[key] = value
-    # GitHub reads what comes before the last "/" as the analysis category: each profile keeps its own alerts.
+    # GitHub reads what comes before the last "/" as the analysis category: each profile keeps its own alerts. A run
+    # that did not look at every check gets a category of its own, or its upload would close the alerts of the checks
+    # it left out as fixed (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/
+    # sarif-support-for-code-scanning#runautomationdetails-object).
     category = "vendor-audit" + (f"/{run.profile_name.replace('/', '-')}" if run.profile_name else "")
+    if run.state is not RunState.COMPLETE:
+        category += f"/{run.state.value}"
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -289,11 +289,17 @@ def assert_valid_machine_formats(run_dir: Path, findings: dict[str, Any]) -> dic
         shown = [r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"]]
         wanted = [f["uid"] for f in findings["findings"] if f["status"] in ("fail", "waived", "error", "manual")]
         assert sorted(shown) == sorted(wanted)  # every finding that needs someone, and only those
-        assert run["invocations"][0]["executionSuccessful"] is (findings["exit_code"] != 2)
+        looked = findings["exit_code"] != 2 and findings["state"] == "complete"
+        assert run["invocations"][0]["executionSuccessful"] is looked
         checked["sarif"] = sarif
     if (run_dir / "findings.ocsf.json").exists():
         events = json.loads((run_dir / "findings.ocsf.json").read_text())
-        assert [e["finding_info"]["uid"] for e in events] == list(by_uid)  # one event per finding, in order
+        run_level = [e for e in events if e["metadata"]["event_code"] == "audit_looked_everywhere"]
+        per_finding = [e for e in events if e not in run_level]
+        assert [e["finding_info"]["uid"] for e in per_finding] == list(by_uid)  # one event per finding, in order
+        # and one per problem of the whole run or a partial/interrupted state, in error: never all Pass
+        assert len(run_level) == len(findings["problems"]) + (findings["state"] != "complete")
+        assert all(e["compliance"]["status"] == "Unknown" for e in run_level)
         for event in events:
             assert ocsf_errors(event) == [], event["finding_info"]["uid"]
             assert ocsf_model_losses(event) == [], event["finding_info"]["uid"]

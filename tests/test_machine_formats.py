@@ -161,7 +161,12 @@ def test_sarif_says_when_the_run_did_not_look_everywhere() -> None:
     texts = [n["message"]["text"] for n in partial["invocations"][0]["toolExecutionNotifications"]]
     assert texts[0] == "x"
     assert texts[1].startswith("PARTIAL: narrowed with -k 'tls'")
-    assert partial["automationDetails"]["id"] == "vendor-audit/Acme <x> Northwind/20261123T100000Z-beef"
+    # its own category: uploaded, it must not close the alerts of the checks it did not run
+    assert partial["automationDetails"]["id"] == "vendor-audit/Acme <x> Northwind/partial/20261123T100000Z-beef"
+    assert complete["automationDetails"]["id"] == "vendor-audit/Acme <x> Northwind/20261123T100000Z-beef"
+    assert partial["invocations"][0]["executionSuccessful"] is False
+    exit_zero = sarif_run(sample_run(state=RunState.PARTIAL, state_reason="narrowed with -k 'tls'", exit_code=0))
+    assert exit_zero["invocations"][0]["executionSuccessful"] is False
 
 
 def test_sarif_checks_reject_what_they_should() -> None:

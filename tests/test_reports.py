@@ -518,3 +518,24 @@ def test_finding_uids_are_stable_unique_and_follow_the_redacted_fields() -> None
     assert (
         redacted.findings[0].uid == with_uids([dataclasses.replace(secret, resource="endpoint/[REDACTED]:443")])[0].uid
     )
+
+
+def test_a_writer_that_fails_leaves_no_report_telling_the_verdict_of_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vendor_audit.reports.sarif as sarif_module
+
+    def broken(run: AuditRun) -> str:
+        raise RuntimeError("a writer bug")
+
+    monkeypatch.setattr(sarif_module, "render_sarif", broken)
+    with pytest.raises(RuntimeError):
+        write_reports(sample_run(exit_code=0), tmp_path)
+    assert not [p for p in tmp_path.iterdir() if p.name in REPORT_FILES]  # all or nothing: nothing was written
+    (tmp_path / "results.sarif").write_text('{"stale": "exit 0"}')  # as if an earlier attempt had written it
+    write_reports(
+        sample_run(exit_code=2, problems=("the reports could not all be written",)), tmp_path, best_effort=True
+    )
+    assert not (tmp_path / "results.sarif").exists()  # removed, not left stale
+    assert json.loads((tmp_path / "findings.json").read_text())["exit_code"] == 2
+    assert 'name="exit_code" value="2"' in (tmp_path / "junit.xml").read_text()

@@ -734,10 +734,14 @@ class AuditSession:
             if self.profile is not None and run.findings:
                 with contextlib.suppress(Exception):  # the history must not keep the run as a clean one
                     self._history().record(self._as_recorded(run), run.evidence_max_age_days)
-            with contextlib.suppress(Exception):  # whatever can still be written, is
-                from vendor_audit.reports import render_findings_json
+            # Whatever can still be written, is, and says exit 2: no report is left telling the verdict of before.
+            try:
+                run = write_reports(run, self.run_dir, redactor, self.options.output_formats, best_effort=True)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    from vendor_audit.reports import render_findings_json
 
-                (self.run_dir / "findings.json").write_text(render_findings_json(run), encoding="utf-8")
+                    (self.run_dir / "findings.json").write_text(render_findings_json(run), encoding="utf-8")
         return run
 
     def _history(self) -> Any:
