@@ -20,7 +20,12 @@ from ._deadline import Deadline
 from ._errors import DeadlineExceeded
 from ._pacing import Budget
 
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Only reads are tried again after an answer that may have followed a change. PUT is idempotent in HTTP, not at the
+# vendors: Zendesk's ticket update appends the comment it carries each time it is sent
+# (https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket), so a PUT retried after a
+# 503 or a read timeout would add a second internal note that nothing lists or undoes. A write is tried again only
+# when it never reached the vendor (a connect error).
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 

@@ -85,7 +85,7 @@ def ask(
     """Ask the vendor (`read`) and judge its answer; a failed or unreadable answer proves nothing."""
     try:
         proven, answered, account = judge(read())
-    except ConnectorError as exc:
+    except Exception as exc:  # a refusal, or an answer no judge can read (a hostile url): either way, no proof
         return SandboxProof(vendor.name, False, asked, f"no proof ({' '.join(str(exc).split())[:200]})")
     return SandboxProof(vendor.name, proven, asked, answered, account)
 
@@ -210,7 +210,7 @@ class SandboxWriteGuard(httpx.BaseTransport):
             response.read()
         except (httpx.ConnectError, httpx.ConnectTimeout):
             raise  # nothing reached the vendor
-        except (httpx.HTTPError, ConnectorError) as exc:  # sent, maybe applied: listed, never silently dropped
+        except BaseException as exc:  # sent, maybe applied (even when a greenlet is killed or ^C): listed, then on
             self._ledger.record_unanswered(request, self._credential, exc)
             raise
         self._ledger.record(request, response, before, self._credential)

@@ -165,13 +165,34 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
 
 
 def file_digests(run_dir: Path, *, skip: frozenset[str] = _BUNDLE_FILES) -> dict[str, str]:
-    """SHA-256 of every file below run_dir but the signing layer (manifest, signatures, sums), by POSIX path."""
+    """SHA-256 of every regular file below run_dir but the signing layer (manifest, signatures, sums), by POSIX path.
+
+    Symbolic links are not followed and not listed: `not_regular` names them, and verification refuses them.
+    """
     found = {}
-    for path in sorted(run_dir.rglob("*")):
-        relative = path.relative_to(run_dir).as_posix()
-        if path.is_file() and relative not in skip:
-            found[relative] = _sha256(path)
-    return found
+    for root, dirs, files in os.walk(run_dir):  # never follows a symlinked directory
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            relative = path.relative_to(run_dir).as_posix()
+            if relative not in skip and not path.is_symlink() and path.is_file():
+                found[relative] = _sha256(path)
+    return dict(sorted(found.items()))
+
+
+def not_regular(run_dir: Path) -> list[str]:
+    """Entries below run_dir that are neither directories nor regular files: symlinks, FIFOs, sockets.
+
+    `sign` never writes one, and a link added to a signed bundle would pass for a file the signature covers, so
+    verification reports each.
+    """
+    found = []
+    for root, dirs, files in os.walk(run_dir):
+        for name in (*dirs, *files):
+            path = Path(root) / name
+            if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                found.append(path.relative_to(run_dir).as_posix())
+    return sorted(found)
 
 
 def _sha256(path: Path) -> str:
@@ -549,6 +570,7 @@ def verify_run(run_dir: Path, public_key: Path) -> Verification:
     ]
     problems += [f"missing: {shown(name)}" for name in sorted(recorded) if name not in actual]
     problems += [f"added: {shown(name)}" for name in sorted(actual) if name not in recorded]
+    problems += [f"added: {shown(name)} (not a regular file: a link or a device)" for name in not_regular(run_dir)]
     problems += _envelope_problems(run_dir, key, data, manifest)
     envelopes = [name for name in ENVELOPES if os.path.lexists(run_dir / name)]
     return Verification(trusted, signer, problems, envelopes)

@@ -28,7 +28,7 @@ CHECK_SUMS_SIGNATURE = (
 )
 CHECK_FILES = "sha256sum --check --strict SHA256SUMS"
 LIST_ADDED = (
-    "(find . -type f ! -path ./SHA256SUMS ! -path ./SHA256SUMS.sshsig | cut -c3-; cut -c67- SHA256SUMS) "
+    "(find . ! -type d ! -path ./SHA256SUMS ! -path ./SHA256SUMS.sshsig | cut -c3-; cut -c67- SHA256SUMS) "
     "| LC_ALL=C sort | uniq -u"
 )
 CHECK_MANIFEST_SIGNATURE = (
@@ -355,6 +355,25 @@ def test_an_added_file_is_listed_by_the_standard_procedure(run_dir: Path, signed
     assert reviewer(CHECK_FILES, run_dir, signed).returncode == 0  # sha256sum checks only what is listed ...
     assert reviewer(LIST_ADDED, run_dir, signed).stdout == "sub/slipped in.txt\n"  # ... the listing shows the rest
     assert bundle.verify_run(run_dir, signed.public_path).problems == ["added: sub/slipped in.txt"]
+
+
+@needs_ssh_keygen
+@needs_sha256sum
+def test_an_added_link_is_listed_by_the_standard_procedure_and_refused(
+    tmp_path: Path, run_dir: Path, signed: bundle.KeyPair
+) -> None:
+    outside = tmp_path / "elsewhere"
+    (outside / "d").mkdir(parents=True)
+    (outside / "evil.html").write_text("<p>approved</p>")
+    (run_dir / "approved-by-qsa.html").symlink_to(outside / "evil.html")
+    (run_dir / "extra").symlink_to(outside / "d")
+    assert reviewer(CHECK_FILES, run_dir, signed).returncode == 0
+    assert reviewer(LIST_ADDED, run_dir, signed).stdout == "approved-by-qsa.html\nextra\n"
+    problems = bundle.verify_run(run_dir, signed.public_path).problems
+    assert problems == [
+        "added: approved-by-qsa.html (not a regular file: a link or a device)",
+        "added: extra (not a regular file: a link or a device)",
+    ]
 
 
 @needs_ssh_keygen

@@ -132,7 +132,10 @@ def test_writes_are_not_retried() -> None:
     transport = RetryTransport(httpx.MockTransport(handler), sleep=lambda s: None)
     with httpx.Client(transport=transport) as client:
         assert client.post("https://vendor.invalid/", json={}).status_code == 503
-    assert calls == ["POST"]
+        # nor a PUT: Zendesk's ticket update appends its comment each time it is sent
+        assert client.put("https://vendor.invalid/api/v2/tickets/3.json", json={}).status_code == 503
+        assert client.delete("https://vendor.invalid/api/messages/1").status_code == 503
+    assert calls == ["POST", "PUT", "DELETE"]
 
 
 def test_retry_after_beyond_the_cap_is_not_slept() -> None:
