@@ -303,13 +303,18 @@ def render_table(run: AuditRun, width: int = 160, *, terminal: bool = False, red
     ]
     prose = [shown_as(line) for line in _summary_lines(run, shown)]
     notice = shown_as(state_notice(run))
-    if not terminal:
+    if not terminal or len(rows) > _MOST_FITTED_ROWS:
         lines = [notice, ""] if notice else []
+        if terminal:
+            lines.append(f"{len(rows)} findings, one line each (fitting them to the terminal would take seconds):")
         lines += _aligned(_TABLE_COLUMNS, rows) if rows else ["no finding other than pass"]
         return "\n".join([*lines, "", *prose])
     return _fitted(notice, rows, prose, max(width, 20))
 
 
+# rich lays a table out at about 0.4 ms a row: 20,000 findings would hold the terminal for 8 s. Past this many, the
+# table is written as for a pipe (every field whole, one line a finding), which the terminal wraps itself.
+_MOST_FITTED_ROWS = 1000
 _TABLE_COLUMNS = ("SEVERITY", "STATUS", "VENDOR", "CHECK", "RESOURCE", "MESSAGE")
 _NARROWEST_MESSAGE = 40  # below this the message goes under its check and resource, in one column
 _NARROWEST_STACK = 30  # below this that column goes under severity, status and vendor too
