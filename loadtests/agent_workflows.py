@@ -18,6 +18,7 @@ every one reaches load-raw.json with its undo's result, undone or not.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -55,7 +56,6 @@ PLAN: dict[str, Any] = json.loads(os.environ.get("VA_LOAD_PLAN", "{}"))
 # `vendor-audit load` gives locust past the schedule (-t), so locust's own stop never cuts them short.
 UNDO_SECONDS = 10.0
 UNDOS_IN_FLIGHT = 20
-STOPPING_UNDO_SECONDS = 3.0  # asked to stop, the undos get only this long (locust's --stop-timeout is 15 s)
 
 
 # Set when locust's shutdown starts; read by the watchdog's OS thread (a plain flag: gevent patches Event).
@@ -150,6 +150,11 @@ def _take_in(client_id: str, data: dict[str, Any], **_: Any) -> None:
 @events.quitting.add_listener
 def _write_results(environment: Environment, **_: Any) -> None:
     SHUTDOWN["started"] = True
+    # One orderly shutdown: a SIGTERM that comes once it has begun (the kernel's parent-death signal and the
+    # watchdog's can both come) would run locust's shutdown again, half-way through the first, and it fails then
+    # ("Tried to stop User in an unexpected state", or SystemExit raised inside the interpreter's own exit).
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to do, locust's handler is the main's
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Hooks fire in every process; only the master (or a local run) holds everything by now.
     if isinstance(environment.runner, WorkerRunner) or not PLAN:
         return
@@ -262,8 +267,10 @@ class AgentUser(User):
                 pool.join(timeout=max(30.0, duration))
         finally:
             sampler.kill()
-            undo_seconds = STOPPING_UNDO_SECONDS if stopping else float(plan.get("undo_seconds", UNDO_SECONDS))
-            self._undo_writes(opened, undo_seconds)
+            # Asked to stop (SIGTERM, the parent gone), the user undoes nothing: requests sent while locust stops its
+            # users race that stop (locust: "Tried to stop User in an unexpected state"). Its writes are listed, each
+            # as not undone, for a person to clean up.
+            self._undo_writes(opened, 0.0 if stopping else float(plan.get("undo_seconds", UNDO_SECONDS)))
             for session in opened:
                 session.close()
         runner = self.environment.runner
@@ -274,13 +281,14 @@ class AgentUser(User):
     @staticmethod
     def _undo_writes(sessions: list[Any], seconds: float) -> None:
         """Undo what the schedule wrote, within `seconds`; every write reaches the results, undone or not."""
-        deadline = Deadline.after(seconds, "the load run's undo deadline")
+        what = "the load run's undo deadline" if seconds > 0 else "the stop of the load run"
+        deadline = Deadline.after(seconds, what)
         ledgers = {id(s.ledger): s.ledger for s in sessions if s.ledger is not None}
         # Side by side, as the schedule's requests were: the vendor's budget still paces them.
         pool = gevent.pool.Pool(UNDOS_IN_FLIGHT)
         for ledger in ledgers.values():
             try:
-                ledger.undo_all(deadline, run=pool.map)
+                ledger.undo_all(deadline, run=pool.map if seconds > 0 else None)
             finally:
                 COLLECTOR.add_writes(ledger.as_json())
 

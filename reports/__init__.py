@@ -203,12 +203,12 @@ def write_reports(
             rendered[name] = None
         else:
             rendered[name] = text
-    for name, text in rendered.items():
+    for name, output in rendered.items():
         try:
-            if text is None:
+            if output is None:
                 (run_dir / name).unlink(missing_ok=True)
             else:
-                (run_dir / name).write_text(text, encoding="utf-8")
+                (run_dir / name).write_text(output, encoding="utf-8")
         except OSError:
             if not best_effort:
                 raise
