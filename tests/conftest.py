@@ -14,15 +14,26 @@ from vendor_audit import sandbox
 pytest_plugins = ["pytester"]
 
 
+# The session's shared stand-ins serve dozens of audits a minute, which the vendors' real limits (Gorgias: 40
+# requests per 20 s for an API key) would throttle into waits of many seconds each: their server-side limits are
+# lifted. The clients still pace themselves at the limits the sandbox's profile declares, and the rate-limit
+# behaviour is tested on stand-ins of their own (`fresh`) with the real limits.
+UNTHROTTLED = {
+    "zendesk": sandbox.ZendeskLimits(requests_per_minute=10**9),
+    "gorgias": sandbox.GorgiasLimits(api_key_requests=10**9, oauth_requests=10**9),
+    "shopify": sandbox.ShopifyLimits(bucket_size=10**9, leak_per_second=10**9),
+}
+
+
 @pytest.fixture(scope="session")
 def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.RunningSandbox]:
-    with sandbox.serve(scenario="leaky", workdir=tmp_path_factory.mktemp("leaky")) as running:
+    with sandbox.serve(scenario="leaky", workdir=tmp_path_factory.mktemp("leaky"), **UNTHROTTLED) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.RunningSandbox]:
-    with sandbox.serve(scenario="clean", workdir=tmp_path_factory.mktemp("clean")) as running:
+    with sandbox.serve(scenario="clean", workdir=tmp_path_factory.mktemp("clean"), **UNTHROTTLED) as running:
         yield running
 
 
