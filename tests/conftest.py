@@ -25,6 +25,20 @@ UNTHROTTLED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_account_budgets() -> None:
+    """Each test starts with the vendors' full bursts.
+
+    An account's client-side budget is one per process (connectors._pacing.shared_budget), as it must be for one
+    audit; across a session's hundreds of in-process audits of the same stand-ins it would pace every later test at
+    the vendors' sustained rates (Gorgias: 2 requests/s). Within a test it is still shared.
+    """
+    from vendor_audit.connectors import _pacing
+
+    with _pacing._BUDGETS_LOCK:
+        _pacing._BUDGETS.clear()
+
+
 @pytest.fixture(scope="session")
 def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.RunningSandbox]:
     with sandbox.serve(scenario="leaky", workdir=tmp_path_factory.mktemp("leaky"), **UNTHROTTLED) as running:

@@ -197,6 +197,6 @@ def test_link_header_accepts_unquoted_and_multiple_rels() -> None:
     }
 
 
-def test_shopify_client_sees_the_usage_header(clean: sandbox.RunningSandbox) -> None:
-    with shopify_client(clean) as client:
+def test_shopify_client_sees_the_usage_header(fresh: StartSandbox) -> None:
+    with shopify_client(fresh(scenario="clean", standins=["shopify"])) as client:  # the real 40-request bucket
         assert "/40" in client.get("/admin/api/2026-10/shop.json").headers["X-Shopify-Shop-Api-Call-Limit"]
