@@ -148,34 +148,29 @@ class WriteLedger:
     def _pending(request: httpx.Request) -> PendingWrite:
         return PendingWrite(request.method, request.url.path, _json_or_none(request.read()))
 
-    def record_unanswered(self, request: httpx.Request, credential: str, exc: BaseException) -> None:
-        """List a write that left without an answer: it may have been applied, and nothing says how to undo it."""
-        write = Write(
+    def _sent(self, request: httpx.Request, credential: str, status: int) -> Write:
+        """The write as sent, not undone yet."""
+        return Write(
             vendor=self.vendor,
             credential=credential,
             method=request.method,
             path=self.redact(request.url.path),
             at=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-            status=0,
+            status=status,
             undo=None,
             result=NOT_UNDONE,
-            note=f"no answer ({exc.__class__.__name__}): whether it was applied is unknown; check by hand",
         )
+
+    def record_unanswered(self, request: httpx.Request, credential: str, exc: BaseException) -> None:
+        """List a write that left without an answer: it may have been applied, and nothing says how to undo it."""
+        write = self._sent(request, credential, 0)
+        write.note = f"no answer ({exc.__class__.__name__}): whether it was applied is unknown; check by hand"
         with self._lock:
             self.writes.append(write)
 
     def record(self, request: httpx.Request, response: httpx.Response, before: Any, credential: str) -> None:
         """List a write that was answered, with the undo its answer allows."""
-        write = Write(
-            vendor=self.vendor,
-            credential=credential,
-            method=request.method,
-            path=self.redact(request.url.path),
-            at=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-            status=response.status_code,
-            undo=None,
-            result=NOT_UNDONE,
-        )
+        write = self._sent(request, credential, response.status_code)
         if not response.is_success:
             write.result, write.note = NOTHING_TO_UNDO, f"the vendor answered {response.status_code}: nothing written"
         elif isinstance(before, _Unread):

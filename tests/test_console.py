@@ -23,13 +23,12 @@ import termios
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
 
+from tests.checks.conftest import AuditResult
 from tests.test_leak_sweep import PANS, SECRET, secret_forms, views
 from vendor_audit import console, progress, sandbox
 from vendor_audit.catalogs import catalogs
@@ -80,20 +79,7 @@ def environment(**extra: str) -> dict[str, str]:
     return env | {"TERM": "xterm-256color"} | extra
 
 
-@dataclass
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
-    run_dir: Path
-
-    @property
-    def report(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads((self.run_dir / "findings.json").read_text())
-        return loaded
-
-
-def run_piped(tmp_path: Path, *args: str, env: dict[str, str]) -> Ran:
+def run_piped(tmp_path: Path, *args: str, env: dict[str, str]) -> AuditResult:
     reports = tmp_path / "runs"
     done = subprocess.run(
         [*CLI, "run", *args, "--report-dir", str(reports)],
@@ -105,7 +91,7 @@ def run_piped(tmp_path: Path, *args: str, env: dict[str, str]) -> Ran:
         cwd=tmp_path,
     )
     (run_dir,) = [p for p in reports.iterdir() if p.is_dir()]
-    return Ran(done.returncode, done.stdout, done.stderr, run_dir)
+    return AuditResult(done.returncode, done.stdout, done.stderr, run_dir)
 
 
 _CONTROL = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07]*\x07|[\r\n]|[^\x1b\r\n]")
@@ -160,7 +146,7 @@ def final_screen(received: str, columns: int) -> list[str]:
     return logical
 
 
-def run_in_pty(tmp_path: Path, *args: str, env: dict[str, str], columns: int = 80) -> tuple[Ran, str]:
+def run_in_pty(tmp_path: Path, *args: str, env: dict[str, str], columns: int = 80) -> tuple[AuditResult, str]:
     """`vendor-audit run` with stdin, stdout and stderr on one pseudo-terminal COLUMNS wide; all it wrote."""
     reports = tmp_path / "runs"
     leader, follower = pty.openpty()
@@ -190,7 +176,7 @@ def run_in_pty(tmp_path: Path, *args: str, env: dict[str, str], columns: int = 8
     os.close(leader)
     code = process.wait(timeout=30)
     (run_dir,) = [p for p in reports.iterdir() if p.is_dir()]
-    return Ran(code, "", "", run_dir), received.decode("utf-8", "replace")
+    return AuditResult(code, "", "", run_dir), received.decode("utf-8", "replace")
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +189,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sandbox.
 @pytest.fixture(scope="module")
 def piped(
     hostile: tuple[sandbox.RunningSandbox, Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
-) -> Ran:
+) -> AuditResult:
     _, path, secrets = hostile
     return run_piped(tmp_path_factory.mktemp("piped"), str(path), env=environment(**secrets))
 
@@ -211,7 +197,7 @@ def piped(
 # -- progress, end to end ------------------------------------------------------------------------------------
 
 
-def test_a_pipe_gets_plain_progress_lines_for_each_vendor_and_phase(piped: Ran) -> None:
+def test_a_pipe_gets_plain_progress_lines_for_each_vendor_and_phase(piped: AuditResult) -> None:
     assert piped.code in (1, 2), piped.stdout[-2000:] + piped.stderr[-2000:]
     lines = piped.stderr.splitlines()
     said = [line for line in lines if line.startswith("vendor-audit: ")]
@@ -529,7 +515,7 @@ def test_help_teaches_with_examples() -> None:
     assert "vendor-audit frameworks --json" in done.stdout
 
 
-def test_checks_json_lists_every_check_the_engine_runs(piped: Ran) -> None:
+def test_checks_json_lists_every_check_the_engine_runs(piped: AuditResult) -> None:
     done = subprocess.run([*CLI, "checks", "--json"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
@@ -565,7 +551,7 @@ def test_the_listings_fit_a_terminal_and_keep_ids_and_controls_whole() -> None:
                 assert set(document.get("controls", [])) <= words
 
 
-def test_frameworks_count_requirements_and_what_the_checks_cover(piped: Ran) -> None:
+def test_frameworks_count_requirements_and_what_the_checks_cover(piped: AuditResult) -> None:
     done = subprocess.run([*CLI, "frameworks", "--json"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     listed = {f["framework"]: f for f in json.loads(done.stdout)}

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.checks.conftest import AuditResult, run_audit
+from tests.checks.conftest import WAIVER, AuditResult, run_audit
 from tests.report_formats import (
     OCSF_SCHEMA,
     SCHEMAS,
@@ -317,15 +317,6 @@ def test_help_says_findings_json_is_always_written(capsys: pytest.CaptureFixture
 
 
 # -- a real audit of the sandbox -----------------------------------------------------------------------------------
-
-WAIVER = """
-[[waivers]]
-check = "mfa_enabled_for_vendor_staff"
-resource = "zendesk/users/7"
-reason = "Agent on leave; account locked at the IdP."
-owner = "secops@brand.example"
-expires = 2999-01-01
-"""
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from tests.checks.conftest import AuditResult, run_audit
+from tests.checks.conftest import WAIVER, AuditResult, run_audit
 from tests.report_formats import SCHEMAS, all_uuids, oscal_errors
 from tests.test_reports import MFA_SPEC, finding, sample_run
 from vendor_audit import sandbox
@@ -35,14 +35,6 @@ SCHEMA_DIGESTS = {
     "oscal_catalog_schema.json": "37d8dbb0b2b4ffb1d7973d455e8edcb38eaf73a50d01ffdbe3ac20285b9cb6ee",
     "oscal_profile_schema.json": "fd9a6564b84ba8334b5a1b5aa785188fcd5361f596a4ab2db21ad3f33d8b8a26",
 }
-WAIVER = """
-[[waivers]]
-check = "mfa_enabled_for_vendor_staff"
-resource = "zendesk/users/7"
-reason = "Agent on leave; account locked at the IdP."
-owner = "secops@brand.example"
-expires = 2999-01-01
-"""
 
 
 @cache

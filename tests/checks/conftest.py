@@ -11,6 +11,17 @@ from typing import Any
 CLI = [sys.executable, "-c", "from vendor_audit.cli import entrypoint; entrypoint()"]
 
 
+# A waiver of one planted MFA finding of the leaky sandbox (its agent users/7), for profiles that need one.
+WAIVER = """
+[[waivers]]
+check = "mfa_enabled_for_vendor_staff"
+resource = "zendesk/users/7"
+reason = "Agent on leave; account locked at the IdP."
+owner = "secops@brand.example"
+expires = 2999-01-01
+"""
+
+
 @dataclass
 class AuditResult:
     code: int
