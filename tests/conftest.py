@@ -25,6 +25,18 @@ UNTHROTTLED = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _pan_screen_compiled() -> None:
+    """In-process scans go through the PAN screen, as a large export's do.
+
+    A process reads its first small streams line by line until the screen is compiled (pan.screen._screened); the
+    session compiles it first, so that the screen's tests test the screen. tests/test_pan.py tests the other path.
+    """
+    from vendor_audit.pan import screen
+
+    screen._database()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_account_budgets() -> None:
     """Each test starts with the vendors' full bursts.

@@ -95,25 +95,60 @@ def test_brand_table_and_luhn() -> None:
     assert brand_of("41111111111111") is None
 
 
-def test_chunked_screen_never_drops_a_line_the_full_scanner_flags() -> None:
-    import io
-    import json
-
+def _corpus_lines() -> list[bytes]:
     from tests.pan_corpus import build
-    from vendor_audit.pan import scan_json_line, scan_ndjson
 
     lines: list[bytes] = []
     for case in build()[::3]:
         value = case.value if case.kind != "messages" else {"messages": case.value}
         lines.append(json.dumps({"id": len(lines), "body": value}).encode() + b"\n")
     lines.append(b'{"truncated": "4111 1111 1111 1111\n')
+    return lines
+
+
+def test_chunked_screen_never_drops_a_line_the_full_scanner_flags() -> None:
+    import io
+
+    from vendor_audit.pan import scan_json_line, scan_ndjson
+    from vendor_audit.pan.screen import _screened
+
+    lines = _corpus_lines()
     data = b"".join(lines)
+    assert _screened(data)  # compiled for the session (tests/conftest.py): the screen is what is tested here
     # The full scanner on every line, no screen: what the chunked scan must reproduce exactly.
     expected = [(n, p, m.digits) for n, line in enumerate(lines, start=1) for p, m in scan_json_line(line)]
     assert len(expected) > 250
     for chunk_size in (97, 4096, 1 << 22):  # lines cut across chunk borders
         got = [(n, p, m.digits) for n, p, m in scan_ndjson(io.BytesIO(data), chunk_size=chunk_size)]
         assert got == expected
+
+
+SCAN_IN_A_FRESH_PROCESS = """
+import json, sys
+from vendor_audit.pan import scan_ndjson
+from vendor_audit.pan.screen import _compiled
+found = [(n, p, m.digits) for n, p, m in scan_ndjson(sys.stdin.buffer, jobs=1)]
+print(json.dumps({"found": found, "compiled": _compiled.cache_info().currsize}))
+"""
+
+
+@pytest.mark.parametrize("copies", [1, 40])
+def test_a_process_reads_its_first_small_streams_line_by_line_and_finds_the_same(copies: int) -> None:
+    """Before the screen is compiled (0.6 s), a stream of 512 KiB or less is read line by line; a larger one is not."""
+    import subprocess
+    import sys
+
+    from vendor_audit.pan import scan_json_line
+
+    lines = _corpus_lines()[:-1] * copies
+    data = b"".join(lines)
+    expected = [[n, p, m.digits] for n, line in enumerate(lines, start=1) for p, m in scan_json_line(line)]
+    answer = subprocess.run(
+        [sys.executable, "-c", SCAN_IN_A_FRESH_PROCESS], input=data, capture_output=True, check=True, timeout=300
+    )
+    result = json.loads(answer.stdout)
+    assert result["found"] == expected
+    assert result["compiled"] == (0 if len(data) < 512 << 10 else 1), len(data)
 
 
 # The disguises issue 13 found missed, each as a file `vendor-audit scan` reads (scanfiles.scan_file).
