@@ -398,3 +398,16 @@ def test_decimal_numbers_are_not_cards() -> None:
     text = '{"p99": 40.30927323372037, "p50": 257.2610229128764, "note": "card 4111 1111 1111 1111"}'
     assert Redactor()(text) == text.replace("4111 1111 1111 1111", "411111******1111")
     assert [m.masked for m in scan_text(text) if m.kind == "pan"] == ["411111******1111"]
+
+
+# Every character a token of the redactor's views can start or hold: its marks, digits, and what tags and
+# entities are made of.
+_TOKEN_TEXT = st.text(alphabet="%\\&<>+#;/!uxXaAbBcCdDeEfF0123489 \u241b[]\u2407\u200b\ufeff\u00ad\u2421\ufffd\"'nrt")
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TOKEN_TEXT)
+def test_the_views_find_the_tokens_the_token_pattern_finds(text: str) -> None:
+    from vendor_audit.redact import _TOKEN, _tokens
+
+    assert [m.span() for m in _tokens(text)] == [m.span() for m in _TOKEN.finditer(text)]
