@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vendor_audit.pan import brand_of, luhn_valid, scan_record, scan_text
 from vendor_audit.scanfiles import format_of, scan_file
@@ -237,6 +239,53 @@ SCREEN_AGREES = [
     '{"att":"Tm\\/DqSwgY2FyZCA0MTExIDExMTEgMTExMSAxMTEx"}',
     json.dumps({"paid": "4111111111111111"}),
 ]
+
+
+# The screen leaves out, by member name, what the scanner can never report: whole values of id fields, and split
+# sites in fields that never join (pan.screen._ID_NAMES, _NEVER_JOINED). The rest of such a line is still read.
+BY_MEMBER_NAME = [
+    ({"barcode": "4111111111111111"}, False),
+    ({"barcode": "4111111111111111 card"}, True),
+    ({"barcode": "card 4111111111111111"}, True),
+    ({"line_barcode": "4111111111111111", "note": "card"}, False),
+    ({"barcode": "4111111111111111", "note": "card 4111111111111111"}, True),
+    ({"sku": "card 4111 1111 1111 1111"}, True),
+    ({"a": "my card is 4111 1111", "b": "1111 1111"}, True),
+    ({"a": "my card is 4111 1111", "zip": "1111", "b": "1111 1111"}, False),
+    ({"a": "my card is 4111 1111", "billing_zip": "1111 1111"}, False),
+    ({"a": "my card is 4111 1111", "zipper": "1111 1111"}, True),
+    ({"messages": [{"phone": "card 4111 1111"}, {"phone": "1111 1111"}]}, False),
+    ({"messages": [{"text": "card 4111 1111"}, {"text": "1111 1111"}]}, True),
+    ({"tip": "4111111111111111"}, True),
+]
+
+
+@pytest.mark.parametrize(("record", "found"), BY_MEMBER_NAME)
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")])
+def test_the_screen_leaves_out_by_member_name_only_what_the_scanner_never_reports(
+    record: dict[str, object], found: bool, separators: tuple[str, str]
+) -> None:
+    from vendor_audit.pan import scan_json_line, scan_line
+
+    line = json.dumps(record, separators=separators).encode()
+    full = [m.digits for _, m in scan_json_line(line)]
+    assert bool(full) == found
+    assert [m.digits for _, m in scan_line(line)] == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([b'"', b"i", b"d", b":", b"_", b"z", b"p", b"x", b'"id":']), max_size=12).map(b"".join),
+    st.lists(st.sampled_from([b'"id":', b"_id", b'"zip":', b'p":', b":"]), max_size=3),
+)
+def test_not_after_matches_where_no_suffix_ends(before: bytes, suffixes: list[bytes]) -> None:
+    import re
+
+    from vendor_audit.pan.screen import _not_after
+
+    pattern = re.compile(_not_after(suffixes) + rb"\Z", re.DOTALL)
+    text = b"\n" + before  # the screen scans a chunk with a newline before it
+    assert (pattern.search(text) is not None) == (not any(text.endswith(s) for s in suffixes))
 
 
 @pytest.mark.parametrize("line", SCREEN_AGREES)

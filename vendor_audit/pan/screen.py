@@ -33,7 +33,7 @@ import threading
 import unicodedata
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
@@ -86,6 +86,40 @@ _PART_NOT_ONE_DOT = (
 _HEAD_END = rb"(?:[ \t\r,;!?)]|\.[^0-9]|\\[nrt])"  # a dot before a digit is a separator: the head goes on
 
 
+def _not_after(suffixes: Iterable[bytes]) -> bytes:
+    """A pattern of the bytes before a position that do not end with any of `suffixes` (Hyperscan has no lookbehind).
+
+    Read backwards: a byte that continues no suffix, or a byte that continues some, then recursively the rest.
+    _NOT_AN_ID_NUMBER is one such pattern, written out.
+    """
+    reversed_suffixes = {suffix[::-1] for suffix in suffixes}
+
+    def alternatives(read: bytes) -> list[bytes]:
+        longer = [s for s in reversed_suffixes if s.startswith(read) and len(s) > len(read)]
+        nexts = sorted({s[len(read)] for s in longer})
+        before = re.escape(read[::-1])
+        continuing = b"".join(re.escape(bytes([c])) for c in nexts)
+        found = [(b"[^" + continuing + b"]" if continuing else rb"[\x00-\xff]") + before]
+        for c in nexts:
+            if read + bytes([c]) not in reversed_suffixes:  # else a whole suffix: not accepted
+                found += alternatives(read + bytes([c]))
+        return found
+
+    return b"(?:" + b"|".join(alternatives(b"")) + b")"
+
+
+# Member names, as compact JSON writes them ("zip": or "billing_zip":), whose values the scanner never joins into
+# a split number (evidence.joins): their values are not split sites. The common ones of real exports, each kept only
+# if evidence.joins says so for it and for any name ending in "_" and it.
+_NEVER_JOINED = ("zip", "phone", "ip", "address1", "address2", "latitude", "longitude", "price", "amount", "total")
+# Names of id fields: a value of digits alone in one cannot reach THRESHOLD (no words, no grouping; checked below).
+_ID_NAMES = ("id", "barcode", "sku", "gid", "uuid", "ean", "upc", "gtin", "isbn", "imei", "serial", "token", "hash")
+
+
+def _member_suffixes(names: Iterable[str]) -> list[bytes]:
+    return [quote + name.encode() + b'":' for name in names for quote in (b'"', b"_")]
+
+
 def _escapable() -> list[str]:
     """Every BMP character but ASCII the scanner folds to a digit (fullwidth, Arabic-Indic, circled ...)."""
     return [
@@ -113,11 +147,21 @@ def _database() -> Any:
 def _compiled() -> Any:
     digits = _escapable()
     specials = digits + _separators()
+    not_joined = _not_after(_member_suffixes(n for n in _NEVER_JOINED if not joins(n) and not joins(f"x_{n}")))
+    # The best a value of digits alone in an id field can score: a brand, its length, a published test number.
+    best_in_id_field = WEIGHTS["luhn_brand"] + WEIGHTS["issued_length"] + WEIGHTS["published_test_card"]
+    id_names = [n for n in _ID_NAMES if field_kind(n) == field_kind(f"x_{n}") == "id_field"]
+    if best_in_id_field + WEIGHTS["id_field"] >= THRESHOLD:
+        id_names = []
+    not_an_id_value = _not_after(_member_suffixes(id_names)) + rb'"'
     patterns: list[tuple[int, bytes]] = [
         # A run of digits alone can only be a card from its start, which must be a brand's first digit (not
         # timestamps, not most ids); a run with separators, from any group: every length of its first group.
         # Nor after a word and "/": a URL path's or a gid's id weighs url_path, more than any card could gain.
-        (RUN, _NOT_AN_ID_NUMBER.replace(b"[^:0-9]", b"[^:0-9/]|[^A-Za-z]/") + rb"[2-68][0-9]{11,}[^0-9]"),
+        # Nor a whole value of an id field ("barcode":"3762594813714"): it cannot reach THRESHOLD.
+        (RUN, _NOT_AN_ID_NUMBER.replace(b"[^:0-9]", b'[^:0-9/"]|[^A-Za-z]/') + rb"[2-68][0-9]{11,}[^0-9]"),
+        (RUN, not_an_id_value + rb"[2-68][0-9]{11,}[^0-9]"),
+        (RUN, rb'"[2-68][0-9]{11,}[^0-9"]'),
         *(
             (
                 RUN,
@@ -151,10 +195,10 @@ def _compiled() -> Any:
         (MARK, _SPELLED),
         (MARK, _TRANSCRIPT_BREAK),
         # A value of digit groups alone, but not an amount ("19.99": one dot, then one or two digits).
-        (WHOLE, rb'"' + _SPACE + rb"*'?[0-9]{1,10}" + _SPACE + rb"*" + _VALUE_END),  # MAX_GROUP_DIGITS
-        (WHOLE, rb'"' + _SPACE + rb"*'?" + _PART_NOT_ONE_DOT + _SPACE + rb"*" + _VALUE_END),
-        (WHOLE, rb'"' + _SPACE + rb"*'?[0-9]+\.[0-9]{3,}" + _SPACE + rb"*" + _VALUE_END),
-        (HEAD, rb'"' + _SPACE + rb"*[0-9](?:" + _PART_SEP + rb"{0,8}[0-9]){3,}" + _HEAD_END),
+        (WHOLE, not_joined + rb'"' + _SPACE + rb"*'?[0-9]{1,10}" + _SPACE + rb"*" + _VALUE_END),  # MAX_GROUP_DIGITS
+        (WHOLE, not_joined + rb'"' + _SPACE + rb"*'?" + _PART_NOT_ONE_DOT + _SPACE + rb"*" + _VALUE_END),
+        (WHOLE, not_joined + rb'"' + _SPACE + rb"*'?[0-9]+\.[0-9]{3,}" + _SPACE + rb"*" + _VALUE_END),
+        (HEAD, not_joined + rb'"' + _SPACE + rb"*[0-9](?:" + _PART_SEP + rb"{0,8}[0-9]){3,}" + _HEAD_END),
         (
             TAIL,
             rb"(?:[^0-9+A-Za-z/#=_\-\\\".|]|\\[nrt\"])[0-9](?:"
