@@ -242,14 +242,15 @@ def base64_texts(text: str) -> Iterator[str]:
     for token in _BASE64.finditer(text):
         lines = token.group().split()
         for count in range(len(lines), 0, -1):
-            decoded = _decode_base64("".join(lines[:count]))
+            decoded = decode_base64("".join(lines[:count]))
             if decoded is not None:
                 if any(c.isdigit() for c in decoded):
                     yield decoded
                 break
 
 
-def _decode_base64(raw: str) -> str | None:
+def decode_base64(raw: str) -> str | None:
+    """The text one base64 token (of 16 characters or more, padding optional) decodes to; None if not text."""
     if len(raw) < 16 or not _looks_base64(raw):
         return None
     try:

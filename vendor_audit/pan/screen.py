@@ -45,7 +45,7 @@ import orjson
 
 from vendor_audit.pan.cards import FIRST_DIGITS, TEST_CARDS, gtin_valid, pan_of, pan_windows
 from vendor_audit.pan.evidence import ISSUED_LENGTHS, THRESHOLD, WEIGHTS, card_words_near, field_kind, joins
-from vendor_audit.pan.scanner import MAX_DEPTH, MIN_EDGE_DIGITS, Match, base64_texts, scan_record, scan_text
+from vendor_audit.pan.scanner import MAX_DEPTH, MIN_EDGE_DIGITS, Match, decode_base64, scan_record, scan_text
 
 __all__ = ["PARALLEL_AFTER", "default_jobs", "scan_json_line", "scan_line", "scan_ndjson"]
 
@@ -111,7 +111,7 @@ def _not_after(suffixes: Iterable[bytes]) -> bytes:
 # Member names, as compact JSON writes them ("zip": or "billing_zip":), whose values the scanner never joins into
 # a split number (evidence.joins): their values are not split sites. The common ones of real exports, each kept only
 # if evidence.joins says so for it and for any name ending in "_" and it.
-_NEVER_JOINED = ("zip", "phone", "ip", "address1", "address2", "latitude", "longitude", "price", "amount", "total")
+_NEVER_JOINED = ("zip", "phone", "ip", "address", "address1", "address2", "latitude", "longitude", "price", "id")
 # Names of id fields: a value of digits alone in one cannot reach THRESHOLD (no words, no grouping; checked below).
 _ID_NAMES = ("id", "barcode", "sku", "gid", "uuid", "ean", "upc", "gtin", "isbn", "imei", "serial", "token", "hash")
 
@@ -493,7 +493,9 @@ def _may_decode(chunk: bytes, token: bytes, after: int) -> bool:
     """
     if chunk[after : after + 2] in (b"\\n", b"\\r", b"\\/"):
         return True
-    return any(True for _ in base64_texts(token.decode("ascii", errors="replace")))
+    # base64_texts of a token of token characters alone is its one decoding, if that is text with digits.
+    decoded = decode_base64(token.decode("ascii", errors="replace"))
+    return decoded is not None and any(c.isdigit() for c in decoded)
 
 
 def _token_before(chunk: bytes, end: int) -> bytes | None:
