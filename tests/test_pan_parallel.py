@@ -78,6 +78,59 @@ def test_workers_find_what_one_process_finds_in_the_same_order(
     assert spread == alone
 
 
+_PREADS: list[Path] = []  # where the forked workers record their reads (they inherit the patched os.pread)
+
+
+def _recording_pread(fd: int, length: int, offset: int) -> bytes:
+    with _PREADS[0].open("a") as record:
+        record.write(f"{offset}\n")
+    return _PREAD(fd, length, offset)
+
+
+_PREAD = os.pread
+
+
+@pytest.mark.parametrize("opened", ["open", "boundedio"])
+def test_workers_reading_the_file_themselves_find_what_one_process_finds(
+    ndjson: bytes, alone: list[Found], tmp_path: Path, opened: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forked workers pread their chunks from a regular file (screen._regular_file), from where the stream is."""
+    from vendor_audit.boundedio import Limits, open_binary
+
+    monkeypatch.setattr(screen, "_start_method", lambda: "fork")
+    _PREADS[:] = [tmp_path / "preads.txt"]
+    monkeypatch.setattr(os, "pread", _recording_pread)
+    path = tmp_path / "export.ndjson"
+    path.write_bytes(b"\xef\xbb\xbf" + ndjson)  # read from offset 3, as scanfiles does past a BOM
+    with open_binary(path, Limits()) if opened == "boundedio" else path.open("rb") as handle:
+        handle.read(3)
+        assert screen._regular_file(handle) == (handle.fileno(), 3)
+        spread = [
+            (n, p, m.kind, m.digits) for n, p, m in scan_ndjson(handle, chunk_size=CHUNK, jobs=2, parallel_after=0)
+        ]
+    assert spread == alone
+    offsets = sorted(int(line) for line in _PREADS[0].read_text().split())
+    assert len(offsets) > len(ndjson) // CHUNK // 2  # most chunks, each read by a worker
+    assert offsets[0] >= 3
+
+
+def test_a_file_that_is_not_what_this_process_read_is_scanned_as_this_process_read_it(
+    ndjson: bytes, alone: list[Found], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that preads other bytes than the parent read (the file rewritten meanwhile) gives its chunk back."""
+    monkeypatch.setattr(screen, "_start_method", lambda: "fork")
+    rewritten = tmp_path / "rewritten.ndjson"
+    rewritten.write_bytes(b"\n" * len(ndjson))
+    path = tmp_path / "export.ndjson"
+    path.write_bytes(ndjson)
+    with path.open("rb") as handle, rewritten.open("rb") as other:
+        monkeypatch.setattr(screen, "_regular_file", lambda _: (other.fileno(), 0))
+        spread = [
+            (n, p, m.kind, m.digits) for n, p, m in scan_ndjson(handle, chunk_size=CHUNK, jobs=2, parallel_after=0)
+        ]
+    assert spread == alone
+
+
 def test_a_scan_past_the_threshold_goes_parallel_and_leaves_no_process(ndjson: bytes, alone: list[Found]) -> None:
     seen: list[set[int]] = []
     found: list[Found] = []

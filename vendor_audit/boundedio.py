@@ -108,8 +108,18 @@ class _Guard(io.RawIOBase):
         self._newlines = 0
         self.problem: InputError | None = None  # a line over the limit: raised once what came before is read
 
+    # What it lets through is the file's own bytes, only ever cut short: the PAN screen's workers may read their
+    # chunks from the file itself (pan.screen._regular_file).
+    reads_file_as_is = True
+
     def readable(self) -> bool:
         return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def tell(self) -> int:
+        return os.lseek(self._fd, 0, os.SEEK_CUR) if self._regular else self._total
 
     def readinto(self, buffer: WriteableBuffer) -> int:
         if self.problem is not None:  # cut at an over-long line: the reader sees the end of the file

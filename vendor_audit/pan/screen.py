@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import unicodedata
@@ -188,9 +189,7 @@ def _compiled() -> Any:
         (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,3}&[#A-Za-z]"),  # an HTML entity after a digit: html.unescape reads it
         # A first group of 12 digits or more, then more groups: the digits-alone pattern stops at the first.
         (RUN, _NOT_AN_ID_NUMBER + rb"[0-9]{12,18}" + _SEP + rb"{1,6}[0-9](?:" + _GAP + rb"[0-9])*[^0-9]"),
-        (MARK, rb"%(?:25)*[0-9a-fA-F]{2}[0-9](?:[ \t\-./_|>+]{0,3}[0-9]){11}"),  # a run its escape's hex glues to
         (MARK, _LONG_BREAK),
-        (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,12}(?:<[^<>\n]*>(?:[ \t]|\\[nrt]){0,12}){1,4}[0-9]"),  # tags
         (MARK, rb"cvv|cvc|\bcid\b|\bcsc\b|security code"),
         (MARK, _SPELLED),
         (MARK, _TRANSCRIPT_BREAK),
@@ -214,6 +213,16 @@ def _compiled() -> Any:
     patterns.append((BASE64, rb"[A-Z][A-Za-z0-9+/_-]{15,}={0,2}" + rb'(?:[^A-Za-z0-9+/_="-]|"[^:])'))
     patterns += [
         (MARK, "|".join(re.escape(c) for c in specials[i : i + 400]).encode()) for i in range(0, len(specials), 400)
+    ]
+    # Last: Hyperscan's compiler builds its engines in the order the patterns come, and with these two last the scan
+    # of a 4 MiB dense chunk takes 26 ms rather than 30-33 (measured in one process, order against order; random
+    # orders took up to 49). Both are supersets of what they look for, which a bounded form stated exactly and at
+    # twice the cost.
+    patterns += [
+        # A run its escape's hex glues to: 12 digits, up to 3 separators between each two; any 11 to 44 of those.
+        (MARK, rb"%(?:25)*[0-9a-fA-F]{2}[0-9][0-9 \t\-./_|>+]{11,44}"),
+        # Digits with HTML tags between them: up to 4 tags, each with up to 12 spaces; any number of either.
+        (MARK, rb"[0-9](?:[ \t]|\\[nrt]){0,12}<[^<>\n]*>(?:[ \t]|\\[nrt]|<[^<>\n]*>)*[0-9]"),
     ]
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     # No start of match: it costs pattern size and time; where a match starts is found back from its end.
@@ -593,7 +602,8 @@ def scan_ndjson(
         parallel_after = 1 << 20 if _start_method() == "fork" else PARALLEL_AFTER
     chunks = _chunks(handle, chunk_size)
     line_base = 0
-    for lines, found in _in_workers(chunks, jobs, parallel_after) if jobs > 1 else map(_scan_chunk, chunks):
+    file = _regular_file(handle) if jobs > 1 else None
+    for lines, found in _in_workers(chunks, jobs, parallel_after, file) if jobs > 1 else map(_scan_chunk, chunks):
         yield from ((line_base + index, pointer, match) for index, pointer, match in found)
         line_base += lines
 
@@ -649,7 +659,36 @@ def _screened(chunk: bytes) -> bool:
         return False
 
 
-def _in_workers(chunks: Iterator[bytes], jobs: int, parallel_after: int) -> Iterator[Scanned]:
+def _regular_file(handle: BinaryIO) -> tuple[int, int] | None:
+    """(fd, offset) when `handle` reads a regular file's own bytes, unchanged, from `offset` on.
+
+    That is open(path, "rb"), or a buffered stream whose raw layer says it reads its file as is (boundedio's line
+    guard, which only ever cuts the file short). Forked workers then read their chunks from the file themselves:
+    50 MiB through the pool's pipes costs 70 ms, a tenth of a two-worker scan.
+    """
+    raw = getattr(handle, "raw", None)
+    if type(handle) is not io.BufferedReader and not getattr(raw, "reads_file_as_is", False):
+        return None
+    if type(raw) is not io.FileIO and not getattr(raw, "reads_file_as_is", False):
+        return None
+    try:
+        fd = handle.fileno()
+        return (fd, handle.tell()) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _scan_file_range(fd: int, offset: int, length: int, tail: bytes) -> Scanned | None:
+    """_scan_chunk of the file's bytes at offset, or None if they are not what the parent read (the file changed)."""
+    chunk = os.pread(fd, length, offset)
+    if len(chunk) != length or not chunk.endswith(tail):
+        return None
+    return _scan_chunk(chunk)
+
+
+def _in_workers(
+    chunks: Iterator[bytes], jobs: int, parallel_after: int, file: tuple[int, int] | None = None
+) -> Iterator[Scanned]:
     """_scan_chunk of each chunk, in order: here at first, in `jobs` worker processes once they are up.
 
     This process scans the first `parallel_after` bytes, then starts the workers and scans until one is up;
@@ -660,6 +699,8 @@ def _in_workers(chunks: Iterator[bytes], jobs: int, parallel_after: int) -> Iter
     are this process's children, have or load the compiled screen rather than compile it again, and end with
     this process even when it is killed (Linux). A pool that cannot start or breaks (a worker killed) costs
     time, not findings: its chunks are scanned here.
+
+    `file` (fd, offset): the chunks are that file's bytes from offset on; forked workers read them with pread.
     """
     done = 0
     for chunk in chunks:
@@ -671,6 +712,8 @@ def _in_workers(chunks: Iterator[bytes], jobs: int, parallel_after: int) -> Iter
     else:
         return
     method = _start_method()
+    if method != "fork":
+        file = None  # a spawned worker has not the parent's descriptors
     # A forked worker has the compiled screen already; a spawned one loads the parent's rather than compile it.
     serialized = None if method == "fork" else hyperscan.dumpb(_database())
     _database()  # compiled before a fork, once, rather than in every worker
@@ -680,22 +723,27 @@ def _in_workers(chunks: Iterator[bytes], jobs: int, parallel_after: int) -> Iter
         initializer=_start_worker,
         initargs=(serialized, os.getpid()),
     )
-    pending: deque[tuple[bytes, Future[Scanned] | None]] = deque()
+    pending: deque[tuple[bytes, Future[Scanned | None] | None]] = deque()
     try:
         try:
             ready: list[Future[None]] | None = [pool.submit(_ready) for _ in range(jobs)]
         except (BrokenProcessPool, OSError):
             ready = None
         for chunk in chunks:
+            offset = done
+            done += len(chunk)
             if ready is not None and not any(future.done() for future in ready):
                 yield _scan_chunk(chunk)  # the workers are starting: this process scans meanwhile
                 continue
             if ready is not None and any(future.exception() for future in ready if future.done()):
                 ready = None  # a worker could not start: the rest is scanned here
-            future = None
+            future: Future[Scanned | None] | None = None
             if ready is not None:
                 try:
-                    future = pool.submit(_scan_chunk, chunk)
+                    if file is None:
+                        future = pool.submit(_scan_chunk, chunk)
+                    else:
+                        future = pool.submit(_scan_file_range, file[0], file[1] + offset, len(chunk), chunk[-64:])
                 except (BrokenProcessPool, OSError):
                     ready = None
             pending.append((chunk, future))
@@ -720,12 +768,14 @@ def _ready() -> None:
     """A worker's first task: done when it is up."""
 
 
-def _result(chunk: bytes, future: Future[Scanned] | None) -> Scanned:
+def _result(chunk: bytes, future: Future[Scanned | None] | None) -> Scanned:
     if future is not None:
         try:
-            return future.result()
+            scanned = future.result()
         except BrokenProcessPool:
-            pass
+            scanned = None
+        if scanned is not None:
+            return scanned
     return _scan_chunk(chunk)
 
 
