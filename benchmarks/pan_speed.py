@@ -14,7 +14,8 @@
    13-digit ids: benchmarks/pan_dense.py). vendor-audit's `scan_ndjson` (what `vendor-audit scan` and
    the audit's export scan use) and Presidio's `CreditCardRecognizer.analyze` (pattern recognizer only,
    no NLP engine) over each line. vendor-audit twice: in one process (`jobs=1`) and as `vendor-audit
-   scan` runs by default, with one worker process per CPU past the first 8 MiB; Presidio in one process.
+   scan` runs by default, with one worker process per CPU past the first MiB (forked, reading their chunks from
+   the file themselves); Presidio in one process.
    Found PANs are distinct (line, digits) pairs, split into planted ones and others.
 4. Peak RSS of vendor-audit scanning the --mib MiB and the --gib GiB dense files, each in a child
    process of its own, in one process and with workers (their peaks added): flat means the two are equal.
