@@ -238,6 +238,15 @@ SCREEN_AGREES = [
     json.dumps({"card": ": 508475562012964 "}),
     '{"att":"Tm\\/DqSwgY2FyZCA0MTExIDExMTEgMTExMSAxMTEx"}',
     json.dumps({"paid": "4111111111111111"}),
+    # Base64 after a JSON escape: the token starts after the escape's letter, not with it.
+    json.dumps({"note": "hello\n" + base64.b64encode(b"card 4111 1111 1111 1111").decode()}),
+    json.dumps({"note": "hello\t" + base64.b64encode(b"card 4111 1111 1111 1111").decode()}),
+    # A MIME token whose lines each hold no capital followed by 15 token characters: joined, they do.
+    json.dumps({"att": "eHggY2FyZCA0MTEx\nIDExMTEgMTEx\nMSAxMTEx"}),
+    # A Shopify Global ID is not decoded, the base64 lines joined after it are.
+    json.dumps({"note": "gid://shopify/Order/5652191713528\nY2FyZCA0MTExIDExMTEgMTExMSAxMTEx"}),
+    json.dumps({"note": "gid://shopify/order/5652191713528\nY2FyZCA0MTEx\nIDExMTEgMTEx\nMSAxMTEx"}),
+    json.dumps({"note": "gid:" + base64.b64encode(b"card 4111 1111 1111 1111").decode()}),  # not a Global ID
 ]
 
 
@@ -286,6 +295,36 @@ def test_not_after_matches_where_no_suffix_ends(before: bytes, suffixes: list[by
     pattern = re.compile(_not_after(suffixes) + rb"\Z", re.DOTALL)
     text = b"\n" + before  # the screen scans a chunk with a newline before it
     assert (pattern.search(text) is not None) == (not any(text.endswith(s) for s in suffixes))
+
+
+# What may come before and after a base64 token in a JSON string, as raw JSON writes it.
+_BEFORE_TOKEN = ["", " ", "hello ", "\\n", "\\t", "\\r\\n", "\\\\", "\\\\n", "\\u00a0", "=", "a=", ":"]
+_BEFORE_TOKEN += ["gid:", "gid://", "gid://shopify/Order/5652191713528\\n", "abcdefghijklmnopqrst\\n", "\\/", "x\\/"]
+_AFTER_TOKEN = ["", " ", ".", "\\n", "\\nabcd", "\\nQUJDREVGR0hJSktM", "=", "==", "\\/x", ":", "gid://shopify/Order/1"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(_BEFORE_TOKEN),
+    st.sampled_from(["card 4111 1111 1111 1111", "xx 4111111111111111", '{"cc": "4111-1111-1111-1111"}']),
+    st.sampled_from(["utf-8", "utf-16-le", "utf-16"]),
+    st.sampled_from([None, 4, 12, 16, 76]),  # MIME line width, or one line
+    st.booleans(),  # "/" written as JSON's "\/"
+    st.sampled_from(_AFTER_TOKEN),
+)
+def test_the_screen_reads_base64_tokens_as_the_scanner_does(
+    before: str, text: str, encoding: str, width: int | None, escaped_slash: bool, after: str
+) -> None:
+    from vendor_audit.pan import scan_json_line, scan_line
+
+    token = base64.b64encode(text.encode(encoding)).decode()
+    if width:
+        token = "\\n".join(token[i : i + width] for i in range(0, len(token), width))
+    if escaped_slash:
+        token = token.replace("/", "\\/")
+    line = ('{"note":"' + before + token + after + '"}').encode()
+    full = sorted(m.digits for _, m in scan_json_line(line))
+    assert sorted(m.digits for _, m in scan_line(line + b"\n")) == full
 
 
 @pytest.mark.parametrize("line", SCREEN_AGREES)

@@ -241,6 +241,10 @@ def base64_texts(text: str) -> Iterator[str]:
     """
     for token in _BASE64.finditer(text):
         lines = token.group().split()
+        if lines[0].startswith("//") and text.endswith("gid:", 0, token.start()):
+            # A Shopify Global ID, "gid://shopify/Order/5652191713528" (shopify.dev/docs/api/usage/gids): a URI whose
+            # path is text, not base64. Its digits are read as text; lines the token joins after it still decode.
+            lines = lines[1:]
         for count in range(len(lines), 0, -1):
             decoded = decode_base64("".join(lines[:count]))
             if decoded is not None:

@@ -50,7 +50,7 @@ from vendor_audit.pan.scanner import MAX_DEPTH, MIN_EDGE_DIGITS, Match, decode_b
 
 __all__ = ["PARALLEL_AFTER", "default_jobs", "scan_json_line", "scan_line", "scan_ndjson"]
 
-RUN, MARK, ENTITY, BASE64, WHOLE, HEAD, TAIL = range(7)
+RUN, MARK, ENTITY, BASE64, WHOLE, HEAD, TAIL, GLOBAL_ID = range(8)
 
 # Digit groups joined by up to three separator bytes: the scanner's separators, "+" (a space in a URL query),
 # ">" (a mail quote after a line break) and the letters of JSON escapes (n, r, t, backslash) taken loosely.
@@ -210,7 +210,15 @@ def _compiled() -> Any:
     # is all the scanner can find anything in: 12 digits (or a CVV label, or JSON) take four 3-byte quanta,
     # and a quantum that starts with a digit, a space or punctuation encodes to a capital (M, N, O, I ...)
     # followed by the 15 characters or more of the rest. Not JSON keys: the scanner does not decode those.
-    patterns.append((BASE64, rb"[A-Z][A-Za-z0-9+/_-]{15,}={0,2}" + rb'(?:[^A-Za-z0-9+/_="-]|"[^:])'))
+    token_end = rb'={0,2}(?:[^A-Za-z0-9+/_="-]|"[^:])'
+    patterns.append((BASE64, rb"[A-Z][A-Za-z0-9+/_-]{15,}" + token_end))
+    # Shopify Global IDs ("gid://shopify/Order/5652191713528"), which the scanner does not decode: base64 events that
+    # end where one of these does are dropped. A pattern for base64 tokens read from their start instead doubles the
+    # scan's time.
+    patterns.append((GLOBAL_ID, rb"gid://[A-Za-z0-9+/_-]{14,}" + token_end))
+    # A token the scanner may join with the lines after it (MIME), where its capital may come after a line break.
+    token_char = rb"(?:[A-Za-z0-9+/_-]|\\/)"  # "\/": a slash as JSON may escape it
+    patterns.append((MARK, token_char + rb"{16}(?:\\r)?\\n" + token_char + rb"{4}"))
     patterns += [
         (MARK, "|".join(re.escape(c) for c in specials[i : i + 400]).encode()) for i in range(0, len(specials), 400)
     ]
@@ -367,6 +375,7 @@ def _string_has_finding(chunk: bytes, opening: int, closing: int) -> bool:
 
 
 def _escaped(chunk: bytes, quote: int) -> bool:
+    """Whether chunk[quote] follows a backslash that escapes it (an odd number of them)."""
     backslashes = 0
     while quote - backslashes - 1 >= 0 and chunk[quote - backslashes - 1] == 92:
         backslashes += 1
@@ -517,9 +526,14 @@ def _token_before(chunk: bytes, end: int) -> bytes | None:
         window = (window[:-1] if window.endswith(b'"') else window).rstrip(b"=")
         length = _TOKEN_BACKWARDS.match(window[::-1]).end()  # type: ignore[union-attr]  # matches empty
         if length < len(window):
-            if window[: len(window) - length].endswith((b"\\n", b"\\r")):
-                return None  # a MIME line break before it: the scanner joins the lines, the line is read whole
-            return window[len(window) - length :].replace(b"\\/", b"/")
+            start = len(window) - length
+            if window[start - 1 : start] == b"\\":  # after a JSON escape (a tab, a line break): not its letter
+                if window[start] not in b"tbf" or not _escaped(window, start):
+                    # A line break (the scanner may join a MIME token's lines), a \u escape, or a backslash written
+                    # as such, which the scanner also reads as an escape: the line is read whole.
+                    return None
+                start += 1
+            return window[start:].replace(b"\\/", b"/")
         if end - size <= 0:
             return window
     return None
@@ -537,7 +551,7 @@ def _run_start(chunk: bytes, last: int) -> int:
 
 def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
     """The indices of the lines of `chunk` the full scanner must read."""
-    ends: list[list[int]] = [[] for _ in range(7)]  # by kind: where in chunk each match ends (exclusive)
+    ends: list[list[int]] = [[] for _ in range(8)]  # by kind: where in chunk each match ends (exclusive)
 
     def on_match(kind: int, start: int, end: int, flags: int, context: object) -> None:
         ends[kind].append(end - 1)
@@ -550,7 +564,10 @@ def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
     for end in ends[ENTITY]:
         if _entity_matters(chunk[chunk.rfind(b"&", 0, end) : end]):
             lines.add(bisect_right(starts, end - 1) - 1)
+    global_ids = set(ends[GLOBAL_ID])
     for end in ends[BASE64]:
+        if end in global_ids:
+            continue
         token = _token_before(chunk, end - 1)
         if token is None or (_looks_base64(token) and _may_decode(chunk, token, end - 1)):
             lines.add(bisect_right(starts, end - 1) - 1)
