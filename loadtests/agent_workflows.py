@@ -38,7 +38,8 @@ import psutil
 from locust import User, events, task
 from locust.env import Environment
 from locust.exception import StopUser
-from locust.runners import WorkerRunner
+from locust.rpc import Message
+from locust.runners import MasterRunner, WorkerRunner
 from locust.user.task import LOCUST_STATE_STOPPING
 
 from vendor_audit import connectors
@@ -145,6 +146,25 @@ def _hand_over(client_id: str, data: dict[str, Any], **_: Any) -> None:
 @events.worker_report.add_listener
 def _take_in(client_id: str, data: dict[str, Any], **_: Any) -> None:
     COLLECTOR.merge(data.get("vendor_audit"))
+
+
+# A worker whose schedule is done says so with the rest of what it measured; the master quits once every worker has,
+# rather than idling until its -t limit (the schedule plus 20 s). A worker that never says so still ends by that limit.
+SCHEDULE_DONE = "vendor_audit_schedule_done"
+_DONE_WORKERS: set[str] = set()
+
+
+@events.init.add_listener
+def _listen_for_done_workers(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(SCHEDULE_DONE, _worker_done, concurrent=True)
+
+
+def _worker_done(environment: Environment, msg: Message, **_: Any) -> None:
+    COLLECTOR.merge(msg.data)
+    _DONE_WORKERS.add(msg.node_id)
+    if len(_DONE_WORKERS) >= int(PLAN.get("workers", 1)) and environment.runner is not None:
+        environment.runner.quit()
 
 
 @events.quitting.add_listener
@@ -274,7 +294,9 @@ class AgentUser(User):
             for session in opened:
                 session.close()
         runner = self.environment.runner
-        if not stopping and not isinstance(runner, WorkerRunner) and runner is not None:
+        if not stopping and isinstance(runner, WorkerRunner):
+            runner.send_message(SCHEDULE_DONE, COLLECTOR.take_new())
+        elif not stopping and runner is not None:
             runner.quit()  # a local run ends when its schedule does
         raise StopUser
 

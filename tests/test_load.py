@@ -8,6 +8,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -127,9 +128,14 @@ def test_measured_p99_is_within_10_percent_of_the_injected_truth(
         ),
     )
     profile = variant(running, rps=10_000)
-    _code, load, _, _ = run_load(
-        tmp_path, profile, "--vendor", "zendesk", "--rate", "150", "--duration", "8", "--warmup", "1"
-    )
+    for attempt in range(2):
+        _code, load, _, _ = run_load(
+            tmp_path / str(attempt), profile, "--vendor", "zendesk", "--rate", "150", "--duration", "8", "--warmup", "1"
+        )
+        # A busy machine can hold the generator back past the 10 ms it may lag: the run says so and is invalid, as
+        # it must be. That says nothing of the figures under test, so such a run is made once more.
+        if load["valid"] or any("the generator sent late" not in reason for reason in load["invalid_reasons"]):
+            break
     assert load["valid"], load["invalid_reasons"]
     truth = truth_p99(80, 240, stall_rate, stall_ms)
     reads = [e for n, e in load["endpoints"].items() if n != "total" and "PUT" not in n]
@@ -197,9 +203,12 @@ def test_a_429_storm_is_waited_out_and_reported(fresh: StartSandbox, tmp_path: P
 def test_two_workers_share_the_budget_and_merge_results(fresh: StartSandbox, tmp_path: Path) -> None:
     running = fresh(scenario="clean", zendesk=sandbox.ZendeskLimits(requests_per_minute=10**6))
     profile = variant(running, rps=10_000)
+    started = time.monotonic()
     code, load, _, _ = run_load(
         tmp_path, profile, "--vendor", "zendesk", "--rate", "40", "--duration", "4", "--warmup", "0.5", "--workers", "2"
     )
+    # The master quits once both workers say their schedules are done, not at its -t limit (the schedule + 20 s).
+    assert time.monotonic() - started < 4 + 20
     total = load["endpoints"]["total"]
     assert load["plan"]["workers"] == 2
     assert 150 <= total["count"] <= 160  # 40/s for 4 s measured, from both workers
