@@ -39,14 +39,9 @@ class Session:
 
     def get(self, url: str, params: Any = None) -> tuple[Any, httpx.Headers]:
         """Parsed JSON and headers of a GET, or the ConnectorError that says why not."""
-        request = self.client.build_request("GET", url, params=params)
-        with map_transport_errors(request):
-            response = self.client.send(request)
-        body = raise_for_answer(
-            response, vendor=self.vendor.name, credential=self.credential.name, secret_env=self.credential.secret_env
-        )
+        body, headers = self._exchange(self.client.build_request("GET", url, params=params))
         tally(pages=1)  # to the collection or payload scan running in this thread (vendor_audit.progress)
-        return body, response.headers
+        return body, headers
 
     def follow(self, url: str) -> tuple[Any, httpx.Headers]:
         """GET a next-page link the vendor gave, which must stay on base_url's origin.
@@ -70,21 +65,31 @@ class Session:
         request = self.client.build_request(
             "POST", url, json={"query": query, "variables": variables}, extensions={"vendor_audit_idempotent": True}
         )
-        with map_transport_errors(request):
-            response = self.client.send(request)
-        body = raise_for_answer(
-            response, vendor=self.vendor.name, credential=self.credential.name, secret_env=self.credential.secret_env
-        )
+        body, _ = self._exchange(request)
         tally(pages=1)
         return body
 
     def send(self, method: str, url: str, json: Any) -> Any:
-        request = self.client.build_request(method, url, json=json)
+        body, _ = self._exchange(self.client.build_request(method, url, json=json))
+        return body
+
+    def _exchange(self, request: httpx.Request) -> tuple[Any, httpx.Headers]:
+        """The parsed JSON and headers of the answer to `request`, or the ConnectorError that says why not."""
         with map_transport_errors(request):
             response = self.client.send(request)
-        return raise_for_answer(
-            response, vendor=self.vendor.name, credential=self.credential.name, secret_env=self.credential.secret_env
-        )
+        try:
+            body = raise_for_answer(
+                response,
+                vendor=self.vendor.name,
+                credential=self.credential.name,
+                secret_env=self.credential.secret_env,
+            )
+        finally:
+            # httpx's Response and the BoundSyncStream it reads from refer to each other (httpx/_client.py), so an
+            # answer's bytes would wait for the cyclic garbage collector, which a long stream of pages outpaces:
+            # peak memory grew with the number of pages (tests/connectors/test_streaming.py). Its body is read.
+            response.stream = httpx.ByteStream(b"")
+        return body, response.headers
 
     def answer(self, method: str, url: str, *, params: Any = None, json: Any = None) -> httpx.Response:
         """The vendor's answer whatever its status: the load test counts 4xx and 5xx instead of raising them."""
