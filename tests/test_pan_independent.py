@@ -33,16 +33,16 @@ def _scan(case: Case, folder: Path) -> set[str]:
 
 
 def test_accuracy_on_the_split_no_weight_was_chosen_on(test_split: list[Case], tmp_path: Path) -> None:
-    """Measured 0.990 and 0.965 (benchmarks/pan_speed.py prints the figures and the misses by kind).
+    """Measured 0.990 and 0.989 (benchmarks/pan_speed.py prints the figures and the misses by kind).
 
-    The floor catches a regression; issue 13 asks for recall 0.97.
+    The floors are issue 13's goal (precision 0.98, recall 0.97), precision's a little above it.
     """
     assert len(test_split) > 1400
     found = [_scan(case, tmp_path) for case in test_split]
     precision, recall = precision_recall(test_split, found)
     misses = Counter(case.kind for case, got in zip(test_split, found, strict=True) if got != case.pans)
     assert precision >= 0.985, misses
-    assert recall >= 0.96, misses
+    assert recall >= 0.97, misses
 
 
 def _records(case: Case) -> list[bytes]:
