@@ -559,7 +559,8 @@ def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
     _database().scan(b"\n" + chunk + b"\n", match_event_handler=on_match)  # patterns look one byte either side
     last_byte = len(chunk) - 1  # a match may end on the newline padded after the last line
     for ends_of_kind in ends:
-        ends_of_kind[:] = [min(end, last_byte + 1) for end in ends_of_kind]
+        if ends_of_kind and max(ends_of_kind) > last_byte + 1:  # rarely: a look at the max spares the rewrite
+            ends_of_kind[:] = [min(end, last_byte + 1) for end in ends_of_kind]
     lines = {bisect_right(starts, end - 1) - 1 for end in ends[MARK]}
     for end in ends[ENTITY]:
         if _entity_matters(chunk[chunk.rfind(b"&", 0, end) : end]):
