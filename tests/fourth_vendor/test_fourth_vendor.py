@@ -51,7 +51,14 @@ def test_every_check_applies_to_the_fourth_vendor(registered: None, tmp_path: Pa
     with sandbox.serve(scenario="leaky", workdir=tmp_path / "sandbox") as running:
         assert running.vendors == tuple(sandbox.standins())  # every registered stand-in, the fourth among them
         assert FOURTH in running.vendors
-        code = cli.main(["run", str(running.profile_path), "--report-dir", str(tmp_path / "runs")])
+        # Unpaced: the fourth vendor's own budget (200 requests a minute) would spend 8 s on its 31 pages.
+        unpaced = running.profile_path.with_name("unpaced.toml")  # beside it: the profile's paths are relative
+        text = running.profile_path.read_text()
+        unpaced.write_text(
+            text.replace(f'type = "{connector.TYPE}"\n', f'type = "{connector.TYPE}"\nrequests_per_second = 1000\n')
+        )
+        assert unpaced.read_text() != text
+        code = cli.main(["run", str(unpaced), "--report-dir", str(tmp_path / "runs")])
         (run_dir,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
         text = (run_dir / "findings.json").read_text()
         report = json.loads(text)
