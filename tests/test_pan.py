@@ -34,6 +34,9 @@ FOUND = [
     ("3782 822463 10005", "amex"),
     ("> 4111 1111 1111 1111", "visa"),
     ("https://pay.example/retry?card=4111111111111111", "visa"),
+    # Base64 as a query's or a form's value, after its "=": "card 4111 1111 1111 1111".
+    ("https://pay.example/retry?d=Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx", "visa"),
+    ("state=1&payload=Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx", "visa"),
 ]
 QUIET = [
     "411111******1111",

@@ -220,6 +220,7 @@ PAN_DISGUISES: dict[str, Callable[[str], str]] = {
     "html in json": lambda d: json.dumps({"x": "".join(f"&#{ord(c)};" for c in d)}),
     "base64": lambda d: base64.b64encode(f"card {grouped(d)} thanks".encode()).decode(),
     "base64url unpadded": lambda d: base64.urlsafe_b64encode(f"pan={d}?".encode()).decode().rstrip("="),
+    "base64 query value": lambda d: "https://pay.example/?d=" + base64.b64encode(f"cc {grouped(d)}".encode()).decode(),
     "escape sequences": lambda d: f"{d[:4]}\x1b[0m{d[4:8]}\x1b[1m{d[8:]}",
 }
 

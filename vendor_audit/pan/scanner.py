@@ -57,9 +57,8 @@ _CVV = re.compile(r"(?i)\b(?:cvv2?|cvc2?|cid|csc|card security code|security cod
 _URL_MARK = re.compile(r"%[0-9A-Fa-f]{2}|[0-9]\+[0-9]|[?&][\w.-]+=[^&\s]*\+")  # "+" as a space in a query
 _HTML_MARK = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|<[a-zA-Z/][^>]{0,200}>")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([nrtbf/\\\"])")
-_BASE64 = re.compile(
-    r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}(?:\r?\n[A-Za-z0-9+/_-]{4,})*={0,2}(?![A-Za-z0-9+/=_-])"
-)
+# A token may follow "=": a query's or a form's value ("?d=Y2FyZCA0..."), or the next token after one's padding.
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}(?:\r?\n[A-Za-z0-9+/_-]{4,})*={0,2}(?![A-Za-z0-9+/=_-])")
 _TAG = re.compile(r"<[^>]{0,200}>")
 # A number read out in words, as call transcripts write it: "five one zero six, zero four zero zero, ...".
 _DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
