@@ -50,7 +50,8 @@ from vendor_audit.pan.scanner import MAX_DEPTH, MIN_EDGE_DIGITS, Match, decode_b
 
 __all__ = ["PARALLEL_AFTER", "default_jobs", "scan_json_line", "scan_line", "scan_ndjson"]
 
-RUN, MARK, ENTITY, BASE64, WHOLE, HEAD, TAIL, GLOBAL_ID = range(8)
+KINDS = range(8)  # of the screen's matches
+RUN, MARK, ENTITY, BASE64, WHOLE, HEAD, TAIL, GLOBAL_ID = KINDS
 
 # Digit groups joined by up to three separator bytes: the scanner's separators, "+" (a space in a URL query),
 # ">" (a mail quote after a line break) and the letters of JSON escapes (n, r, t, backslash) taken loosely.
@@ -551,7 +552,7 @@ def _run_start(chunk: bytes, last: int) -> int:
 
 def _interesting(chunk: bytes, starts: list[int]) -> set[int]:
     """The indices of the lines of `chunk` the full scanner must read."""
-    ends: list[list[int]] = [[] for _ in range(8)]  # by kind: where in chunk each match ends (exclusive)
+    ends: list[list[int]] = [[] for _ in KINDS]  # by kind: where in chunk each match ends (exclusive)
 
     def on_match(kind: int, start: int, end: int, flags: int, context: object) -> None:
         ends[kind].append(end - 1)
